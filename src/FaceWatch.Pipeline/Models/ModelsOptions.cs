@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FaceWatch.Pipeline.Models;
+
+/// <summary>Execution providers that can run the models.</summary>
+public enum ExecutionProviderKind
+{
+    Cpu,
+    Cuda,
+    DirectML,
+    /// <summary>Try the GPU providers this build has, fall back to CPU.</summary>
+    Auto,
+}
+
+/// <summary>Section <c>Models</c>: where the ONNX files live and how they run.</summary>
+public sealed class ModelsOptions
+{
+    public const string SectionName = "Models";
+
+    /// <summary>Folder with the converted models and <c>models.json</c>. Empty: <c>models/</c> in the working directory, then next to the executable.</summary>
+    public string Dir { get; set; } = "";
+
+    public ExecutionProviderKind Provider { get; set; } = ExecutionProviderKind.Cpu;
+
+    /// <summary>Intra-op threads per session; 0 means all cores.</summary>
+    [Range(0, 256)]
+    public int Threads { get; set; }
+
+    /// <summary>Fetch and convert missing models on first use.</summary>
+    public bool AutoFetch { get; set; } = true;
+}
