@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+
+namespace FaceWatch.Pipeline.Capture;
+
+/// <summary>What is known of one camera's health right now.</summary>
+public sealed record CameraHealth(
+    string Camera,
+    bool Online,
+    long FramesRead,
+    long FramesDropped,
+    long Reconnects,
+    double ProcessedFps,
+    string? LastError,
+    DateTimeOffset ChangedAt);
+
+/// <summary>
+/// The health of every camera, written by the capture stage and read by MQTT, the web view and metrics.
+/// <see cref="StatusChanged"/> fires only when a camera goes online or offline, never per frame.
+/// </summary>
+public sealed class CameraHealthRegistry
+{
+    private readonly ConcurrentDictionary<string, CameraHealth> _cameras = new(StringComparer.Ordinal);
+
+    public event Action<CameraHealth>? StatusChanged;
+
+    public IReadOnlyCollection<CameraHealth> Snapshot() => _cameras.Values.ToArray();
+
+    public CameraHealth? Get(string camera) => _cameras.TryGetValue(camera, out var h) ? h : null;
+
+    /// <summary>Stores the camera's health; raises <see cref="StatusChanged"/> when online/offline flips (or on first report).</summary>
+    public void Report(CameraHealth health)
+    {
+        ArgumentNullException.ThrowIfNull(health);
+        var changed = true;
+        _cameras.AddOrUpdate(
+            health.Camera,
+            health,
+            (_, old) =>
+            {
+                changed = old.Online != health.Online;
+                return health;
+            });
+        if (changed)
+        {
+            StatusChanged?.Invoke(health);
+        }
+    }
+}
