@@ -1,4 +1,3 @@
-using System.Reflection;
 using FaceWatch.ModelConversion.Onnx;
 using FaceWatch.ModelConversion.Tflite;
 
@@ -18,6 +17,12 @@ public static class TfliteToOnnxConverter
         TfliteOp.Sum, TfliteOp.ReduceMax, TfliteOp.Reshape,
     ];
 
+    /// <summary>
+    /// Written into every file. Not the assembly version on purpose: the pinned ONNX hashes in models.json change
+    /// only when the conversion changes; bump this when it does.
+    /// </summary>
+    public const string ConverterVersion = "1";
+
     public static byte[] Convert(string tflitePath, ConversionSpec spec) => Convert(TfliteReader.Read(tflitePath), spec);
 
     public static byte[] Convert(TfliteModel model, ConversionSpec spec)
@@ -25,10 +30,7 @@ public static class TfliteToOnnxConverter
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(spec);
         var graph = new Conversion(model, spec).Run();
-        var version = typeof(TfliteToOnnxConverter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
-        // Only the major.minor.patch part: a build hash in the file would change the pinned ONNX hashes on every commit.
-        version = version.Split('+')[0];
-        return OnnxWriter.Write(graph, version, $"Converted from {model.SourceName} by FaceWatch (NCHW; transpose baked in: {spec.TransposeWidthHeight}).");
+        return OnnxWriter.Write(graph, ConverterVersion, $"Converted from {model.SourceName} by FaceWatch (NCHW; transpose baked in: {spec.TransposeWidthHeight}).");
     }
 
     /// <summary>The display name of a builtin op code, for error messages.</summary>
