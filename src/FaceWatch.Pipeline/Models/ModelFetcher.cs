@@ -221,8 +221,17 @@ public sealed class ModelFetcher
         var spec = ConversionSpec.FaceWatchModels.FirstOrDefault(s => s.OutputFile == entry.File)
             ?? throw new ModelFetchException($"No conversion is defined for {entry.File}.");
         var watch = Stopwatch.StartNew();
-        var model = FaceWatch.ModelConversion.Tflite.TfliteReader.Read(tflite, Path.GetFileName(entry.Source));
-        var onnx = TfliteToOnnxConverter.Convert(model, spec);
+        byte[] onnx;
+        try
+        {
+            var model = FaceWatch.ModelConversion.Tflite.TfliteReader.Read(tflite, Path.GetFileName(entry.Source));
+            onnx = TfliteToOnnxConverter.Convert(model, spec);
+        }
+        catch (ModelConversionException e)
+        {
+            throw new ModelFetchException($"Cannot convert {entry.Source}: {e.Message}", e);
+        }
+
         Log.Converted(_logger, entry.Source, entry.File, watch.ElapsedMilliseconds);
         var hash = System.Convert.ToHexStringLower(SHA256.HashData(onnx));
         if (!string.Equals(hash, entry.Sha256, StringComparison.OrdinalIgnoreCase))

@@ -37,7 +37,7 @@ internal static class ModelsCommand
                     : $"Models written to {dir}.");
                 return Task.FromResult(0);
             }
-            catch (ModelFetchException e)
+            catch (Exception e) when (e is ModelFetchException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"facewatch models fetch: {e.Message}");
                 return Task.FromResult(1);
