@@ -63,6 +63,43 @@ public sealed class ConverterTests(ModelPackageFixture package, ITestOutputHelpe
     }
 
     [Fact]
+    public void MTCNN_reads_an_upright_photo_upright()
+    {
+        // obama-480p.jpg (853x480): the face is the square x 380..500, y 40..160 (checked by eye).
+        var photo = TestPaths.Data("images", "obama-480p.jpg");
+        var face = new Rect(380, 40, 120, 120);
+
+        // P-Net at the scale where that face is 12 px: its best cell must land on the face, not on a transposed spot.
+        const double scale = 12.0 / 120;
+        var (h, w) = ((int)(480 * scale), (int)(853 * scale));
+        using var pnet = new InferenceSession(package.Models["pnet.onnx"].Onnx);
+        using var pnetInput = OrtValue.CreateTensorValueFromMemory(LoadRgbNchw(photo, w, h), [1, 3, h, w]);
+        using var pnetOut = pnet.Run(new RunOptions(), ["input"], [pnetInput], ["prob"]);
+        var shape = pnetOut[0].GetTensorTypeAndShape().Shape;
+        var faceProb = pnetOut[0].GetTensorDataAsSpan<float>()[(int)(shape[2] * shape[3])..];
+        var best = faceProb.IndexOf(faceProb.ToArray().Max());
+        var cell = new Rect((int)(best % shape[3] * 2 / scale), (int)(best / shape[3] * 2 / scale), 120, 120);
+        output.WriteLine($"P-Net best cell box {cell}, p = {faceProb[best]:F3}");
+        Assert.True((cell & face).Width * (cell & face).Height > 0.5 * 120 * 120, $"P-Net's best box {cell} misses the face {face}");
+
+        // O-Net on the upright face crop: a face, landmarks x1..x5 then y1..y5 with eyes above nose above mouth.
+        using var image = Cv2.ImRead(photo);
+        using var crop = new Mat(image, face);
+        var path = Path.Combine(package.WorkDirectory, "face.png");
+        Cv2.ImWrite(path, crop);
+        using var onet = new InferenceSession(package.Models["onet.onnx"].Onnx);
+        using var onetInput = OrtValue.CreateTensorValueFromMemory(LoadRgbNchw(path, 48, 48), [1, 3, 48, 48]);
+        using var onetOut = onet.Run(new RunOptions(), ["input"], [onetInput], ["prob", "landmarks"]);
+        var prob = onetOut[0].GetTensorDataAsSpan<float>()[1];
+        var lm = onetOut[1].GetTensorDataAsSpan<float>().ToArray();
+        output.WriteLine($"O-Net face prob {prob:F4}, landmarks {string.Join(", ", lm.Select(v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
+        Assert.True(prob > 0.99f, $"O-Net face probability {prob}");
+        Assert.True(lm[0] < lm[2] && lm[2] < lm[1], "left eye, nose, right eye are not left to right");
+        Assert.True(lm[5] < lm[7] && lm[6] < lm[7], "eyes are not above the nose");
+        Assert.True(lm[7] < lm[8] && lm[7] < lm[9], "nose is not above the mouth corners");
+    }
+
+    [Fact]
     public void Conversion_is_deterministic_and_matches_the_pinned_hashes()
     {
         foreach (var (file, (spec, tflite, onnx)) in package.Models)
