@@ -34,7 +34,7 @@ public static class TfliteToOnnxConverter
     }
 
     /// <summary>The display name of a builtin op code, for error messages.</summary>
-    public static string OpName(int code) => Enum.IsDefined(typeof(TfliteOp), code) ? ((TfliteOp)code).ToString() : $"builtin code {code}";
+    public static string OpName(int code) => TfliteOpNames.Of(code);
 
     private sealed class Conversion
     {
