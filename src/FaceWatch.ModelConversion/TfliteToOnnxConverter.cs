@@ -205,70 +205,76 @@ public static class TfliteToOnnxConverter
         {
             foreach (var add in _model.Operators.Where(o => o.Op == TfliteOp.Add && o.Inputs.Length == 2 && Plain(o)))
             {
-                for (var side = 0; side < 2; side++)
+                TryFusePRelu(add);
+            }
+        }
+
+        private bool TryFusePRelu(TfliteOperator add)
+        {
+            for (var side = 0; side < 2; side++)
+            {
+                if (ProducerOf(add.Inputs[side], TfliteOp.Relu) is not { } relu
+                    || ProducerOf(add.Inputs[1 - side], TfliteOp.Mul) is not { } mul || !Plain(mul))
                 {
-                    if (ProducerOf(add.Inputs[side], TfliteOp.Relu) is not { } relu
-                        || ProducerOf(add.Inputs[1 - side], TfliteOp.Mul) is not { } mul || !Plain(mul))
+                    continue;
+                }
+
+                var x = relu.Inputs[0];
+                var rank = Rank(x);
+                var channels = T(x).Shape[^1];
+                for (var k = 0; k < 2; k++)
+                {
+                    if (ChannelConstant(mul.Inputs[k], channels) is not { } factor)
                     {
                         continue;
                     }
 
-                    var x = relu.Inputs[0];
-                    var rank = Rank(x);
-                    var channels = T(x).Shape[^1];
-                    for (var k = 0; k < 2; k++)
+                    var other = mul.Inputs[1 - k];
+                    List<TfliteOperator>? chain = null;
+                    float scale = 1;
+                    if (ProducerOf(other, TfliteOp.Neg) is { } neg1
+                        && ProducerOf(neg1.Inputs[0], TfliteOp.Relu) is { } relu2
+                        && ProducerOf(relu2.Inputs[0], TfliteOp.Neg) is { } neg0 && neg0.Inputs[0] == x)
                     {
-                        if (ChannelConstant(mul.Inputs[k], channels) is not { } factor)
-                        {
-                            continue;
-                        }
-
-                        var other = mul.Inputs[1 - k];
-                        List<TfliteOperator>? chain = null;
-                        float scale = 1;
-                        if (ProducerOf(other, TfliteOp.Neg) is { } neg1
-                            && ProducerOf(neg1.Inputs[0], TfliteOp.Relu) is { } relu2
-                            && ProducerOf(relu2.Inputs[0], TfliteOp.Neg) is { } neg0 && neg0.Inputs[0] == x)
-                        {
-                            chain = [neg1, relu2, neg0];
-                        }
-                        else if (ProducerOf(other, TfliteOp.Sub) is { } sub && Plain(sub) && sub.Inputs[0] == x
-                            && ProducerOf(sub.Inputs[1], TfliteOp.Abs) is { } abs && abs.Inputs[0] == x)
-                        {
-                            chain = [sub, abs];
-                            scale = 2;
-                        }
-
-                        if (chain is null)
-                        {
-                            continue;
-                        }
-
-                        HashSet<int> ops = [add.Index, relu.Index, mul.Index, .. chain.Select(c => c.Index)];
-                        var intermediates = chain.Select(c => c.Outputs[0]).Append(relu.Outputs[0]).Append(mul.Outputs[0]);
-                        if (!Private(intermediates, ops))
-                        {
-                            continue;
-                        }
-
-                        ops.Remove(add.Index);
-                        _fused.UnionWith(ops);
-                        var slope = factor.Select(f => f * scale).ToArray();
-                        var input = x;
-                        var output = add.Outputs[0];
-                        _fusedAt[add.Index] = () =>
-                        {
-                            // PRelu's slope broadcasts from the right: [C,1,1] against NCHW, [C] against [N,C].
-                            long[] dims = rank == 4 ? [slope.Length, 1, 1] : [slope.Length];
-                            var s = _graph.AddInitializer(T(mul.Inputs[k]).Name + (scale == 1 ? "" : "_x2"), dims, slope);
-                            return _graph.Add("PRelu", T(output).Name, [Name(input), s]);
-                        };
-                        goto nextAdd;
+                        chain = [neg1, relu2, neg0];
                     }
-                }
+                    else if (ProducerOf(other, TfliteOp.Sub) is { } sub && Plain(sub) && sub.Inputs[0] == x
+                        && ProducerOf(sub.Inputs[1], TfliteOp.Abs) is { } abs && abs.Inputs[0] == x)
+                    {
+                        chain = [sub, abs];
+                        scale = 2;
+                    }
 
-            nextAdd:;
+                    if (chain is null)
+                    {
+                        continue;
+                    }
+
+                    HashSet<int> ops = [add.Index, relu.Index, mul.Index, .. chain.Select(c => c.Index)];
+                    var intermediates = chain.Select(c => c.Outputs[0]).Append(relu.Outputs[0]).Append(mul.Outputs[0]);
+                    if (!Private(intermediates, ops))
+                    {
+                        continue;
+                    }
+
+                    ops.Remove(add.Index);
+                    _fused.UnionWith(ops);
+                    var slope = factor.Select(f => f * scale).ToArray();
+                    var input = x;
+                    var output = add.Outputs[0];
+                    var slopeName = T(mul.Inputs[k]).Name + (scale == 1 ? "" : "_x2");
+                    _fusedAt[add.Index] = () =>
+                    {
+                        // PRelu's slope broadcasts from the right: [C,1,1] against NCHW, [C] against [N,C].
+                        long[] dims = rank == 4 ? [slope.Length, 1, 1] : [slope.Length];
+                        var s = _graph.AddInitializer(slopeName, dims, slope);
+                        return _graph.Add("PRelu", T(output).Name, [Name(input), s]);
+                    };
+                    return true;
+                }
             }
+
+            return false;
         }
 
         /// <summary>exp(x - max(x)) / sum(exp(x - max(x))) over the last (channel) axis is Softmax over ONNX axis 1.</summary>
