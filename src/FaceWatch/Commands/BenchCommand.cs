@@ -12,6 +12,7 @@ internal static class BenchCommand
             Console.Error.WriteLine("facewatch bench: not built yet.");
             return 2;
         });
+        command.Subcommands.Add(BenchIdentifyCommand.Create());
         return command;
     }
 }
