@@ -354,7 +354,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             else if (inside == rect)
             {
                 using var roi = new Mat(image, rect);
-                Cv2.Resize(roi, crop, size, 0, 0, InterpolationFlags.Area);
+                Cv2.Resize(roi, crop, size, 0, 0, InterpolationFlags.Linear);
             }
             else
             {
@@ -368,7 +368,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
                     rect.Right - inside.Right,
                     BorderTypes.Constant,
                     Scalar.All(0));
-                Cv2.Resize(ws.Padded, crop, size, 0, 0, InterpolationFlags.Area);
+                Cv2.Resize(ws.Padded, crop, size, 0, 0, InterpolationFlags.Linear);
             }
 
             input.SetImage(i, crop);
