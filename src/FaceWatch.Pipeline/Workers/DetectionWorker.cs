@@ -23,7 +23,7 @@ public sealed class DetectionWorker
     private readonly DropOldestQueue<Frame> _frames;
     private readonly DropOldestQueue<FaceCrop> _crops;
     private readonly IFaceDetector _detector;
-    private readonly FaceAligner _align;
+    private readonly AlignFace _align;
     private readonly FaceTracker _tracker;
     private readonly TrackBook _book;
     private readonly CameraStats _stats;
@@ -41,7 +41,7 @@ public sealed class DetectionWorker
         DropOldestQueue<Frame> frames,
         DropOldestQueue<FaceCrop> crops,
         IFaceDetector detector,
-        FaceAligner align,
+        AlignFace align,
         FaceTracker tracker,
         TrackBook book,
         CameraStats stats,

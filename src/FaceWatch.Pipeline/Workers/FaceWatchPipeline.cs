@@ -20,7 +20,7 @@ public sealed record PipelineSettings(
 public sealed record PipelineStages(
     IFrameSourceFactory Sources,
     IFaceDetector Detector,
-    FaceAligner Align,
+    AlignFace Align,
     IFaceEmbedder Embedder,
     GalleryWatcher Gallery,
     IReadOnlyList<IFrameAnnotationSink> Sinks);

@@ -45,6 +45,14 @@ public sealed class GalleryWatcher
         Swap(GalleryStore.Load(_path, _expected));
     }
 
+    /// <summary>Uses a gallery built in memory (the demo); no file to watch.</summary>
+    public void Use(Gallery gallery, string label)
+    {
+        ArgumentNullException.ThrowIfNull(gallery);
+        Volatile.Write(ref _current, new Identifier(gallery));
+        Log.GalleryLoaded(_logger, label, gallery.People.Count, gallery.FaceCount);
+    }
+
     public IdentityMatch Identify(float[] embedding) =>
         Current?.Identify(embedding) ?? new IdentityMatch(IdentityMatch.Unknown, false, 0, 0, null);
 

@@ -13,4 +13,4 @@ public sealed class PipelineOptions
 }
 
 /// <summary>Cuts the aligned face crop (a new Mat the caller owns) of <c>InputSize</c> pixels out of a full frame.</summary>
-public delegate OpenCvSharp.Mat FaceAligner(OpenCvSharp.Mat frame, Detection.FaceDetection face);
+public delegate OpenCvSharp.Mat AlignFace(OpenCvSharp.Mat frame, Detection.FaceDetection face);
