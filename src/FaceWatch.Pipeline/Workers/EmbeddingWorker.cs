@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Tracking;
+using Microsoft.Extensions.Logging;
 
 namespace FaceWatch.Pipeline.Workers;
 
@@ -20,8 +21,12 @@ public sealed class EmbeddingWorker
     private long _batches;
     private long _faces;
 
-    public EmbeddingWorker(DropOldestQueue<FaceCrop> crops, IFaceEmbedder embedder, GalleryWatcher gallery, RecognitionOptions options, IReadOnlyList<TrackBook> books)
+    private readonly ILogger _logger;
+
+    public EmbeddingWorker(
+        DropOldestQueue<FaceCrop> crops, IFaceEmbedder embedder, GalleryWatcher gallery, RecognitionOptions options, IReadOnlyList<TrackBook> books, ILogger logger)
     {
+        _logger = logger;
         _books = books;
         _crops = crops;
         _embedder = embedder;
@@ -87,6 +92,7 @@ public sealed class EmbeddingWorker
         {
             var match = _gallery.Identify(embeddings[i]);
             var crop = batch[i];
+            Log.Observation(_logger, crop.Book.Camera, crop.TrackId, match.Candidate ?? "-", match.Known, match.Probability, match.Similarity, crop.Weight);
             crop.Book.Identified(
                 crop.TrackId,
                 new IdentityObservation(match.Name, match.Known, match.Probability, match.Similarity, crop.Weight),

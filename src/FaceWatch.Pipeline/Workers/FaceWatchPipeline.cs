@@ -73,7 +73,7 @@ public sealed class FaceWatchPipeline : IDisposable
         }
 
         Cameras = cameras;
-        _embedding = new EmbeddingWorker(_crops, stages.Embedder, stages.Gallery, settings.Recognition, [.. cameras.Select(c => c.Book)]);
+        _embedding = new EmbeddingWorker(_crops, stages.Embedder, stages.Gallery, settings.Recognition, [.. cameras.Select(c => c.Book)], loggers.CreateLogger<EmbeddingWorker>());
     }
 
     public IReadOnlyList<CameraRuntime> Cameras { get; }

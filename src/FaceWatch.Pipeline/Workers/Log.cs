@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(308, LogLevel.Warning, "Overlay sink {Sink} failed: {Reason}")]
     public static partial void SinkFailed(ILogger logger, string sink, string reason);
+
+    [LoggerMessage(309, LogLevel.Debug, "Observation camera={Camera} track={TrackId} candidate={Candidate} known={Known} p={Probability:0.000} sim={Similarity:0.000} weight={Weight:0.00}")]
+    public static partial void Observation(ILogger logger, string camera, long trackId, string candidate, bool known, double probability, double similarity, double weight);
 }

@@ -48,7 +48,9 @@ public static class DaemonHost
             o.ShutdownTimeout = TimeSpan.FromSeconds(15);
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
-        AddDaemon(builder.Services, builder.Configuration);
+        // Start failures are printed once, plainly, by DaemonRunner (with the failing key), not as a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+        AddDaemon(builder.Services, configuration);
         return builder;
     }
 

@@ -16,10 +16,10 @@ public static class DaemonRunner
         int code;
         try
         {
+            // Taken before running: RunAsync disposes the service provider when it ends.
+            var workers = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToArray();
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
-            code = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true })
-                ? CrashedExitCode
-                : 0;
+            code = workers.Any(s => s.ExecuteTask is { IsFaulted: true }) ? CrashedExitCode : 0;
         }
         catch (OptionsValidationException ex)
         {
