@@ -46,10 +46,12 @@ public static class OpenSetCalibration
         var probability = genuine.Count >= MinImpostorScores
             ? Math.Clamp(VectorMath.Quantile(genuine, GenuineRejectRate), 1.0 / k, defaultProbability)
             : defaultProbability;
+        var probabilityMethod = genuine.Count >= MinImpostorScores
+            ? $"probability keeps {1 - GenuineRejectRate:P0} of {genuine.Count} cross-validated genuine faces"
+            : $"default probability (only {genuine.Count} cross-validated faces)";
         return new OpenSetThresholds(
             probability, similarity,
-            $"calibrated: similarity accepts {StrangerAcceptRate:P0} of {impostor.Count} impostor scores, " +
-            $"probability keeps {1 - GenuineRejectRate:P0} of {genuine.Count} cross-validated genuine faces");
+            $"calibrated: similarity accepts {StrangerAcceptRate:P0} of {impostor.Count} impostor scores; {probabilityMethod}");
     }
 
     /// <summary>For every face, its similarity to the nearest face of each other person.</summary>
