@@ -78,7 +78,7 @@ internal static class PipelineBenchCommand
             var eventLatencies = new ConcurrentQueue<double>();
             var eventCount = 0;
             var measuring = false;
-            var drain = Task.Run(async () =>
+            _ = Task.Run(async () =>
             {
                 await foreach (var e in events.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
                 {
@@ -146,7 +146,6 @@ internal static class PipelineBenchCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"CPU: daemon {cpu.Daemon - cpu0.Daemon:0.0} s + ffmpeg {cpu.Ffmpeg - cpu0.Ffmpeg:0.0} s over {wall:0.0} s = {100 * ((cpu.Daemon - cpu0.Daemon) + (cpu.Ffmpeg - cpu0.Ffmpeg)) / wall / Environment.ProcessorCount:0}% of {Environment.ProcessorCount} cores"));
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            await drain.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
             return 0;
         }
         finally
