@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Server;
+
+namespace FaceWatch.Pipeline.Publishing;
+
+/// <summary>
+/// An MQTT broker inside the daemon (<c>Mqtt:Embedded:Enabled</c>), on loopback by default, so the
+/// zero-config demo can be watched with <c>mosquitto_sub</c>. Registered before <see cref="MqttPublisher"/>,
+/// so it listens before the publisher's first connect. Retained messages live in memory only.
+/// </summary>
+public sealed class EmbeddedBroker : IHostedService, IDisposable
+{
+    private readonly EmbeddedBrokerOptions _options;
+    private readonly ILogger _logger;
+    private MqttServer? _server;
+
+    public EmbeddedBroker(IOptions<MqttOptions> options, ILogger<EmbeddedBroker> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value.Embedded;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    public bool IsRunning => _server?.IsStarted == true;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        var address = IPAddress.Parse(_options.BindAddress);
+        var builder = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointPort(_options.Port);
+        // Listen on exactly the configured address: the other address family gets no listener.
+        builder = address.AddressFamily == AddressFamily.InterNetworkV6
+            ? builder.WithDefaultEndpointBoundIPV6Address(address).WithDefaultEndpointBoundIPAddress(IPAddress.None)
+            : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+
+        _server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        try
+        {
+            await _server.StartAsync().ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            _server.Dispose();
+            _server = null;
+            throw new InvalidOperationException(
+                $"Mqtt:Embedded: cannot listen on {_options.BindAddress}:{_options.Port} ({ex.Message}). Is another broker running there? Change Mqtt:Embedded:Port or disable Mqtt:Embedded:Enabled.",
+                ex);
+        }
+
+        Log.EmbeddedStarted(_logger, $"{_options.BindAddress}:{_options.Port}");
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { IsStarted: true } server)
+        {
+            await server.StopAsync().ConfigureAwait(false);
+            Log.EmbeddedStopped(_logger);
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+}
