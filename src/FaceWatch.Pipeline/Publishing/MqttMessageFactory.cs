@@ -9,7 +9,8 @@ namespace FaceWatch.Pipeline.Publishing;
 public sealed class MqttMessageFactory
 {
     private static readonly string Version =
-        typeof(MqttMessageFactory).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        (Assembly.GetEntryAssembly() ?? typeof(MqttMessageFactory).Assembly)
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? "0.0.0";
 
     private readonly MqttQualityOfServiceLevel _qos;

@@ -32,12 +32,12 @@ public sealed record HaSensorConfig
     [JsonPropertyName("state_topic")] public required string StateTopic { get; init; }
     [JsonPropertyName("value_template")] public required string ValueTemplate { get; init; }
     [JsonPropertyName("json_attributes_topic")] public required string JsonAttributesTopic { get; init; }
-    [JsonPropertyName("json_attributes_template")] public string? JsonAttributesTemplate { get; init; }
+    [JsonPropertyName("json_attributes_template"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? JsonAttributesTemplate { get; init; }
     [JsonPropertyName("availability")] public required IReadOnlyList<HaAvailability> Availability { get; init; }
     [JsonPropertyName("availability_mode")] public string AvailabilityMode { get; init; } = "all";
     [JsonPropertyName("icon")] public required string Icon { get; init; }
-    [JsonPropertyName("unit_of_measurement")] public string? UnitOfMeasurement { get; init; }
-    [JsonPropertyName("state_class")] public string? StateClass { get; init; }
+    [JsonPropertyName("unit_of_measurement"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? UnitOfMeasurement { get; init; }
+    [JsonPropertyName("state_class"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? StateClass { get; init; }
     [JsonPropertyName("qos")] public int Qos { get; init; }
     [JsonPropertyName("device")] public required HaDevice Device { get; init; }
     [JsonPropertyName("origin")] public required HaOrigin Origin { get; init; }
