@@ -17,8 +17,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 6004, Level = LogLevel.Debug, Message = "MQTT broker {Broker} still unreachable (attempt {Attempt}): {Reason}; next try in {DelayMs:F0} ms")]
     public static partial void StillUnreachable(ILogger logger, string broker, int attempt, string reason, double delayMs);
 
-    [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "MQTT broker {Broker} refused the connection: {Code} (user '{User}'). Check Mqtt:Username and Mqtt:Password; retrying with backoff (next try in {DelayMs:F0} ms)")]
-    public static partial void Refused(ILogger logger, string broker, string code, string user, double delayMs);
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "MQTT broker {Broker} rejected the credentials of user '{User}' ({Code}). Check Mqtt:Username and Mqtt:Password; retrying with backoff (next try in {DelayMs:F0} ms)")]
+    public static partial void CredentialsRejected(ILogger logger, string broker, string user, string code, double delayMs);
+
+    [LoggerMessage(EventId = 6015, Level = LogLevel.Error, Message = "MQTT broker {Broker} refused the connection: {Code} (client id '{ClientId}'). Check Mqtt:ClientId and the broker's settings; retrying with backoff (next try in {DelayMs:F0} ms)")]
+    public static partial void Refused(ILogger logger, string broker, string code, string clientId, double delayMs);
 
     [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "MQTT connection to {Broker} lost: {Reason}; buffering events ({Pending} in the outbox)")]
     public static partial void Lost(ILogger logger, string broker, string reason, int pending);

@@ -551,9 +551,13 @@ public sealed class MqttPublisher : BackgroundService
         }
 
         _lastFailure = reason;
-        if (ex is MqttBrokerRefusedException)
+        if (ex is MqttBrokerRefusedException { Code: nameof(MqttClientConnectResultCode.BadUserNameOrPassword) or nameof(MqttClientConnectResultCode.NotAuthorized) })
         {
-            Log.Refused(_logger, _broker, reason, _options.Username ?? "(anonymous)", delay.TotalMilliseconds);
+            Log.CredentialsRejected(_logger, _broker, _options.Username ?? "(anonymous)", reason, delay.TotalMilliseconds);
+        }
+        else if (ex is MqttBrokerRefusedException)
+        {
+            Log.Refused(_logger, _broker, reason, _clientOptions.ClientId, delay.TotalMilliseconds);
         }
         else
         {

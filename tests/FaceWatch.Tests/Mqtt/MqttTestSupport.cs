@@ -42,15 +42,16 @@ public sealed class MqttTestSubscriber : IAsyncDisposable
 
     public bool IsConnected => _client.IsConnected;
 
-    public static async Task<MqttTestSubscriber> ConnectAsync(int port, string filter = "#", string? clientId = null, bool cleanSession = true)
+    public static async Task<MqttTestSubscriber> ConnectAsync(
+        int port, string filter = "#", string? clientId = null, bool cleanSession = true, Action<MqttClientOptionsBuilder>? configure = null)
     {
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
             .WithClientId(clientId ?? "test-sub-" + Guid.NewGuid().ToString("N")[..8])
             .WithCleanSession(cleanSession)
-            .WithTimeout(TimeSpan.FromSeconds(5))
-            .Build();
-        var subscriber = new MqttTestSubscriber(options, filter);
+            .WithTimeout(TimeSpan.FromSeconds(5));
+        configure?.Invoke(builder);
+        var subscriber = new MqttTestSubscriber(builder.Build(), filter);
         await subscriber.ReconnectAsync(TimeSpan.FromSeconds(5));
         return subscriber;
     }
