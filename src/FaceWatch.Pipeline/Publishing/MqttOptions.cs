@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 
 namespace FaceWatch.Pipeline.Publishing;
 
@@ -81,7 +83,11 @@ public sealed class MqttTlsOptions
     public bool AllowUntrusted { get; set; }
 }
 
-/// <summary>An MQTT broker inside the daemon (<c>Mqtt:Embedded</c>), for the zero-config demo.</summary>
+/// <summary>
+/// An MQTT broker inside the daemon (<c>Mqtt:Embedded</c>), for the zero-config demo. The short form
+/// <c>"Embedded": true</c> means <c>"Embedded": { "Enabled": true }</c>.
+/// </summary>
+[TypeConverter(typeof(EmbeddedBrokerOptionsConverter))]
 public sealed class EmbeddedBrokerOptions
 {
     public bool Enabled { get; set; }
@@ -108,4 +114,18 @@ public sealed class HomeAssistantOptions
     public bool Discovery { get; set; } = true;
 
     public string DiscoveryPrefix { get; set; } = "homeassistant";
+}
+
+/// <summary>Lets <c>Mqtt:Embedded</c> be a plain <c>true</c>/<c>false</c> as well as a section.</summary>
+internal sealed class EmbeddedBrokerOptionsConverter : TypeConverter
+{
+    public override bool CanConvertFrom(ITypeDescriptorContext? context, Type sourceType) =>
+        sourceType == typeof(string) || base.CanConvertFrom(context, sourceType);
+
+    public override object? ConvertFrom(ITypeDescriptorContext? context, CultureInfo? culture, object value) =>
+        value is string text
+            ? bool.TryParse(text, out var enabled)
+                ? new EmbeddedBrokerOptions { Enabled = enabled }
+                : throw new FormatException($"Mqtt:Embedded must be true, false or a section with Enabled, Port and BindAddress, not '{text}'.")
+            : base.ConvertFrom(context, culture, value);
 }

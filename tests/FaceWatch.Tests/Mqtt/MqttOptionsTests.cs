@@ -58,6 +58,19 @@ public class MqttOptionsTests
         Assert.Contains("Hots", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Mqtt:Embedded", "true", true)]
+    [InlineData("Mqtt:Embedded", "false", false)]
+    [InlineData("Mqtt:Embedded:Enabled", "true", true)]
+    public void Embedded_can_be_a_plain_bool_or_a_section(string key, string value, bool enabled)
+    {
+        using var host = PublisherHost.Build(1, new Dictionary<string, string?> { [key] = value }, null, out _);
+        var options = host.Services.GetRequiredService<IOptions<MqttOptions>>().Value;
+        Assert.Equal(enabled, options.Embedded.Enabled);
+        Assert.Equal(1883, options.Embedded.Port);
+        Assert.Equal(enabled ? ("127.0.0.1", 1883) : ("127.0.0.1", 1), options.EffectiveBroker);
+    }
+
     [Fact]
     public void The_registration_adds_broker_before_publisher()
     {

@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace FaceWatch.Tests.Mqtt;
@@ -65,6 +68,27 @@ public class MqttOutageTests(ITestOutputHelper output)
     {
         var port = MosquittoBroker.FreePort(); // nobody listens: the publisher stays disconnected
         await using var host = await PublisherHost.StartAsync(port, new Dictionary<string, string?> { ["Mqtt:OutboxCapacity"] = "5" });
+        var factory = host.Services.GetRequiredService<IMeterFactory>();
+        long droppedMetric = 0;
+        var gauges = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            // only this host's instruments: other tests run publishers in parallel
+            if (instrument.Meter.Name == "FaceWatch" && ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name.StartsWith("facewatch.mqtt.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "facewatch.mqtt.outbox.dropped")
+            {
+                Interlocked.Add(ref droppedMetric, value);
+            }
+        });
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => gauges[instrument.Name] = value);
+        listener.Start();
         for (var i = 0; i < 8; i++)
         {
             await host.Hub.PublishAsync(TestEvents.Make(IdentityEventKind.Arrived, "porch", i, "Alice", i), CancellationToken.None);
@@ -81,5 +105,10 @@ public class MqttOutageTests(ITestOutputHelper output)
         Assert.Equal(5, host.Publisher.OutboxCount);
         Assert.Single(host.Logs.Lines, l => l.EventId == 6007);
         Assert.False(host.Publisher.IsConnected);
+
+        listener.RecordObservableInstruments();
+        Assert.Equal(4, Interlocked.Read(ref droppedMetric));
+        Assert.Equal(5, gauges["facewatch.mqtt.outbox.size"]);
+        Assert.Equal(0, gauges["facewatch.mqtt.connected"]);
     }
 }
