@@ -524,21 +524,24 @@ public sealed class MqttPublisher : BackgroundService
 
     private ResiliencePipeline BuildConnectRetry() =>
         new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
+            .AddRetry(ConnectRetryOptions(_options, args =>
             {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromSeconds(_options.ReconnectMinDelaySeconds),
-                MaxDelay = TimeSpan.FromSeconds(_options.ReconnectMaxDelaySeconds),
-                OnRetry = args =>
-                {
-                    OnConnectFailed(args.Outcome.Exception!, args.AttemptNumber + 1, args.RetryDelay);
-                    return default;
-                },
-            })
+                OnConnectFailed(args.Outcome.Exception!, args.AttemptNumber + 1, args.RetryDelay);
+                return default;
+            }))
             .Build();
+
+    /// <summary>Reconnect policy: any failure, forever, exponential with jitter between the configured delays.</summary>
+    internal static RetryStrategyOptions ConnectRetryOptions(MqttOptions options, Func<OnRetryArguments<object>, ValueTask>? onRetry = null) => new()
+    {
+        ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
+        MaxRetryAttempts = int.MaxValue,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = TimeSpan.FromSeconds(options.ReconnectMinDelaySeconds),
+        MaxDelay = TimeSpan.FromSeconds(options.ReconnectMaxDelaySeconds),
+        OnRetry = onRetry,
+    };
 
     /// <summary>One warning per new kind of failure; repeats of the same failure go to debug.</summary>
     private void OnConnectFailed(Exception ex, int attempt, TimeSpan delay)

@@ -6,7 +6,7 @@ using System.Text;
 namespace FaceWatch.Tests.Infrastructure;
 
 /// <summary>TLS and authentication of a test broker: files the test generated.</summary>
-public sealed record MosquittoTls(string CaFile, string CertFile, string KeyFile);
+public sealed record MosquittoTls(string CaFile, string CertFile, string KeyFile, bool RequireClientCertificate = false);
 
 /// <summary>
 /// A real mosquitto (<c>/usr/sbin/mosquitto</c>) on a free loopback port with its own generated config,
@@ -74,6 +74,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
         if (tls is not null)
         {
             conf.AppendLine("cafile " + tls.CaFile).AppendLine("certfile " + tls.CertFile).AppendLine("keyfile " + tls.KeyFile);
+            if (tls.RequireClientCertificate)
+            {
+                conf.AppendLine("require_certificate true");
+            }
         }
 
         await File.WriteAllTextAsync(broker.ConfigFile, conf.ToString());

@@ -2,6 +2,7 @@ using FaceWatch.Pipeline.Publishing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace FaceWatch.Tests.Mqtt;
 
@@ -69,6 +70,43 @@ public class MqttOptionsTests
         Assert.Equal(enabled, options.Embedded.Enabled);
         Assert.Equal(1883, options.Embedded.Port);
         Assert.Equal(enabled ? ("127.0.0.1", 1883) : ("127.0.0.1", 1), options.EffectiveBroker);
+    }
+
+    [Fact]
+    public async Task Reconnects_back_off_exponentially_with_jitter_forever_up_to_the_cap()
+    {
+        var options = MqttPublisher.ConnectRetryOptions(new MqttOptions { ReconnectMinDelaySeconds = 1, ReconnectMaxDelaySeconds = 30 });
+        Assert.Equal(int.MaxValue, options.MaxRetryAttempts);
+        Assert.Equal(Polly.DelayBackoffType.Exponential, options.BackoffType);
+        Assert.True(options.UseJitter);
+
+        // drive the real strategy on a fake clock: 40 failed connects, record each wait
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var delays = new List<TimeSpan>();
+        options.OnRetry = args =>
+        {
+            delays.Add(args.RetryDelay);
+            return default;
+        };
+        var pipeline = new Polly.ResiliencePipelineBuilder { TimeProvider = time }.AddRetry(options).Build();
+        var attempts = 0;
+        var run = pipeline.ExecuteAsync(
+            _ =>
+            {
+                attempts++;
+                return attempts <= 40 ? throw new System.Net.Sockets.SocketException(111) : ValueTask.CompletedTask;
+            },
+            CancellationToken.None).AsTask();
+        while (!run.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Yield();
+        }
+
+        await run;
+        Assert.Equal(41, attempts);
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.Zero, TimeSpan.FromSeconds(30)));
+        Assert.True(delays.Take(3).Average(d => d.TotalSeconds) < delays.Skip(20).Average(d => d.TotalSeconds), "delays grow: " + string.Join(", ", delays));
     }
 
     [Fact]

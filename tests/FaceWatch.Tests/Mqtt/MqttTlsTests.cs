@@ -15,6 +15,13 @@ public sealed class TlsMosquittoFixture : IAsyncLifetime
 
     public MosquittoBroker Broker { get; private set; } = null!;
 
+    /// <summary>A second listener that also requires a client certificate signed by the test CA.</summary>
+    public MosquittoBroker MutualBroker { get; private set; } = null!;
+
+    public string ClientCertFile => Path.Combine(Dir, "client.crt");
+
+    public string ClientKeyFile => Path.Combine(Dir, "client.key");
+
     public string Dir { get; } = Directory.CreateTempSubdirectory("facewatch-tls-").FullName;
 
     public string CaFile => Path.Combine(Dir, "ca.crt");
@@ -25,15 +32,20 @@ public sealed class TlsMosquittoFixture : IAsyncLifetime
         await Run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
         await File.WriteAllTextAsync(Path.Combine(Dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
         await Run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf");
+        await Run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=facewatch-client");
+        await Run("openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.crt", "-days", "2");
         await Run("mosquitto_passwd", "-c", "-b", "passwords", User, Password);
         Broker = await MosquittoBroker.StartNewAsync(
             tls: new MosquittoTls(CaFile, Path.Combine(Dir, "server.crt"), Path.Combine(Dir, "server.key")),
             passwordFile: Path.Combine(Dir, "passwords"));
+        MutualBroker = await MosquittoBroker.StartNewAsync(
+            tls: new MosquittoTls(CaFile, Path.Combine(Dir, "server.crt"), Path.Combine(Dir, "server.key"), RequireClientCertificate: true));
     }
 
     public async Task DisposeAsync()
     {
         await Broker.DisposeAsync();
+        await MutualBroker.DisposeAsync();
         Directory.Delete(Dir, recursive: true);
     }
 
@@ -105,13 +117,13 @@ public class MqttTlsTests(TlsMosquittoFixture tls) : IClassFixture<TlsMosquittoF
         Assert.False(host.Publisher.IsConnected);
         Assert.False(host.Publisher.ExecuteTask!.IsCompleted, "the publisher must keep running");
 
-        // backoff: the announced delays grow from the 0.2 s minimum towards the 1 s cap
+        // backoff with jitter: every announced delay is within the 1 s cap, and they vary (decorrelated jitter)
         var delays = host.Logs.Lines.Where(l => l.EventId is 6004 or 6005)
             .Select(l => double.Parse(System.Text.RegularExpressions.Regex.Match(l.Message, @"next try in (\d+) ms").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
             .ToArray();
         Assert.True(delays.Length >= 3);
         Assert.All(delays, d => Assert.InRange(d, 1, 1000));
-        Assert.True(delays[^1] > delays[0], "delays should grow: " + string.Join(", ", delays));
+        Assert.True(delays.Distinct().Count() > 1, "delays should be jittered: " + string.Join(", ", delays));
     }
 
     [Fact]
@@ -125,5 +137,21 @@ public class MqttTlsTests(TlsMosquittoFixture tls) : IClassFixture<TlsMosquittoF
 
         await using var trusting = await PublisherHost.StartAsync(tls.Broker.Port, Settings(TlsMosquittoFixture.Password, withCa: false, allowUntrusted: true));
         await trusting.WaitConnectedAsync(Wait);
+    }
+
+    [Fact]
+    public async Task A_client_certificate_is_presented_when_configured()
+    {
+        var settings = new Dictionary<string, string?> { ["Mqtt:Tls:Enabled"] = "true", ["Mqtt:Tls:CaFile"] = tls.CaFile };
+        await using (var without = await PublisherHost.StartAsync(tls.MutualBroker.Port, settings))
+        {
+            await MqttPublisherTests.WaitForLogAsync(without, l => l.EventId == 6003);
+            Assert.False(without.Publisher.IsConnected);
+        }
+
+        settings["Mqtt:Tls:ClientCertFile"] = tls.ClientCertFile;
+        settings["Mqtt:Tls:ClientKeyFile"] = tls.ClientKeyFile;
+        await using var with = await PublisherHost.StartAsync(tls.MutualBroker.Port, settings);
+        await with.WaitConnectedAsync(Wait);
     }
 }
