@@ -48,12 +48,19 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
         {
             await _server.StartAsync().ConfigureAwait(false);
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (FindSocketError(ex) is { } socketError)
         {
             _server.Dispose();
             _server = null;
+            if (socketError.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // Typically a system mosquitto on 1883: the demo still works by publishing to it, say so plainly.
+                Log.EmbeddedPortInUse(_logger, $"{_options.BindAddress}:{_options.Port}");
+                return;
+            }
+
             throw new InvalidOperationException(
-                $"Mqtt:Embedded: cannot listen on {_options.BindAddress}:{_options.Port} ({ex.Message}). Is another broker running there? Change Mqtt:Embedded:Port or disable Mqtt:Embedded:Enabled.",
+                $"Mqtt:Embedded: cannot listen on {_options.BindAddress}:{_options.Port} ({socketError.Message}). Change Mqtt:Embedded:BindAddress or Mqtt:Embedded:Port, or disable Mqtt:Embedded:Enabled.",
                 ex);
         }
 
@@ -70,4 +77,17 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
     }
 
     public void Dispose() => _server?.Dispose();
+
+    private static SocketException? FindSocketError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException socket)
+            {
+                return socket;
+            }
+        }
+
+        return null;
+    }
 }

@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Endpoint}")]
     public static partial void EmbeddedStarted(ILogger logger, string endpoint);
 
+    [LoggerMessage(EventId = 6016, Level = LogLevel.Warning, Message = "Embedded MQTT broker not started: {Endpoint} is already in use by another broker; publishing to that one instead (set Mqtt:Embedded:Port to run the embedded broker elsewhere)")]
+    public static partial void EmbeddedPortInUse(ILogger logger, string endpoint);
+
     [LoggerMessage(EventId = 6013, Level = LogLevel.Information, Message = "Embedded MQTT broker stopped")]
     public static partial void EmbeddedStopped(ILogger logger);
 

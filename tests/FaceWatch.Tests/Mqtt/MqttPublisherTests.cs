@@ -203,6 +203,22 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
         Assert.Equal(e.EventId, Json(received)["eventId"].GetString());
     }
 
+    [Fact]
+    public async Task When_the_embedded_port_is_taken_by_a_broker_the_publisher_uses_that_broker()
+    {
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..6];
+        await using var sub = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, prefix + "/#");
+        await using var host = await PublisherHost.StartAsync(1, new Dictionary<string, string?>
+        {
+            ["Mqtt:TopicPrefix"] = prefix,
+            ["Mqtt:Embedded:Enabled"] = "true",
+            ["Mqtt:Embedded:Port"] = mosquitto.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await host.WaitConnectedAsync(Wait);
+        Assert.Contains(host.Logs.Lines, l => l.EventId == 6016 && l.Message.Contains($"127.0.0.1:{mosquitto.Port}", StringComparison.Ordinal));
+        Assert.Equal("online", (await sub.WaitForTopicAsync(prefix + "/status", Wait)).Text);
+    }
+
     internal static Dictionary<string, JsonElement> Json(Received message) =>
         JsonDocument.Parse(message.Payload).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone());
 
