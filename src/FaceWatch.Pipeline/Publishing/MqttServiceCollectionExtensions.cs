@@ -42,4 +42,23 @@ public static class MqttServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<MqttPublisher>());
         return services;
     }
+
+    /// <summary>
+    /// As <see cref="AddFaceWatchMqtt(IServiceCollection, IConfiguration)"/>, and tells the publisher the configured
+    /// camera names (read when it first connects), so Home Assistant configs of removed cameras are cleared.
+    /// </summary>
+    public static IServiceCollection AddFaceWatchMqtt(
+        this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, IEnumerable<string>> configuredCameras)
+    {
+        ArgumentNullException.ThrowIfNull(configuredCameras);
+        services.AddSingleton<IConfiguredCameras>(sp => new LazyConfiguredCameras(() => [.. configuredCameras(sp)]));
+        return services.AddFaceWatchMqtt(configuration);
+    }
+
+    private sealed class LazyConfiguredCameras(Func<string[]> names) : IConfiguredCameras
+    {
+        private readonly Lazy<string[]> _names = new(names);
+
+        public IReadOnlyCollection<string> Names => _names.Value;
+    }
 }

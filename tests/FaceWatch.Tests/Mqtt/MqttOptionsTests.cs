@@ -110,6 +110,15 @@ public class MqttOptionsTests
     }
 
     [Fact]
+    public void Configured_cameras_can_come_from_the_daemons_options()
+    {
+        var services = new ServiceCollection();
+        services.AddFaceWatchMqtt(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), _ => ["porch", "garage"]);
+        using var provider = services.BuildServiceProvider();
+        Assert.Equal(["porch", "garage"], provider.GetRequiredService<IConfiguredCameras>().Names);
+    }
+
+    [Fact]
     public void The_registration_adds_broker_before_publisher()
     {
         using var host = PublisherHost.Build(1, null, null, out _);
