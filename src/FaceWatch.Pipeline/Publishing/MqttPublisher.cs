@@ -1,7 +1,4 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using System.Threading.Channels;
 using FaceWatch.Pipeline.Capture;
 using Microsoft.Extensions.Hosting;
@@ -9,8 +6,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Polly;
-using Polly.Retry;
 
 namespace FaceWatch.Pipeline.Publishing;
 
@@ -23,8 +18,6 @@ namespace FaceWatch.Pipeline.Publishing;
 public sealed class MqttPublisher : BackgroundService
 {
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan RetainedQuiet = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan RetainedMax = TimeSpan.FromSeconds(3);
 
     private readonly MqttOptions _options;
     private readonly HomeAssistantOptions _homeAssistant;
@@ -38,9 +31,7 @@ public sealed class MqttPublisher : BackgroundService
     private readonly PresenceBook _presence = new();
     private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
     private readonly Lock _announcedGate = new();
-    private readonly MqttClientOptions _clientOptions;
-    private readonly ResiliencePipeline _connectRetry;
-    private readonly string _broker;
+    private readonly MqttConnector _connector;
     private readonly Meter? _ownedMeter;
     private readonly Counter<long> _dropped;
     private readonly Counter<long> _published;
@@ -48,8 +39,6 @@ public sealed class MqttPublisher : BackgroundService
 
     private volatile bool _connected;
     private volatile bool _dropping;
-    private string? _lastFailure;
-    private int _attempt;
     private bool _staleDiscoveryChecked;
 
     public MqttPublisher(
@@ -76,11 +65,7 @@ public sealed class MqttPublisher : BackgroundService
         _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)_options.Qos, _options.Snapshots);
         _outbox = new BoundedOutbox<Pending>(_options.OutboxCapacity);
 
-        var (host, port) = _options.EffectiveBroker;
-        var tls = _options.Tls.Enabled && !_options.Embedded.Enabled;
-        _broker = $"{(tls ? "mqtts" : "mqtt")}://{host}:{port}";
-        _clientOptions = BuildClientOptions(host, port, tls);
-        _connectRetry = BuildConnectRetry();
+        _connector = new MqttConnector(_options, topics, _time, _logger);
 
         var meter = meterFactory?.Create("FaceWatch") ?? (_ownedMeter = new Meter("FaceWatch"));
         meter.CreateObservableGauge("facewatch.mqtt.outbox.size", () => _outbox.Count, "{message_group}", "Message groups (event + people list, or a state change) waiting for the broker");
@@ -104,7 +89,7 @@ public sealed class MqttPublisher : BackgroundService
     public long OutboxDropped => _outbox.Dropped;
 
     /// <summary>The broker as logged: scheme, host and port, never credentials.</summary>
-    public string Broker => _broker;
+    public string Broker => _connector.Broker;
 
     public MqttTopics Topics => _messages.Topics;
 
@@ -118,46 +103,42 @@ public sealed class MqttPublisher : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var pump = PumpAsync(stoppingToken);
-        var factory = new MqttClientFactory();
-        Log.Connecting(_logger, _broker, _clientOptions.ClientId);
+        Log.Connecting(_logger, Broker, _connector.ClientId);
         while (!stoppingToken.IsCancellationRequested)
         {
-            IMqttClient client;
-            var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            MqttConnection connection;
             try
             {
-                client = await _connectRetry.ExecuteAsync(ct => ConnectOnceAsync(factory, lost, ct), stoppingToken).ConfigureAwait(false);
+                connection = await _connector.ConnectAsync(stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
 
-            using (client)
+            using (connection)
             {
                 try
                 {
                     _connected = true;
-                    _lastFailure = null;
                     _connects.Add(1);
-                    Log.Connected(_logger, _broker, _attempt, _outbox.Count);
-                    _attempt = 0;
-                    await AnnounceAsync(client, stoppingToken).ConfigureAwait(false);
-                    await SendAsync(client, lost.Task, drainOnly: false, stoppingToken).ConfigureAwait(false);
+                    Log.Connected(_logger, Broker, connection.Attempts, _outbox.Count);
+                    await AnnounceAsync(connection.Client, stoppingToken).ConfigureAwait(false);
+                    await SendAsync(connection.Client, connection.Lost, drainOnly: false, stoppingToken).ConfigureAwait(false);
                     _connected = false;
-                    Log.Lost(_logger, _broker, await lost.Task.ConfigureAwait(false), _outbox.Count);
+                    Log.Lost(_logger, Broker, await connection.Lost.ConfigureAwait(false), _outbox.Count);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
                     await pump.ConfigureAwait(false);
-                    await CloseAsync(client, lost.Task).ConfigureAwait(false);
+                    await CloseAsync(connection.Client, connection.Lost).ConfigureAwait(false);
                     _connected = false;
                     return;
                 }
                 catch (Exception ex)
                 {
                     _connected = false;
-                    Log.Lost(_logger, _broker, lost.Task.IsCompleted ? await lost.Task.ConfigureAwait(false) : ex.Message, _outbox.Count);
+                    Log.Lost(_logger, Broker, connection.Lost.IsCompleted ? await connection.Lost.ConfigureAwait(false) : ex.Message, _outbox.Count);
                 }
             }
         }
@@ -166,62 +147,11 @@ public sealed class MqttPublisher : BackgroundService
         await pump.ConfigureAwait(false);
         if (_outbox.Count > 0)
         {
-            Log.FlushFailed(_logger, _broker, $"not connected; {_outbox.Count} message group(s) unsent");
+            Log.FlushFailed(_logger, Broker, $"not connected; {_outbox.Count} message group(s) unsent");
         }
     }
 
-    private async ValueTask<IMqttClient> ConnectOnceAsync(MqttClientFactory factory, TaskCompletionSource<string> lost, CancellationToken ct)
-    {
-        _attempt++;
-        var client = factory.CreateMqttClient();
-        client.DisconnectedAsync += args =>
-        {
-            // Only signal here: reconnecting from this event risks deadlocks inside MQTTnet.
-            if (args.ClientWasConnected)
-            {
-                lost.TrySetResult(args.Exception?.Message ?? args.ReasonString ?? args.Reason.ToString());
-            }
 
-            return Task.CompletedTask;
-        };
-        try
-        {
-            var result = await client.ConnectAsync(_clientOptions, ct).ConfigureAwait(false);
-            if (result.ResultCode != MqttClientConnectResultCode.Success)
-            {
-                throw new MqttBrokerRefusedException(result.ResultCode.ToString());
-            }
-
-            return client;
-        }
-        catch (Exception ex) when (ex is not MqttBrokerRefusedException && RefusalCode(ex) is { } code)
-        {
-            client.Dispose();
-            throw new MqttBrokerRefusedException(code, ex);
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>MQTTnet reports a refused CONNACK as an exception naming the code; pick out the ones a user must fix.</summary>
-    private static string? RefusalCode(Exception ex)
-    {
-        foreach (var code in new[] { nameof(MqttClientConnectResultCode.BadUserNameOrPassword), nameof(MqttClientConnectResultCode.NotAuthorized), nameof(MqttClientConnectResultCode.ClientIdentifierNotValid), nameof(MqttClientConnectResultCode.Banned) })
-        {
-            for (var e = ex; e is not null; e = e.InnerException)
-            {
-                if (e.Message.Contains(code, StringComparison.Ordinal))
-                {
-                    return code;
-                }
-            }
-        }
-
-        return null;
-    }
 
     /// <summary>On every connect: online, discovery, every camera's status and people list (the broker may have lost its retained state).</summary>
     private async Task AnnounceAsync(IMqttClient client, CancellationToken ct)
@@ -268,93 +198,17 @@ public sealed class MqttPublisher : BackgroundService
         }
     }
 
-    /// <summary>
-    /// Finds our retained discovery configs on the broker (the broker is the record of what we announced)
-    /// and empties those of cameras no longer configured, with their retained status and people topics.
-    /// </summary>
+    /// <summary>Empties the retained discovery configs (and state topics) of cameras no longer configured.</summary>
     private async Task RemoveStaleDiscoveryAsync(IMqttClient client, IReadOnlyCollection<string> cameras, CancellationToken ct)
     {
-        var expected = cameras.SelectMany(c => new[] { _messages.Topics.DiscoveryLastPerson(c), _messages.Topics.DiscoveryPeople(c) }).ToHashSet(StringComparer.Ordinal);
-        var found = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
-        var lastArrival = _time.GetTimestamp();
-        Task OnMessage(MqttApplicationMessageReceivedEventArgs args)
+        foreach (var stale in await DiscoveryCleanup.FindStaleAsync(client, _messages.Topics, cameras, _time, ct).ConfigureAwait(false))
         {
-            var message = args.ApplicationMessage;
-            if (message.Retain && message.Payload.Length > 0)
+            foreach (var topic in stale.StateTopics.Append(stale.ConfigTopic))
             {
-                found[message.Topic] = message.Payload.ToArray();
+                await PublishAsync(client, _messages.ClearRetained(topic), ct).ConfigureAwait(false);
             }
 
-            Interlocked.Exchange(ref lastArrival, _time.GetTimestamp());
-            return Task.CompletedTask;
-        }
-
-        client.ApplicationMessageReceivedAsync += OnMessage;
-        try
-        {
-            var filter = _messages.Topics.DiscoveryFilter;
-            await client.SubscribeAsync(filter, MqttQualityOfServiceLevel.AtMostOnce, ct).ConfigureAwait(false);
-            // The broker sends retained messages right after the SUBACK; stop once they stop coming.
-            var start = _time.GetTimestamp();
-            lastArrival = start;
-            while (_time.GetElapsedTime(Interlocked.Read(ref lastArrival)) < RetainedQuiet && _time.GetElapsedTime(start) < RetainedMax)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(50), _time, ct).ConfigureAwait(false);
-            }
-
-            await client.UnsubscribeAsync(filter, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            client.ApplicationMessageReceivedAsync -= OnMessage;
-        }
-
-        foreach (var (topic, payload) in found)
-        {
-            if (expected.Contains(topic))
-            {
-                continue;
-            }
-
-            foreach (var stateTopic in RetainedStateTopics(payload))
-            {
-                await PublishAsync(client, _messages.ClearRetained(stateTopic), ct).ConfigureAwait(false);
-            }
-
-            await PublishAsync(client, _messages.ClearRetained(topic), ct).ConfigureAwait(false);
-            Log.DiscoveryRemoved(_logger, topic);
-        }
-    }
-
-    /// <summary>The retained per-camera topics a stale config points at (camera status, people list).</summary>
-    private IEnumerable<string> RetainedStateTopics(byte[] payload)
-    {
-        HaSensorConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize(payload, MqttJsonContext.Default.HaSensorConfig);
-        }
-        catch (JsonException)
-        {
-            yield break;
-        }
-
-        if (config is null)
-        {
-            yield break;
-        }
-
-        foreach (var availability in config.Availability)
-        {
-            if (availability.Topic != _messages.Topics.Status)
-            {
-                yield return availability.Topic;
-            }
-        }
-
-        if (config.StateTopic.EndsWith("/people", StringComparison.Ordinal))
-        {
-            yield return config.StateTopic;
+            Log.DiscoveryRemoved(_logger, stale.ConfigTopic);
         }
     }
 
@@ -398,7 +252,7 @@ public sealed class MqttPublisher : BackgroundService
         var result = await client.PublishAsync(message, ct).ConfigureAwait(false);
         if (!result.IsSuccess)
         {
-            Log.PublishRejected(_logger, _broker, message.Topic, result.ReasonString ?? result.ReasonCode.ToString());
+            Log.PublishRejected(_logger, Broker, message.Topic, result.ReasonString ?? result.ReasonCode.ToString());
         }
 
         _published.Add(1, new KeyValuePair<string, object?>("kind", TopicKind(message.Topic)));
@@ -415,11 +269,11 @@ public sealed class MqttPublisher : BackgroundService
             await client.DisconnectAsync(
                 new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
                 timeout.Token).ConfigureAwait(false);
-            Log.Disconnected(_logger, _broker, _outbox.Count);
+            Log.Disconnected(_logger, Broker, _outbox.Count);
         }
         catch (Exception ex)
         {
-            Log.FlushFailed(_logger, _broker, ex.Message);
+            Log.FlushFailed(_logger, Broker, ex.Message);
         }
     }
 
@@ -497,103 +351,14 @@ public sealed class MqttPublisher : BackgroundService
         return last is "status" or "events" or "people" or "snapshot" ? last : last == "config" ? "discovery" : "other";
     }
 
-    private MqttClientOptions BuildClientOptions(string host, int port, bool tls)
-    {
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(host, port)
-            .WithClientId(_options.EffectiveClientId)
-            .WithCleanSession(_options.CleanSession)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromSeconds(10))
-            .WithWillTopic(_messages.Topics.Status)
-            .WithWillPayload(MqttPayloadValues.Offline)
-            .WithWillRetain(true)
-            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
-        if (!_options.Embedded.Enabled && !string.IsNullOrEmpty(_options.Username))
-        {
-            builder.WithCredentials(_options.Username, _options.Password ?? string.Empty);
-        }
 
-        if (tls)
-        {
-            builder.WithTlsOptions(MqttTls.Build(_options.Tls, host));
-        }
 
-        return builder.Build();
-    }
 
-    private ResiliencePipeline BuildConnectRetry() =>
-        new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(ConnectRetryOptions(_options, args =>
-            {
-                OnConnectFailed(args.Outcome.Exception!, args.AttemptNumber + 1, args.RetryDelay);
-                return default;
-            }))
-            .Build();
 
-    /// <summary>Reconnect policy: any failure, forever, exponential with jitter between the configured delays.</summary>
-    internal static RetryStrategyOptions ConnectRetryOptions(MqttOptions options, Func<OnRetryArguments<object>, ValueTask>? onRetry = null) => new()
-    {
-        ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is not null && !args.Context.CancellationToken.IsCancellationRequested),
-        MaxRetryAttempts = int.MaxValue,
-        BackoffType = DelayBackoffType.Exponential,
-        UseJitter = true,
-        Delay = TimeSpan.FromSeconds(options.ReconnectMinDelaySeconds),
-        MaxDelay = TimeSpan.FromSeconds(options.ReconnectMaxDelaySeconds),
-        OnRetry = onRetry,
-    };
-
-    /// <summary>One warning per new kind of failure; repeats of the same failure go to debug.</summary>
-    private void OnConnectFailed(Exception ex, int attempt, TimeSpan delay)
-    {
-        var reason = ex is MqttBrokerRefusedException refused ? refused.Code : Describe(ex);
-        if (reason == _lastFailure)
-        {
-            Log.StillUnreachable(_logger, _broker, attempt, reason, delay.TotalMilliseconds);
-            return;
-        }
-
-        _lastFailure = reason;
-        if (ex is MqttBrokerRefusedException { Code: nameof(MqttClientConnectResultCode.BadUserNameOrPassword) or nameof(MqttClientConnectResultCode.NotAuthorized) })
-        {
-            Log.CredentialsRejected(_logger, _broker, _options.Username ?? "(anonymous)", reason, delay.TotalMilliseconds);
-        }
-        else if (ex is MqttBrokerRefusedException)
-        {
-            Log.Refused(_logger, _broker, reason, _clientOptions.ClientId, delay.TotalMilliseconds);
-        }
-        else
-        {
-            Log.Unreachable(_logger, _broker, reason, delay.TotalMilliseconds);
-        }
-    }
-
-    private static string Describe(Exception ex)
-    {
-        var inner = ex;
-        while (inner.InnerException is not null)
-        {
-            inner = inner.InnerException;
-        }
-
-        return ReferenceEquals(inner, ex) ? ex.Message : $"{ex.Message} ({inner.Message})";
-    }
 
     /// <summary>One outbox entry: messages that go out together, in order.</summary>
     private sealed class Pending(IReadOnlyList<MqttApplicationMessage> messages)
     {
         public IReadOnlyList<MqttApplicationMessage> Messages { get; } = messages;
     }
-}
-
-/// <summary>The broker answered CONNECT with a refusal the user has to fix (credentials, client id, ban).</summary>
-public sealed class MqttBrokerRefusedException : Exception
-{
-    public MqttBrokerRefusedException(string code, Exception? inner = null)
-        : base($"The broker refused the connection: {code}.", inner)
-    {
-        Code = code;
-    }
-
-    public string Code { get; }
 }

@@ -75,7 +75,7 @@ public class MqttOptionsTests
     [Fact]
     public async Task Reconnects_back_off_exponentially_with_jitter_forever_up_to_the_cap()
     {
-        var options = MqttPublisher.ConnectRetryOptions(new MqttOptions { ReconnectMinDelaySeconds = 1, ReconnectMaxDelaySeconds = 30 });
+        var options = MqttConnector.ConnectRetryOptions(new MqttOptions { ReconnectMinDelaySeconds = 1, ReconnectMaxDelaySeconds = 30 });
         Assert.Equal(int.MaxValue, options.MaxRetryAttempts);
         Assert.Equal(Polly.DelayBackoffType.Exponential, options.BackoffType);
         Assert.True(options.UseJitter);
