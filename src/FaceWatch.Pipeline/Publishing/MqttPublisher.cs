@@ -19,7 +19,6 @@ public sealed class MqttPublisher : BackgroundService
 {
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly MqttOptions _options;
     private readonly HomeAssistantOptions _homeAssistant;
     private readonly CameraHealthRegistry _health;
     private readonly IConfiguredCameras? _configured;
@@ -54,18 +53,18 @@ public sealed class MqttPublisher : BackgroundService
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(homeAssistant);
         ArgumentNullException.ThrowIfNull(hub);
-        _options = options.Value;
+        var mqtt = options.Value;
         _homeAssistant = homeAssistant.Value;
         _health = health ?? throw new ArgumentNullException(nameof(health));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = timeProvider ?? TimeProvider.System;
         _configured = configuredCameras;
 
-        var topics = new MqttTopics(_options.TopicPrefix, _homeAssistant.DiscoveryPrefix);
-        _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)_options.Qos, _options.Snapshots);
-        _outbox = new BoundedOutbox<Pending>(_options.OutboxCapacity);
+        var topics = new MqttTopics(mqtt.TopicPrefix, _homeAssistant.DiscoveryPrefix);
+        _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)mqtt.Qos, mqtt.Snapshots);
+        _outbox = new BoundedOutbox<Pending>(mqtt.OutboxCapacity);
 
-        _connector = new MqttConnector(_options, topics, _time, _logger);
+        _connector = new MqttConnector(mqtt, topics, _time, _logger);
 
         var meter = meterFactory?.Create("FaceWatch") ?? (_ownedMeter = new Meter("FaceWatch"));
         meter.CreateObservableGauge("facewatch.mqtt.outbox.size", () => _outbox.Count, "{message_group}", "Message groups (event + people list, or a state change) waiting for the broker");
