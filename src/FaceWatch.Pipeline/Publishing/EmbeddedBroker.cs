@@ -1,8 +1,10 @@
 using System.Net;
+using System.Reflection;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet.Packets;
 using MQTTnet.Server;
 
 namespace FaceWatch.Pipeline.Publishing;
@@ -14,6 +16,11 @@ namespace FaceWatch.Pipeline.Publishing;
 /// </summary>
 public sealed class EmbeddedBroker : IHostedService, IDisposable
 {
+    // MQTTnet only assigns ids to MQTT 5 clients that send none; mosquitto_sub (MQTT 3.1.1, clean session) sends
+    // none either, and the demo must be watchable with it. The packet is only reachable through this field.
+    private static readonly FieldInfo? ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", BindingFlags.NonPublic | BindingFlags.Instance);
+
     private readonly EmbeddedBrokerOptions _options;
     private readonly ILogger _logger;
     private MqttServer? _server;
@@ -44,6 +51,7 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
 
         _server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        _server.ValidatingConnectionAsync += AssignClientId;
         try
         {
             await _server.StartAsync().ConfigureAwait(false);
@@ -77,6 +85,22 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
     }
 
     public void Dispose() => _server?.Dispose();
+
+    /// <summary>Gives a client that sent an empty client id (allowed with clean session) a generated one, as brokers do.</summary>
+    private static Task AssignClientId(ValidatingConnectionEventArgs args)
+    {
+        if (string.IsNullOrEmpty(args.ClientId) && args.CleanSession != false)
+        {
+            var id = "auto-" + Guid.NewGuid().ToString("N");
+            args.AssignedClientIdentifier = id; // MQTT 5
+            if (ConnectPacketField?.GetValue(args) is MqttConnectPacket packet)
+            {
+                packet.ClientId = id; // MQTT 3.1.1
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     private static SocketException? FindSocketError(Exception? ex)
     {

@@ -203,6 +203,32 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
         Assert.Equal(e.EventId, Json(received)["eventId"].GetString());
     }
 
+    [Theory]
+    [InlineData("mqttv311")]
+    [InlineData("mqttv5")]
+    public async Task Mosquitto_sub_with_its_defaults_can_watch_the_embedded_broker(string protocol)
+    {
+        // The README's first command: mosquitto_sub sends no client id; the embedded broker must accept that.
+        var port = MosquittoBroker.FreePort();
+        await using var host = await PublisherHost.StartAsync(1, new Dictionary<string, string?>
+        {
+            ["Mqtt:Embedded:Enabled"] = "true",
+            ["Mqtt:Embedded:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await host.WaitConnectedAsync(Wait);
+        var psi = new ProcessStartInfo("mosquitto_sub", ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-V", protocol, "-t", "facewatch/#", "-v", "-C", "1", "-W", "10"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var sub = Process.Start(psi)!;
+        var stdout = await sub.StandardOutput.ReadToEndAsync();
+        var stderr = await sub.StandardError.ReadToEndAsync();
+        await sub.WaitForExitAsync();
+        Assert.True(sub.ExitCode == 0, $"mosquitto_sub failed ({sub.ExitCode}): {stderr}");
+        Assert.Equal("facewatch/status online", stdout.Trim());
+    }
+
     [Fact]
     public async Task When_the_embedded_port_is_taken_by_a_broker_the_publisher_uses_that_broker()
     {
