@@ -1,5 +1,6 @@
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Telemetry;
+using FaceWatch.Web;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,8 +28,10 @@ internal static class ServiceHosting
 
     /// <summary>
     /// Service lifetimes (no-ops when run from a terminal), <see cref="HostOptions"/> for a bounded stop that
-    /// stops the host when a background service throws, the shared <see cref="FaceWatchMetrics"/>, and the
-    /// overlay windows when <c>Debug:Windows</c> is true.
+    /// stops the host when a background service throws, the shared <see cref="FaceWatchMetrics"/>, the
+    /// overlay windows when <c>Debug:Windows</c> is true, and the web live view when <c>Web:Enabled</c> is true.
+    /// Frame sinks are registered as <see cref="IFrameAnnotationSink"/>: the pipeline posts to every one of
+    /// <c>IEnumerable&lt;IFrameAnnotationSink&gt;</c>.
     /// </summary>
     public static IHostApplicationBuilder AddFaceWatchServiceHosting(this IHostApplicationBuilder builder, TimeSpan? shutdownTimeout = null)
     {
@@ -53,6 +56,7 @@ internal static class ServiceHosting
             services.AddHostedService(sp => sp.GetRequiredService<OverlayWindowSink>());
         }
 
+        builder.AddFaceWatchWeb();
         return builder;
     }
 
