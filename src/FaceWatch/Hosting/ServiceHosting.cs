@@ -1,4 +1,5 @@
 using FaceWatch.Pipeline.LiveView;
+using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Telemetry;
 using FaceWatch.Web;
 using Microsoft.Extensions.Configuration;
@@ -54,6 +55,17 @@ internal static class ServiceHosting
             services.AddSingleton<OverlayWindowSink>();
             services.AddSingleton<IFrameAnnotationSink>(sp => sp.GetRequiredService<OverlayWindowSink>());
             services.AddHostedService(sp => sp.GetRequiredService<OverlayWindowSink>());
+        }
+
+        services.AddOptions<SnapshotOptions>()
+            .Bind(builder.Configuration.GetSection(SnapshotOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (builder.Configuration.GetValue<bool>($"{SnapshotOptions.SectionName}:{nameof(SnapshotOptions.Enabled)}"))
+        {
+            services.TryAddSingleton<IdentityEventHub>();
+            services.AddSingleton<SnapshotCleaner>();
+            services.AddHostedService<SnapshotWriter>();
         }
 
         builder.AddFaceWatchWeb();
