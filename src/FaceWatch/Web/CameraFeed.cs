@@ -23,6 +23,7 @@ public sealed class WebFrameSink : IFrameAnnotationSink, IDisposable
     private readonly TimeProvider _time;
     private readonly FaceWatchMetrics? _metrics;
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
 
     public WebFrameSink(IOptions<WebOptions> options, TimeProvider time, FaceWatchMetrics? metrics = null)
     {
@@ -39,7 +40,7 @@ public sealed class WebFrameSink : IFrameAnnotationSink, IDisposable
     public void Post(Frame frame, IReadOnlyList<TrackOverlay> tracks, CameraHealth? health)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        if (_stopping.IsCancellationRequested)
+        if (Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
@@ -50,6 +51,12 @@ public sealed class WebFrameSink : IFrameAnnotationSink, IDisposable
 
     public void Dispose()
     {
+        // Registered under two service types: the container may call this twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         foreach (var feed in _feeds.Values)
         {
@@ -74,7 +81,7 @@ public sealed class CameraFeed : IDisposable
     private readonly Lock _gate = new();
     private TaskCompletionSource<JpegFrame> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JpegFrame? _latest;
-    private long _lastAccepted = long.MinValue;
+    private long _nextDue = long.MinValue;
     private int _viewers;
 
     internal CameraFeed(string camera, WebOptions options, TimeProvider time, FaceWatchMetrics? metrics, CancellationToken stopping)
@@ -124,15 +131,17 @@ public sealed class CameraFeed : IDisposable
 
     internal void Offer(Frame frame, IReadOnlyList<TrackOverlay> tracks, CameraHealth? health)
     {
+        // A due time advancing by the interval (not "interval since the last frame") keeps the average
+        // at the cap even when the camera's frame period does not divide it.
         var now = _time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastAccepted);
-        var interval = Viewers > 0 ? _minInterval : IdleInterval;
-        if (last != long.MinValue && _time.GetElapsedTime(last, now) < interval)
+        var due = Interlocked.Read(ref _nextDue);
+        if (now < due)
         {
             return;
         }
 
-        Interlocked.Exchange(ref _lastAccepted, now);
+        var interval = (long)((Viewers > 0 ? _minInterval : IdleInterval).TotalSeconds * _time.TimestampFrequency);
+        Interlocked.Exchange(ref _nextDue, due == long.MinValue || now - due > interval ? now + interval : due + interval);
         _mailbox.Put(AnnotatedFrame.CopyOf(frame, tracks, health));
     }
 

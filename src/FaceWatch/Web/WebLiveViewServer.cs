@@ -315,7 +315,7 @@ internal static class LivePage
         html.Append("""
             </ol>
             <script>
-            const fmt = e => `${new Date(e.timestamp).toLocaleTimeString()} ${e.camera} #${e.trackId} ${e.event}: ${e.name} (${e.confidence.toFixed(2)})`;
+            const fmt = e => `${new Date(e.timestamp).toISOString().slice(11, 19)} ${e.camera} #${e.trackId} ${e.event}: ${e.name} (${e.confidence.toFixed(2)})`;
             const es = new EventSource('/api/events/stream');
             es.addEventListener('identity', m => {
               const e = JSON.parse(m.data);
@@ -353,5 +353,5 @@ internal static class LivePage
         string.Create(CultureInfo.InvariantCulture, $"{e.Name} ({e.Confidence:0.00})");
 
     private static string Line(IdentityEvent e) =>
-        string.Create(CultureInfo.InvariantCulture, $"{e.Timestamp:HH:mm:ss} {e.Camera} #{e.TrackId} {e.Event}: {e.Name} ({e.Confidence:0.00})");
+        string.Create(CultureInfo.InvariantCulture, $"{e.Timestamp.UtcDateTime:HH:mm:ss} {e.Camera} #{e.TrackId} {e.Event}: {e.Name} ({e.Confidence:0.00})");
 }
