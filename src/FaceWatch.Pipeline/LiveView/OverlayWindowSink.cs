@@ -31,6 +31,7 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
     private volatile bool _failed;
     private Thread? _uiThread;
     private string? _lastHovered;
+    private int _nextWindowX;
 
     public OverlayWindowSink(ILogger<OverlayWindowSink> logger, FaceWatchMetrics? metrics = null)
     {
@@ -119,6 +120,9 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
                         if (open.Add(camera))
                         {
                             Cv2.NamedWindow(camera, WindowFlags.AutoSize);
+                            // Side by side in opening order, so windows do not open on top of each other.
+                            Cv2.MoveWindow(camera, _nextWindowX, 0);
+                            _nextWindowX += item.Image.Width + 8;
                             var name = camera;
                             Cv2.SetMouseCallback(camera, (_, _, _, _, _) => _lastHovered = name);
                             Log.WindowOpened(_logger, camera);
@@ -202,7 +206,9 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
     {
         try
         {
-            return Cv2.GetWindowProperty(camera, WindowPropertyFlags.Visible) >= 1;
+            // GTK reports Visible as 0 until the window is mapped; a window destroyed by the user is simply
+            // gone from HighGUI's list, which every property reports as -1.
+            return Cv2.GetWindowProperty(camera, WindowPropertyFlags.AutoSize) >= 0;
         }
         catch (OpenCVException)
         {
