@@ -1,11 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using FaceWatch.Pipeline.Capture;
 
 namespace FaceWatch.Pipeline.Telemetry;
 
 /// <summary>
-/// Every FaceWatch instrument, on the meter <c>FaceWatch</c>, created once (register as a singleton).
-/// Stages call the small methods below; <c>/metrics</c> exports whatever they record.
+/// The shared FaceWatch instruments on the meter <c>FaceWatch</c>, created once (register as a singleton).
+/// Per-camera numbers (frames read and dropped, reconnects, fps, online) are observed from the
+/// <see cref="CameraHealthRegistry"/>, so capture code only reports health; stages call the small methods
+/// below for latencies, events and queues. Owners of other meters: detection (<c>FaceWatch.Detection</c>:
+/// <c>facewatch.detection.duration</c>, <c>facewatch.detection.faces</c>) and MQTT (<c>facewatch.mqtt.*</c>
+/// on <c>FaceWatch</c>) create their own instruments; <c>/metrics</c> exports every meter named <c>FaceWatch*</c>.
 /// Names are dotted lowercase with units; per-camera series carry the tag <c>camera</c>.
 /// </summary>
 public sealed class FaceWatchMetrics : IDisposable
@@ -17,34 +22,27 @@ public sealed class FaceWatchMetrics : IDisposable
         [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 400, 600, 1000, 2500, 5000];
 
     private readonly Meter _meter;
-    private readonly Counter<long> _framesRead;
-    private readonly Counter<long> _framesDropped;
+    private readonly CameraHealthRegistry? _cameras;
     private readonly Counter<long> _framesProcessed;
-    private readonly Counter<long> _reconnects;
-    private readonly Histogram<double> _detectionMs;
     private readonly Histogram<double> _embeddingMs;
     private readonly Histogram<double> _identificationMs;
     private readonly Histogram<double> _frameLatencyMs;
     private readonly Histogram<double> _overlayDrawMs;
     private readonly Counter<long> _events;
-    private readonly Counter<long> _facesDetected;
-    private readonly Counter<long> _mqttPublished;
     private readonly Counter<long> _snapshotsWritten;
     private readonly ConcurrentDictionary<string, Func<long>> _queues = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _cameraOnline = new(StringComparer.Ordinal);
-    private int _mqttConnected;
-    private long _mqttOutbox;
 
-    public FaceWatchMetrics(IMeterFactory meterFactory)
+    public FaceWatchMetrics(IMeterFactory meterFactory, CameraHealthRegistry? cameras = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
-        _framesRead = _meter.CreateCounter<long>("facewatch.frames.read", "{frame}", "Frames decoded from a camera.");
-        _framesDropped = _meter.CreateCounter<long>("facewatch.frames.dropped", "{frame}", "Frames skipped because a later stage was busy (tag stage).");
+        _cameras = cameras;
+        _meter.CreateObservableCounter("facewatch.frames.read", () => PerCamera(h => h.FramesRead), "{frame}", "Frames decoded from each camera.");
+        _meter.CreateObservableCounter("facewatch.frames.dropped", () => PerCamera(h => h.FramesDropped), "{frame}", "Frames skipped because detection was busy (newest frame wins).");
+        _meter.CreateObservableCounter("facewatch.camera.reconnects", () => PerCamera(h => h.Reconnects), "{reconnect}", "Camera reconnect attempts.");
+        _meter.CreateObservableGauge("facewatch.camera.online", () => PerCamera(h => h.Online ? 1 : 0), "{camera}", "1 while the camera delivers frames, else 0.");
+        _meter.CreateObservableGauge("facewatch.camera.processed_fps", () => PerCameraDouble(h => h.ProcessedFps), "{frame}/s", "Frames per second through detection.");
         _framesProcessed = _meter.CreateCounter<long>("facewatch.frames.processed", "{frame}", "Frames that went through detection.");
-        _reconnects = _meter.CreateCounter<long>("facewatch.camera.reconnects", "{reconnect}", "Camera reconnect attempts.");
-        _detectionMs = _meter.CreateHistogram("facewatch.detection.duration", "ms", "Face detection time per frame.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
         _embeddingMs = _meter.CreateHistogram("facewatch.embedding.duration", "ms", "Embedding time per face batch.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
         _identificationMs = _meter.CreateHistogram("facewatch.identification.duration", "ms", "Identification time per face.",
@@ -54,36 +52,11 @@ public sealed class FaceWatchMetrics : IDisposable
         _overlayDrawMs = _meter.CreateHistogram("facewatch.overlay.draw.duration", "ms", "Overlay drawing time per frame (windows and web view).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
         _events = _meter.CreateCounter<long>("facewatch.events", "{event}", "Identity events by type (arrived, changed, left).");
-        _facesDetected = _meter.CreateCounter<long>("facewatch.faces.detected", "{face}", "Faces found by the detector.");
-        _mqttPublished = _meter.CreateCounter<long>("facewatch.mqtt.published", "{message}", "MQTT messages delivered to the broker.");
         _snapshotsWritten = _meter.CreateCounter<long>("facewatch.snapshots.written", "{file}", "Face snapshots stored on disk.");
         _meter.CreateObservableGauge("facewatch.queue.depth", ObserveQueues, "{item}", "Items waiting in each pipeline queue (tag queue).");
-        _meter.CreateObservableGauge("facewatch.camera.online", ObserveCameras, "{camera}", "1 while the camera delivers frames, else 0.");
-        _meter.CreateObservableGauge("facewatch.mqtt.connected", () => Volatile.Read(ref _mqttConnected), "{connection}", "1 while connected to the MQTT broker.");
-        _meter.CreateObservableGauge("facewatch.mqtt.outbox.size", () => Interlocked.Read(ref _mqttOutbox), "{message}", "Events buffered while the broker is unreachable.");
     }
-
-    public void FrameRead(string camera) => _framesRead.Add(1, new KeyValuePair<string, object?>("camera", camera));
-
-    /// <param name="stage">Where it was dropped, e.g. <c>capture</c> or <c>detect</c>.</param>
-    public void FrameDropped(string camera, string stage, long count = 1) =>
-        _framesDropped.Add(count, new KeyValuePair<string, object?>("camera", camera), new KeyValuePair<string, object?>("stage", stage));
 
     public void FrameProcessed(string camera) => _framesProcessed.Add(1, new KeyValuePair<string, object?>("camera", camera));
-
-    public void CameraReconnect(string camera) => _reconnects.Add(1, new KeyValuePair<string, object?>("camera", camera));
-
-    public void CameraOnline(string camera, bool online) => _cameraOnline[camera] = online;
-
-    public void DetectionDuration(string camera, double milliseconds, int faces)
-    {
-        var tag = new KeyValuePair<string, object?>("camera", camera);
-        _detectionMs.Record(milliseconds, tag);
-        if (faces > 0)
-        {
-            _facesDetected.Add(faces, tag);
-        }
-    }
 
     public void EmbeddingDuration(double milliseconds, int faces) =>
         _embeddingMs.Record(milliseconds, new KeyValuePair<string, object?>("faces", faces));
@@ -100,12 +73,6 @@ public sealed class FaceWatchMetrics : IDisposable
     /// <param name="type"><see cref="Publishing.IdentityEventKind"/> value.</param>
     public void Event(string type, string camera) =>
         _events.Add(1, new KeyValuePair<string, object?>("type", type), new KeyValuePair<string, object?>("camera", camera));
-
-    public void MqttPublished() => _mqttPublished.Add(1);
-
-    public void MqttConnected(bool connected) => Volatile.Write(ref _mqttConnected, connected ? 1 : 0);
-
-    public void MqttOutboxSize(long size) => Interlocked.Exchange(ref _mqttOutbox, size);
 
     public void SnapshotWritten(string camera) => _snapshotsWritten.Add(1, new KeyValuePair<string, object?>("camera", camera));
 
@@ -128,11 +95,19 @@ public sealed class FaceWatchMetrics : IDisposable
         }
     }
 
-    private IEnumerable<Measurement<int>> ObserveCameras()
+    private IEnumerable<Measurement<long>> PerCamera(Func<CameraHealth, long> value)
     {
-        foreach (var (camera, online) in _cameraOnline)
+        foreach (var health in _cameras?.Snapshot() ?? [])
         {
-            yield return new Measurement<int>(online ? 1 : 0, new KeyValuePair<string, object?>("camera", camera));
+            yield return new Measurement<long>(value(health), new KeyValuePair<string, object?>("camera", health.Camera));
+        }
+    }
+
+    private IEnumerable<Measurement<double>> PerCameraDouble(Func<CameraHealth, double> value)
+    {
+        foreach (var health in _cameras?.Snapshot() ?? [])
+        {
+            yield return new Measurement<double>(value(health), new KeyValuePair<string, object?>("camera", health.Camera));
         }
     }
 }

@@ -1,3 +1,4 @@
+using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Telemetry;
@@ -46,6 +47,7 @@ internal static class ServiceHosting
             options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
         services.AddMetrics();
+        services.TryAddSingleton<CameraHealthRegistry>();
         services.TryAddSingleton<FaceWatchMetrics>();
         services.TryAddSingleton(TimeProvider.System);
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using FaceWatch.Pipeline.Publishing;
+using FaceWatch.Pipeline.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -20,8 +21,11 @@ public sealed class RecentEvents : BackgroundService
     private readonly LinkedList<IdentityEvent> _recent = new();
     private readonly List<Channel<IdentityEvent>> _clients = [];
 
-    public RecentEvents(IdentityEventHub hub, IOptions<WebOptions> options)
+    private readonly FaceWatchMetrics? _metrics;
+
+    public RecentEvents(IdentityEventHub hub, IOptions<WebOptions> options, FaceWatchMetrics? metrics = null)
     {
+        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(hub);
         ArgumentNullException.ThrowIfNull(options);
         // Subscribed at construction so no event published after the host starts is missed.
@@ -58,6 +62,7 @@ public sealed class RecentEvents : BackgroundService
     {
         await foreach (var e in _subscription.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
+            _metrics?.Event(e.Event, e.Camera);
             Channel<IdentityEvent>[] clients;
             lock (_gate)
             {

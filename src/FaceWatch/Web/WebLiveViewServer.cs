@@ -71,7 +71,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         builder.Services.AddSingleton(_loggerFactory);
         builder.WebHost.UseUrls(WebOptionsValidator.SplitUrls(_options.Urls));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(FaceWatchMetrics.MeterName)
+            .AddMeter(FaceWatchMetrics.MeterName, FaceWatchMetrics.MeterName + ".*")
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
 
         var app = builder.Build();

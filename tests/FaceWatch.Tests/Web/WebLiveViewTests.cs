@@ -50,14 +50,12 @@ public sealed class WebLiveViewTests(ITestOutputHelper output)
     {
         await using var web = await WebHostFixture.StartAsync();
         var metrics = web.Host.Services.GetRequiredService<FaceWatchMetrics>();
-        metrics.FrameRead("stage");
-        metrics.FrameDropped("stage", "detect");
-        metrics.DetectionDuration("stage", 23.5, 2);
-        metrics.EmbeddingDuration(8.2, 2);
-        metrics.Event("arrived", "stage");
-        metrics.MqttConnected(true);
-        metrics.MqttOutboxSize(5);
+        web.Health.Report(new CameraHealth("stage", true, 120, 3, 1, 14.5, null, DateTimeOffset.UtcNow));
+        metrics.EmbeddingDuration(23.5, 2);
+        metrics.FrameLatency("stage", 80);
         metrics.RegisterQueue("detect", () => 3);
+        await web.Hub.PublishAsync(WebHostFixture.Arrived(), CancellationToken.None);
+        await WaitUntilAsync(() => web.Host.Services.GetRequiredService<FaceWatch.Web.RecentEvents>().Snapshot().Count == 1, TimeSpan.FromSeconds(5));
 
         using var http = new HttpClient { BaseAddress = new Uri(web.BaseUrl) };
         var response = await http.GetAsync("/metrics");
@@ -65,14 +63,14 @@ public sealed class WebLiveViewTests(ITestOutputHelper output)
         output.WriteLine(text);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        Assert.Matches("(?m)^facewatch_frames_read_total\\{.*camera=\"stage\".*\\} 1", text);
-        Assert.Matches("(?m)^facewatch_frames_dropped_total\\{.*stage=\"detect\".*\\} 1", text);
-        Assert.Matches("(?m)^facewatch_detection_duration_milliseconds_bucket\\{.*le=\"35\".*\\} 1", text);
-        Assert.Matches("(?m)^facewatch_embedding_duration_milliseconds_count\\{.*\\} 1", text);
+        Assert.Matches("(?m)^facewatch_frames_read_total\\{.*camera=\"stage\".*\\} 120", text);
+        Assert.Matches("(?m)^facewatch_frames_dropped_total\\{.*camera=\"stage\".*\\} 3", text);
+        Assert.Matches("(?m)^facewatch_camera_reconnects_total\\{.*camera=\"stage\".*\\} 1", text);
+        Assert.Matches("(?m)^facewatch_camera_online\\{.*camera=\"stage\".*\\} 1", text);
+        Assert.Matches("(?m)^facewatch_embedding_duration_milliseconds_bucket\\{.*le=\"35\".*\\} 1", text);
+        Assert.Matches("(?m)^facewatch_frame_latency_milliseconds_count\\{.*camera=\"stage\".*\\} 1", text);
         Assert.Matches("(?m)^facewatch_events_total\\{.*type=\"arrived\".*\\} 1", text);
-        Assert.Matches("(?m)^facewatch_mqtt_connected(_[a-z]+)?\\{?.*\\}? 1", text);
-        Assert.Matches("(?m)^facewatch_mqtt_outbox_size(_[a-z]+)?\\{?.*\\}? 5", text);
-        Assert.Matches("(?m)^facewatch_queue_depth(_[a-z]+)?\\{.*queue=\"detect\".*\\} 3", text);
+        Assert.Matches("(?m)^facewatch_queue_depth\\{.*queue=\"detect\".*\\} 3", text);
     }
 
     [Fact]
