@@ -1,4 +1,7 @@
 using System.CommandLine;
+using FaceWatch.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Commands;
 
@@ -6,11 +9,23 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var command = new Command("run", "Not built yet.");
-        command.SetAction(_ =>
+        var command = new Command("run", "Run the daemon: watch the configured cameras (or the built-in demo) and publish identity events.");
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            Console.Error.WriteLine("facewatch run: not built yet.");
-            return 2;
+            var configFile = parseResult.GetValue(CommonOptions.Config);
+            HostApplicationBuilder builder;
+            try
+            {
+                builder = DaemonHost.CreateBuilder(configFile);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
+            {
+                await Console.Error.WriteLineAsync($"facewatch: invalid configuration: {ex.Message}").ConfigureAwait(false);
+                return DaemonRunner.StartFailedExitCode;
+            }
+
+            using var host = builder.Build();
+            return await DaemonRunner.RunAsync(host, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
