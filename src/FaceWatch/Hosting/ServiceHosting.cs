@@ -1,4 +1,5 @@
 using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Telemetry;
@@ -7,65 +8,45 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Hosting;
 
 /// <summary>
-/// Host setup for running FaceWatch unattended: systemd (<c>Type=notify</c>) and Windows service
-/// lifetimes, a bounded graceful stop, and a crashed worker that stops the whole process with a
-/// non-zero exit code so the service manager restarts it.
+/// What makes a running daemon visible: the shared <see cref="FaceWatchMetrics"/>, overlay windows
+/// (<c>Debug:Windows</c> / <c>run --show</c>), face snapshots (<c>Snapshots:Enabled</c>) and the web live view
+/// with <c>/healthz</c> and <c>/metrics</c> (<c>Web:Enabled</c>). Service lifetimes, the bounded stop and the
+/// crash exit code live in <see cref="DaemonHost"/> and <see cref="DaemonRunner"/>.
 /// </summary>
 internal static class ServiceHosting
 {
-    /// <summary>Default time the host gives workers to stop; below systemd's <c>TimeoutStopSec=30</c> in the unit.</summary>
-    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(15);
-
-    /// <summary>Exit code of a run whose worker crashed (systemd <c>Restart=on-failure</c> restarts on it).</summary>
-    public const int CrashedExitCode = 70; // EX_SOFTWARE
-
-    /// <summary>Exit code when the host failed to start (bad config, port in use): fix, then start again.</summary>
-    public const int StartFailedExitCode = 78; // EX_CONFIG
-
     /// <summary>
-    /// Service lifetimes (no-ops when run from a terminal), <see cref="HostOptions"/> for a bounded stop that
-    /// stops the host when a background service throws, the shared <see cref="FaceWatchMetrics"/>, the
-    /// overlay windows when <c>Debug:Windows</c> is true, and the web live view when <c>Web:Enabled</c> is true.
-    /// Frame sinks are registered as <see cref="IFrameAnnotationSink"/>: the pipeline posts to every one of
-    /// <c>IEnumerable&lt;IFrameAnnotationSink&gt;</c>.
+    /// Adds the sections <c>Debug</c>, <c>Snapshots</c> and <c>Web</c> (strictly bound, validated at start) and, when
+    /// switched on, their services. Frame sinks register as <see cref="IFrameAnnotationSink"/>; the pipeline posts
+    /// to every one. Call after <see cref="DaemonHost.AddDaemon"/> (the embedder gets timed for the latency histogram).
     /// </summary>
-    public static IHostApplicationBuilder AddFaceWatchServiceHosting(this IHostApplicationBuilder builder, TimeSpan? shutdownTimeout = null)
+    public static IHostApplicationBuilder AddFaceWatchLiveView(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddSystemd();
-        services.AddWindowsService(options => options.ServiceName = "FaceWatch");
-        services.Configure<HostOptions>(options =>
-        {
-            options.ShutdownTimeout = shutdownTimeout ?? DefaultShutdownTimeout;
-            options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
-        });
+        var configuration = builder.Configuration;
         services.AddMetrics();
-        services.TryAddSingleton<CameraHealthRegistry>();
-        services.TryAddSingleton<FaceWatchMetrics>();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CameraHealthRegistry>();
+        services.TryAddSingleton<IdentityEventHub>();
+        services.TryAddSingleton<FaceWatchMetrics>();
+        TimeEmbedder(services);
 
-        services.AddOptions<OverlayWindowOptions>().Bind(builder.Configuration.GetSection(OverlayWindowOptions.SectionName));
-        if (builder.Configuration.GetValue<bool>($"{OverlayWindowOptions.SectionName}:{nameof(OverlayWindowOptions.Windows)}"))
+        DaemonHost.AddSection<OverlayWindowOptions>(services, configuration, OverlayWindowOptions.SectionName);
+        if (configuration.GetValue<bool>($"{OverlayWindowOptions.SectionName}:{nameof(OverlayWindowOptions.Windows)}"))
         {
             services.AddSingleton<OverlayWindowSink>();
             services.AddSingleton<IFrameAnnotationSink>(sp => sp.GetRequiredService<OverlayWindowSink>());
             services.AddHostedService(sp => sp.GetRequiredService<OverlayWindowSink>());
         }
 
-        services.AddOptions<SnapshotOptions>()
-            .Bind(builder.Configuration.GetSection(SnapshotOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        if (builder.Configuration.GetValue<bool>($"{SnapshotOptions.SectionName}:{nameof(SnapshotOptions.Enabled)}"))
+        DaemonHost.AddSection<SnapshotOptions>(services, configuration, SnapshotOptions.SectionName);
+        if (configuration.GetValue<bool>($"{SnapshotOptions.SectionName}:{nameof(SnapshotOptions.Enabled)}"))
         {
-            services.TryAddSingleton<IdentityEventHub>();
             services.AddSingleton<SnapshotCleaner>();
             services.AddHostedService<SnapshotWriter>();
         }
@@ -74,44 +55,21 @@ internal static class ServiceHosting
         return builder;
     }
 
-    /// <summary>
-    /// Runs the host until SIGTERM / Ctrl-C / service stop and returns the process exit code:
-    /// 0 after a clean stop, <see cref="CrashedExitCode"/> when a background service died,
-    /// <see cref="StartFailedExitCode"/> when start failed (the error, naming the setting, goes to stderr).
-    /// Also sets <see cref="Environment.ExitCode"/>.
-    /// </summary>
-    public static async Task<int> RunServiceAsync(this IHost host, CancellationToken cancellationToken = default)
+    /// <summary>Wraps the registered <see cref="IFaceEmbedder"/> so every batch lands in <c>facewatch.embedding.duration</c>.</summary>
+    private static void TimeEmbedder(IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(host);
-        int code;
-        try
+        var original = services.LastOrDefault(d => d.ServiceType == typeof(IFaceEmbedder) && !d.IsKeyedService);
+        if (original is null)
         {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
-            code = CrashedWorkers(host).Count > 0 ? CrashedExitCode : 0;
-        }
-        catch (OptionsValidationException ex)
-        {
-            await Console.Error.WriteLineAsync($"facewatch: invalid configuration: {string.Join("; ", ex.Failures)}").ConfigureAwait(false);
-            code = StartFailedExitCode;
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException)
-        {
-            // Kestrel's "address already in use" is an IOException; an unusable setting an InvalidOperationException.
-            await Console.Error.WriteLineAsync($"facewatch: could not start: {ex.Message}").ConfigureAwait(false);
-            code = StartFailedExitCode;
+            return;
         }
 
-        Environment.ExitCode = code;
-        return code;
+        services.Remove(original);
+        services.AddSingleton<IFaceEmbedder>(sp => new TimedFaceEmbedder(Resolve(original, sp), sp.GetRequiredService<FaceWatchMetrics>()));
     }
 
-    /// <summary>Background services whose <c>ExecuteAsync</c> ended with an exception.</summary>
-    public static IReadOnlyList<BackgroundService> CrashedWorkers(IHost host)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        return host.Services.GetServices<IHostedService>()
-            .OfType<BackgroundService>()
-            .Where(s => s.ExecuteTask is { IsFaulted: true })
-            .ToArray();
-    }
+    private static IFaceEmbedder Resolve(ServiceDescriptor original, IServiceProvider sp) =>
+        (IFaceEmbedder)(original.ImplementationInstance
+            ?? original.ImplementationFactory?.Invoke(sp)
+            ?? ActivatorUtilities.CreateInstance(sp, original.ImplementationType!));
 }

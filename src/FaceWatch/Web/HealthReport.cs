@@ -26,7 +26,10 @@ public sealed record HealthDto(
     string? ModelsDir,
     IReadOnlyDictionary<string, string> ModelHashes,
     int? GalleryPeople,
-    int? GalleryEmbeddings);
+    int? GalleryFaces);
+
+/// <summary>The gallery the pipeline identifies against: people and enrolled faces.</summary>
+public sealed record GalleryStatus(int People, int Faces);
 
 public sealed record CameraTileDto(string Name, bool Online, double ProcessedFps, long FramesDropped, string? LastError, int Viewers, long Encoded, double LastEncodeMs);
 
@@ -41,15 +44,15 @@ internal sealed partial class WebJsonContext : JsonSerializerContext;
 public sealed class HealthReporter
 {
     private readonly CameraHealthRegistry _cameras;
-    private readonly PipelineStatus _pipeline;
+    private readonly Func<GalleryStatus?> _gallery;
     private readonly InferenceSessionFactory? _models;
     private readonly TimeProvider _time;
     private readonly Lazy<IReadOnlyDictionary<string, string>> _hashes;
 
-    public HealthReporter(CameraHealthRegistry cameras, PipelineStatus pipeline, InferenceSessionFactory? models, TimeProvider time)
+    public HealthReporter(CameraHealthRegistry cameras, Func<GalleryStatus?> gallery, InferenceSessionFactory? models, TimeProvider time)
     {
         _cameras = cameras;
-        _pipeline = pipeline;
+        _gallery = gallery;
         _models = models;
         _time = time;
         _hashes = new Lazy<IReadOnlyDictionary<string, string>>(() => HashModels(models?.ModelsDirectory));
@@ -63,8 +66,8 @@ public sealed class HealthReporter
             .ToArray();
         var online = cameras.Count(c => c.Online);
         var status = online == 0 ? "down" : online == cameras.Length ? "ok" : "degraded";
-        var gallery = _pipeline.Gallery;
-        return new HealthDto(status, _time.GetUtcNow(), cameras, _models?.ProviderInUse, _models?.ModelsDirectory, _hashes.Value, gallery?.People, gallery?.Embeddings);
+        var gallery = _gallery();
+        return new HealthDto(status, _time.GetUtcNow(), cameras, _models?.ProviderInUse, _models?.ModelsDirectory, _hashes.Value, gallery?.People, gallery?.Faces);
     }
 
     /// <summary>First 16 hex digits of the SHA-256 of each <c>.onnx</c> file, so a report says exactly which weights ran.</summary>

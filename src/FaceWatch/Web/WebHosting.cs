@@ -1,3 +1,4 @@
+using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Models;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Web;
@@ -20,27 +22,25 @@ internal static class WebHosting
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddOptions<WebOptions>()
-            .Bind(builder.Configuration.GetSection(WebOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        DaemonHost.AddSection<WebOptions>(services, builder.Configuration, WebOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebOptions>, WebOptionsValidator>());
         if (!builder.Configuration.GetValue<bool>($"{WebOptions.SectionName}:{nameof(WebOptions.Enabled)}"))
         {
             return builder;
         }
 
+        // Per-request lines are noise in a daemon's log; warnings (bind failures, bad requests) stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CameraHealthRegistry>();
         services.TryAddSingleton<IdentityEventHub>();
-        services.TryAddSingleton<PipelineStatus>();
         services.AddSingleton<WebFrameSink>();
         services.AddSingleton<IFrameAnnotationSink>(sp => sp.GetRequiredService<WebFrameSink>());
         services.AddSingleton<RecentEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<RecentEvents>());
         services.AddSingleton(sp => new HealthReporter(
             sp.GetRequiredService<CameraHealthRegistry>(),
-            sp.GetRequiredService<PipelineStatus>(),
+            () => sp.GetService<PipelineService>()?.Gallery?.Current?.Gallery is { } g ? new GalleryStatus(g.People.Count, g.FaceCount) : null,
             sp.GetService<InferenceSessionFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<WebLiveViewServer>();

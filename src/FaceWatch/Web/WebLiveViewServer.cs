@@ -69,6 +69,8 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(_loggerFactory);
+        // The daemon's host owns Ctrl-C/SIGTERM and service stop; this inner app is started and stopped by it.
+        builder.Services.AddSingleton<IHostLifetime, InnerLifetime>();
         builder.WebHost.UseUrls(WebOptionsValidator.SplitUrls(_options.Urls));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(FaceWatchMetrics.MeterName, FaceWatchMetrics.MeterName + ".*")
@@ -257,6 +259,14 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 
     private static bool Matches(string? given, byte[] expected) =>
         given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected);
+}
+
+/// <summary>A lifetime that waits for nothing and listens to no signal: the outer host stops the web app.</summary>
+internal sealed class InnerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The one HTML page: rendered on the server (tiles and recent events work without script), live-updated by a small script.</summary>

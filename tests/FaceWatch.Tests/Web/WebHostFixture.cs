@@ -11,7 +11,7 @@ using OpenCvSharp;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>
-/// The web host as the daemon configures it (<see cref="ServiceHosting.AddFaceWatchServiceHosting"/>),
+/// The web host as the daemon configures it (<see cref="ServiceHosting.AddFaceWatchLiveView"/>),
 /// fed by hand: real frames of the test video go to every registered <see cref="IFrameAnnotationSink"/>,
 /// with a fixed track, and events go through the real <see cref="IdentityEventHub"/>.
 /// </summary>
@@ -52,7 +52,7 @@ internal sealed class WebHostFixture : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(config);
-        builder.AddFaceWatchServiceHosting();
+        builder.AddFaceWatchLiveView();
         var host = builder.Build();
         await host.StartAsync();
         return new WebHostFixture(host);
