@@ -214,26 +214,18 @@ public sealed class FfmpegFrameSource : IFrameSource
             _probe = process;
         }
 
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         if (!process.WaitForExit(TimeSpan.FromSeconds(_options.ProbeTimeoutSeconds)) || _aborted)
         {
             Kill(process);
             throw new CameraException(_aborted ? "probe aborted" : $"no answer within {_options.ProbeTimeoutSeconds:0.#} s (ffprobe)");
         }
 
+        // The process has exited: its pipes close, so the reads finish promptly (this runs on the camera thread, not the pool).
         process.WaitForExit();
-        string output, error;
-        try
-        {
-            output = stdout.IsCompletedSuccessfully ? stdout.Result : "";
-            error = stderr.IsCompletedSuccessfully ? stderr.Result : "";
-        }
-        catch (AggregateException)
-        {
-            output = error = "";
-        }
-
+        var output = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(5)) ? stdout.GetAwaiter().GetResult() : "";
+        var error = stderr.IsCompletedSuccessfully ? stderr.GetAwaiter().GetResult() : "";
         var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
         var parts = line.Split('x');
         if (process.ExitCode != 0 || parts.Length < 2
