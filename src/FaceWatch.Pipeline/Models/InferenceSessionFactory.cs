@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 
@@ -6,45 +8,135 @@ namespace FaceWatch.Pipeline.Models;
 /// <summary>
 /// Makes ONNX Runtime sessions from <see cref="ModelsOptions"/>: one place decides the models folder,
 /// the execution provider and the thread count. Sessions are shared by all cameras, one per model.
+/// Missing models are fetched on first use (<c>Models:AutoFetch</c>); every file is hash-checked before it loads.
 /// </summary>
 public sealed class InferenceSessionFactory
 {
+    public const string CpuProvider = "CPUExecutionProvider";
+    public const string CudaProvider = "CUDAExecutionProvider";
+    public const string DirectMLProvider = "DmlExecutionProvider";
+
     private readonly ModelsOptions _options;
+    private readonly ILogger _logger;
+    private readonly ModelFetcher _fetcher;
+    private readonly Lock _fetchLock = new();
+    private readonly Func<SessionOptions, string, bool> _appendProvider;
 
     public InferenceSessionFactory(IOptions<ModelsOptions> options)
+        : this(options, NullLoggerFactory.Instance)
+    {
+    }
+
+    public InferenceSessionFactory(IOptions<ModelsOptions> options, ILoggerFactory loggerFactory)
+        : this(options, loggerFactory, null, null)
+    {
+    }
+
+    /// <param name="availableProviders">The providers this build has; null asks ONNX Runtime (tests inject others).</param>
+    /// <param name="appendProvider">Enables a GPU provider on session options; null uses ONNX Runtime (tests inject failures).</param>
+    internal InferenceSessionFactory(
+        IOptions<ModelsOptions> options,
+        ILoggerFactory loggerFactory,
+        IReadOnlyList<string>? availableProviders,
+        Func<SessionOptions, string, bool>? appendProvider,
+        ModelFetcher? fetcher = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
+        _logger = loggerFactory.CreateLogger<InferenceSessionFactory>();
+        _fetcher = fetcher ?? new ModelFetcher(loggerFactory.CreateLogger<ModelFetcher>());
+        _appendProvider = appendProvider ?? AppendProvider;
         ModelsDirectory = ResolveModelsDirectory(_options.Dir);
+        AvailableProviders = availableProviders ?? OrtEnv.Instance().GetAvailableProviders();
+        ProviderInUse = SelectProvider();
+        Log.ProviderSelected(_logger, ProviderInUse, _options.Provider, string.Join(", ", AvailableProviders));
     }
 
     /// <summary>The folder the models are read from.</summary>
     public string ModelsDirectory { get; }
 
-    /// <summary>The execution provider sessions run on.</summary>
-    public string ProviderInUse => "CPU";
+    /// <summary>The execution provider sessions run on (an ONNX Runtime provider name, e.g. <c>CPUExecutionProvider</c>).</summary>
+    public string ProviderInUse { get; }
+
+    /// <summary>Execution providers compiled into this build's ONNX Runtime.</summary>
+    public IReadOnlyList<string> AvailableProviders { get; }
 
     public string PathOf(string fileName) => Path.Combine(ModelsDirectory, fileName);
 
     /// <summary>Opens <paramref name="fileName"/> from the models folder (or an absolute path).</summary>
     public InferenceSession Create(string fileName, int? threads = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(fileName);
         var path = Path.IsPathRooted(fileName) ? fileName : PathOf(fileName);
+        var directory = Path.GetDirectoryName(path)!;
+        var entry = ModelManifest.Embedded.Models.FirstOrDefault(m => m.File == Path.GetFileName(path));
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException(
-                $"Model file '{path}' is missing. Run 'facewatch models fetch --dir {ModelsDirectory}' to fetch and convert the models.",
-                path);
+            if (_options.AutoFetch && entry is not null)
+            {
+                FetchOnce(path, directory);
+            }
+            else
+            {
+                throw new FileNotFoundException(
+                    $"Model file '{path}' is missing. Run 'facewatch models fetch --dir {directory}' to fetch and convert the models.", path);
+            }
         }
 
-        using var sessionOptions = new SessionOptions
+        if (entry is not null)
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            var hash = ModelFetcher.Sha256Of(path);
+            if (!string.Equals(hash, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException(
+                    $"Model file '{path}' is corrupt or truncated (SHA-256 {hash}, expected {entry.Sha256} from {ModelFiles.Manifest}). " +
+                    $"Run 'facewatch models fetch --dir {directory}' to replace it.");
+            }
+        }
+
+        using var sessionOptions = CreateSessionOptions(threads);
+        try
+        {
+            return new InferenceSession(path, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException(
+                $"ONNX Runtime cannot load model file '{path}': {e.Message}. Run 'facewatch models fetch --dir {directory}' to replace it.", e);
+        }
+    }
+
+    /// <summary>Session options for the configured provider, threads and optimisation level.</summary>
+    public SessionOptions CreateSessionOptions(int? threads = null)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = _options.Optimization switch
+            {
+                ModelOptimizationLevel.None => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                ModelOptimizationLevel.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                ModelOptimizationLevel.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            },
             IntraOpNumThreads = threads ?? (_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount),
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        return new InferenceSession(path, sessionOptions);
+        try
+        {
+            if (ProviderInUse != CpuProvider && !_appendProvider(sessionOptions, ProviderInUse))
+            {
+                throw new InvalidOperationException($"Execution provider {ProviderInUse} could not be enabled.");
+            }
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
+
+        return sessionOptions;
     }
 
     /// <summary><c>Models:Dir</c> if set; else <c>models/</c> in the working directory; else next to the executable.</summary>
@@ -62,5 +154,91 @@ public sealed class InferenceSessionFactory
         }
 
         return Path.Combine(AppContext.BaseDirectory, "models");
+    }
+
+    private void FetchOnce(string path, string directory)
+    {
+        lock (_fetchLock)
+        {
+            if (!File.Exists(path))
+            {
+                Log.AutoFetching(_logger, Path.GetFileName(path), directory);
+                _fetcher.Fetch(directory);
+            }
+        }
+    }
+
+    private string SelectProvider()
+    {
+        var requested = _options.Provider;
+        if (requested == ExecutionProviderKind.Cpu)
+        {
+            return CpuProvider;
+        }
+
+        string[] candidates = requested switch
+        {
+            ExecutionProviderKind.Cuda => [CudaProvider],
+            ExecutionProviderKind.DirectML => [DirectMLProvider],
+            _ => [CudaProvider, DirectMLProvider],
+        };
+        foreach (var provider in candidates)
+        {
+            if (!AvailableProviders.Contains(provider))
+            {
+                if (requested != ExecutionProviderKind.Auto)
+                {
+                    throw new InvalidOperationException(
+                        $"Models:Provider is '{requested}', but this build of FaceWatch has no {provider} (available: {string.Join(", ", AvailableProviders)}). " +
+                        (requested == ExecutionProviderKind.Cuda
+                            ? "Build with -p:FaceWatchGpu=Cuda on a machine with CUDA, or set Models:Provider to Cpu or Auto."
+                            : "DirectML is only in Windows builds; set Models:Provider to Cpu or Auto."));
+                }
+
+                continue;
+            }
+
+            // Probe: the provider library may be present while its drivers (CUDA, GPU) are not.
+            string reason;
+            try
+            {
+                using var probe = new SessionOptions();
+                if (_appendProvider(probe, provider))
+                {
+                    return provider;
+                }
+
+                reason = "not supported by this build";
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)
+            {
+                reason = e.Message;
+            }
+
+            if (requested != ExecutionProviderKind.Auto)
+            {
+                throw new InvalidOperationException(
+                    $"Models:Provider is '{requested}', but {provider} could not be enabled: {reason}. Check the GPU driver and CUDA/cuDNN install, or set Models:Provider to Cpu or Auto.");
+            }
+
+            Log.ProviderFailed(_logger, provider, reason);
+        }
+
+        return CpuProvider;
+    }
+
+    private static bool AppendProvider(SessionOptions sessionOptions, string provider)
+    {
+        switch (provider)
+        {
+            case CudaProvider:
+                sessionOptions.AppendExecutionProvider_CUDA(0);
+                return true;
+            case DirectMLProvider:
+                sessionOptions.AppendExecutionProvider_DML(0);
+                return true;
+            default:
+                return false;
+        }
     }
 }

@@ -12,6 +12,15 @@ public enum ExecutionProviderKind
     Auto,
 }
 
+/// <summary>ONNX Runtime graph optimisation level.</summary>
+public enum ModelOptimizationLevel
+{
+    None,
+    Basic,
+    Extended,
+    All,
+}
+
 /// <summary>Section <c>Models</c>: where the ONNX files live and how they run.</summary>
 public sealed class ModelsOptions
 {
@@ -25,6 +34,9 @@ public sealed class ModelsOptions
     /// <summary>Intra-op threads per session; 0 means all cores.</summary>
     [Range(0, 256)]
     public int Threads { get; set; }
+
+    /// <summary>Graph optimisation ONNX Runtime applies when it loads a model.</summary>
+    public ModelOptimizationLevel Optimization { get; set; } = ModelOptimizationLevel.All;
 
     /// <summary>Fetch and convert missing models on first use.</summary>
     public bool AutoFetch { get; set; } = true;

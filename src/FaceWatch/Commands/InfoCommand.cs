@@ -1,16 +1,53 @@
 using System.CommandLine;
+using System.Reflection;
+using FaceWatch.Configuration;
+using FaceWatch.Pipeline.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
 
 namespace FaceWatch.Commands;
 
+/// <summary><c>facewatch info</c>: version, models folder and hashes, the execution provider in use.</summary>
 internal static class InfoCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Not built yet.");
-        command.SetAction(_ =>
+        var command = new Command("info", "Print the version, the models folder and model hashes, and the ONNX Runtime execution provider in use.");
+        command.SetAction(parseResult =>
         {
-            Console.Error.WriteLine("facewatch info: not built yet.");
-            return 2;
+            var configuration = FaceWatchConfiguration.Build(parseResult.GetValue(CommonOptions.Config));
+            var options = configuration.GetSection(ModelsOptions.SectionName).Get<ModelsOptions>() ?? new ModelsOptions();
+            var version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
+            Console.WriteLine($"facewatch {version}");
+            Console.WriteLine($"ONNX Runtime providers available: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}");
+            Console.WriteLine($"Models:Provider: {options.Provider}, Models:Threads: {(options.Threads > 0 ? options.Threads : Environment.ProcessorCount)}, Models:Optimization: {options.Optimization}");
+            var exitCode = 0;
+            string dir;
+            try
+            {
+                var factory = new InferenceSessionFactory(Options.Create(options), NullLoggerFactory.Instance);
+                dir = factory.ModelsDirectory;
+                Console.WriteLine($"Provider in use: {factory.ProviderInUse}");
+            }
+            catch (InvalidOperationException e)
+            {
+                dir = InferenceSessionFactory.ResolveModelsDirectory(options.Dir);
+                Console.WriteLine($"Provider in use: none ({e.Message})");
+                exitCode = 1;
+            }
+
+            var manifest = ModelManifest.Embedded;
+            Console.WriteLine($"Models dir: {dir}");
+            Console.WriteLine($"Models from: {manifest.PackageSpec} ({manifest.Licence}), tarball SHA-256 {manifest.TarballSha256}");
+            foreach (var s in new ModelFetcher(manifest: manifest).Verify(dir))
+            {
+                var state = s.Ok ? "ok" : s.Exists ? $"CORRUPT (SHA-256 {s.Sha256})" : "missing";
+                Console.WriteLine($"  {s.Entry.File,-20} {s.Entry.Sha256}  {state}");
+            }
+
+            return exitCode;
         });
         return command;
     }
