@@ -15,4 +15,13 @@ internal static partial class Log
 
     [LoggerMessage(7004, LogLevel.Error, "Overlay windows cannot be shown (no display? set DISPLAY or run under xvfb-run); detection keeps running without them")]
     public static partial void WindowsUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(7201, LogLevel.Information, "Face snapshots on: {Folder}, kept {RetentionDays} days, at most {MaxCount} files")]
+    public static partial void SnapshotsEnabled(ILogger logger, string folder, int retentionDays, int maxCount);
+
+    [LoggerMessage(7202, LogLevel.Information, "Snapshot cleaner deleted {Count} files in {Folder}")]
+    public static partial void SnapshotsCleaned(ILogger logger, int count, string folder);
+
+    [LoggerMessage(7203, LogLevel.Warning, "Snapshot file {Path} could not be written or cleaned")]
+    public static partial void SnapshotFailed(ILogger logger, string path, Exception exception);
 }

@@ -1,16 +1,18 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using FaceWatch.Pipeline.Publishing;
+using System.Threading.Channels;
+using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenCvSharp;
 
 namespace FaceWatch.Pipeline.LiveView;
 
 /// <summary>
 /// Section <c>Snapshots</c>: face crops on disk. Off by default: without it FaceWatch stores no face image.
-/// When on, the pipeline attaches a JPEG of the face to <c>arrived</c> events (<see cref="IdentityEvent.FaceJpeg"/>).
+/// When on, one crop per track and decided name (the first frame it is named in).
 /// </summary>
 public sealed class SnapshotOptions
 {
@@ -80,13 +82,95 @@ public sealed class SnapshotCleaner
     }
 }
 
-/// <summary>
-/// Writes the face JPEG of each event that carries one to <c>Folder/&lt;camera&gt;/</c>, and runs the
-/// cleaner at start, periodically and whenever the count limit is passed.
-/// </summary>
-public sealed partial class SnapshotWriter : BackgroundService
+/// <summary>A face crop to store: a private copy, owned by whoever holds it.</summary>
+public sealed record FaceSnapshot(string Camera, long TrackId, string Name, DateTimeOffset At, Mat Crop) : IDisposable
 {
-    private readonly System.Threading.Channels.ChannelReader<IdentityEvent> _events;
+    public void Dispose() => Crop.Dispose();
+}
+
+/// <summary>
+/// With <c>Snapshots:Enabled</c>: when a track first gets a name (known or unknown), copies its face out of
+/// the frame and hands it to the writer; every other frame costs one set lookup per track.
+/// </summary>
+public sealed class SnapshotSink : IFrameAnnotationSink, IDisposable
+{
+    private const int RememberedTracks = 4096;
+
+    private readonly Channel<FaceSnapshot> _queue = Channel.CreateBounded<FaceSnapshot>(
+        new BoundedChannelOptions(32) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+        static dropped => dropped.Dispose());
+
+    private readonly HashSet<(string Camera, long Track, string Name)> _taken = [];
+    private readonly Queue<(string Camera, long Track, string Name)> _order = new();
+    private readonly Lock _gate = new();
+
+    public ChannelReader<FaceSnapshot> Reader => _queue.Reader;
+
+    public void Post(Frame frame, IReadOnlyList<TrackOverlay> tracks, CameraHealth? health)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(tracks);
+        foreach (var track in tracks)
+        {
+            if (string.IsNullOrEmpty(track.Name) || !FirstTime((frame.Camera, track.TrackId, track.Name)))
+            {
+                continue;
+            }
+
+            var box = Rect.Intersect(
+                new Rect((int)track.Box.X, (int)track.Box.Y, (int)Math.Ceiling(track.Box.Width), (int)Math.Ceiling(track.Box.Height)),
+                new Rect(0, 0, frame.Image.Width, frame.Image.Height));
+            if (box.Width < 2 || box.Height < 2)
+            {
+                continue;
+            }
+
+            // A copy, not a view: the frame goes back to the pipeline.
+            using var view = new Mat(frame.Image, box);
+            var snapshot = new FaceSnapshot(frame.Camera, track.TrackId, track.Name, frame.CapturedAt, view.Clone());
+            if (!_queue.Writer.TryWrite(snapshot))
+            {
+                snapshot.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out var left))
+        {
+            left.Dispose();
+        }
+    }
+
+    private bool FirstTime((string, long, string) key)
+    {
+        lock (_gate)
+        {
+            if (!_taken.Add(key))
+            {
+                return false;
+            }
+
+            _order.Enqueue(key);
+            if (_order.Count > RememberedTracks)
+            {
+                _taken.Remove(_order.Dequeue());
+            }
+
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// Writes each snapshot to <c>Folder/&lt;camera&gt;/</c> as JPEG, and runs the cleaner at start,
+/// periodically and whenever many files were added.
+/// </summary>
+public sealed class SnapshotWriter : BackgroundService
+{
+    private readonly SnapshotSink _sink;
     private readonly SnapshotOptions _options;
     private readonly SnapshotCleaner _cleaner;
     private readonly TimeProvider _time;
@@ -95,11 +179,10 @@ public sealed partial class SnapshotWriter : BackgroundService
     private readonly string _folder;
     private int _sinceClean;
 
-    public SnapshotWriter(IdentityEventHub hub, IOptions<SnapshotOptions> options, SnapshotCleaner cleaner, TimeProvider time, ILogger<SnapshotWriter> logger, FaceWatchMetrics? metrics = null)
+    public SnapshotWriter(SnapshotSink sink, IOptions<SnapshotOptions> options, SnapshotCleaner cleaner, TimeProvider time, ILogger<SnapshotWriter> logger, FaceWatchMetrics? metrics = null)
     {
-        ArgumentNullException.ThrowIfNull(hub);
         ArgumentNullException.ThrowIfNull(options);
-        _events = hub.Subscribe();
+        _sink = sink;
         _options = options.Value;
         _cleaner = cleaner;
         _time = time;
@@ -113,58 +196,64 @@ public sealed partial class SnapshotWriter : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         Directory.CreateDirectory(_folder);
-        LogEnabled(_logger, _folder, _options.RetentionDays, _options.MaxCount);
+        Log.SnapshotsEnabled(_logger, _folder, _options.RetentionDays, _options.MaxCount);
         Clean();
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(_options.CleanIntervalMinutes), _time);
         var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
-        var next = _events.WaitToReadAsync(stoppingToken).AsTask();
-        while (true)
+        var next = _sink.Reader.WaitToReadAsync(stoppingToken).AsTask();
+        try
         {
-            var done = await Task.WhenAny(tick, next).ConfigureAwait(false);
-            if (done == tick)
+            while (true)
             {
-                if (!await tick.ConfigureAwait(false))
+                var done = await Task.WhenAny(tick, next).ConfigureAwait(false);
+                if (done == tick)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    Clean();
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                    continue;
+                }
+
+                if (!await next.ConfigureAwait(false))
                 {
                     return;
                 }
 
-                Clean();
-                tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
-                continue;
-            }
+                while (_sink.Reader.TryRead(out var snapshot))
+                {
+                    using (snapshot)
+                    {
+                        await WriteAsync(snapshot, stoppingToken).ConfigureAwait(false);
+                    }
+                }
 
-            if (!await next.ConfigureAwait(false))
-            {
-                return;
+                next = _sink.Reader.WaitToReadAsync(stoppingToken).AsTask();
             }
-
-            while (_events.TryRead(out var e))
-            {
-                await WriteAsync(e, stoppingToken).ConfigureAwait(false);
-            }
-
-            next = _events.WaitToReadAsync(stoppingToken).AsTask();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping.
         }
     }
 
-    private async Task WriteAsync(IdentityEvent e, CancellationToken cancellationToken)
+    private async Task WriteAsync(FaceSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (e.FaceJpeg is not { Length: > 0 } jpeg)
-        {
-            return;
-        }
-
-        var dir = Path.Combine(_folder, Safe(e.Camera));
-        Directory.CreateDirectory(dir);
-        var name = string.Create(CultureInfo.InvariantCulture, $"{e.Timestamp.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}_{Safe(e.Name)}_{e.TrackId}_{e.Event}.jpg");
+        var dir = Path.Combine(_folder, Safe(snapshot.Camera));
+        var path = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"{snapshot.At.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}_{Safe(snapshot.Name)}_{snapshot.TrackId}.jpg"));
         try
         {
-            await File.WriteAllBytesAsync(Path.Combine(dir, name), jpeg, cancellationToken).ConfigureAwait(false);
-            _metrics?.SnapshotWritten(e.Camera);
+            Directory.CreateDirectory(dir);
+            Cv2.ImEncode(".jpg", snapshot.Crop, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
+            await File.WriteAllBytesAsync(path, jpeg, cancellationToken).ConfigureAwait(false);
+            _metrics?.SnapshotWritten(snapshot.Camera);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogWriteFailed(_logger, Path.Combine(dir, name), ex);
+            Log.SnapshotFailed(_logger, path, ex);
             return;
         }
 
@@ -182,12 +271,12 @@ public sealed partial class SnapshotWriter : BackgroundService
             var deleted = _cleaner.Clean(_folder);
             if (deleted > 0)
             {
-                LogCleaned(_logger, deleted, _folder);
+                Log.SnapshotsCleaned(_logger, deleted, _folder);
             }
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogWriteFailed(_logger, _folder, ex);
+            Log.SnapshotFailed(_logger, _folder, ex);
         }
     }
 
@@ -196,13 +285,4 @@ public sealed partial class SnapshotWriter : BackgroundService
         var invalid = Path.GetInvalidFileNameChars();
         return string.Concat(value.Select(c => invalid.Contains(c) || c == '.' ? '_' : c));
     }
-
-    [LoggerMessage(7201, LogLevel.Information, "Face snapshots on: {Folder}, kept {RetentionDays} days, at most {MaxCount} files")]
-    private static partial void LogEnabled(ILogger logger, string folder, int retentionDays, int maxCount);
-
-    [LoggerMessage(7202, LogLevel.Information, "Snapshot cleaner deleted {Count} files in {Folder}")]
-    private static partial void LogCleaned(ILogger logger, int count, string folder);
-
-    [LoggerMessage(7203, LogLevel.Warning, "Snapshot file {Path} could not be written or cleaned")]
-    private static partial void LogWriteFailed(ILogger logger, string path, Exception exception);
 }

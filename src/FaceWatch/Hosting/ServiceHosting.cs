@@ -48,6 +48,8 @@ internal static class ServiceHosting
         if (configuration.GetValue<bool>($"{SnapshotOptions.SectionName}:{nameof(SnapshotOptions.Enabled)}"))
         {
             services.AddSingleton<SnapshotCleaner>();
+            services.AddSingleton<SnapshotSink>();
+            services.AddSingleton<IFrameAnnotationSink>(sp => sp.GetRequiredService<SnapshotSink>());
             services.AddHostedService<SnapshotWriter>();
         }
 

@@ -46,6 +46,7 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
             var port = ExternalTools.FreeTcpPort();
             var baseUrl = $"http://127.0.0.1:{port}";
             var config = Path.Combine(dir.FullName, "facewatch.json");
+            var snapshots = Path.Combine(dir.FullName, "snapshots");
             await File.WriteAllTextAsync(config, new JsonObject
             {
                 ["Cameras"] = new JsonArray(new JsonObject
@@ -56,6 +57,7 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
                 }),
                 ["Gallery"] = new JsonObject { ["Path"] = gallery },
                 ["Web"] = new JsonObject { ["Enabled"] = true, ["Urls"] = baseUrl },
+                ["Snapshots"] = new JsonObject { ["Enabled"] = true, ["Folder"] = snapshots, ["RetentionDays"] = 1, ["MaxCount"] = 50 },
             }.ToJsonString());
 
             daemon = StartDaemon(["run", "--show", "--config", config], new Dictionary<string, string> { ["DISPLAY"] = xvfb.Name }, log);
@@ -130,6 +132,13 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
             output.WriteLine($"stopped in {stopClock.Elapsed.TotalSeconds:0.0} s with exit code {daemon.ExitCode}");
             Assert.Equal(0, daemon.ExitCode);
             Assert.Contains("Overlay windows:", log.ToString(), StringComparison.Ordinal);
+
+            // Snapshots (on in this config): a face crop of the named performer, decodable, under the camera's folder.
+            var crops = Directory.GetFiles(Path.Combine(snapshots, "stage"), "*_lin_manuel_miranda_*.jpg");
+            output.WriteLine($"snapshots: {string.Join(", ", Directory.GetFiles(snapshots, "*.jpg", SearchOption.AllDirectories).Select(Path.GetFileName))}");
+            Assert.NotEmpty(crops);
+            using var crop = Cv2.ImRead(crops[0]);
+            Assert.InRange(crop.Width, 20, 640);
         }
         finally
         {
