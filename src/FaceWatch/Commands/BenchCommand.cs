@@ -18,6 +18,7 @@ internal static class BenchCommand
         command.Subcommands.Add(CreateDetect());
         command.Subcommands.Add(BenchIdentifyCommand.Create());
         command.Subcommands.Add(PipelineBenchCommand.Create());
+        command.Subcommands.Add(BenchOverlayCommand.Create());
         return command;
     }
 

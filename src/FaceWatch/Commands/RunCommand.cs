@@ -10,6 +10,8 @@ internal static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", "Run the daemon: watch the configured cameras (or the built-in demo) and publish identity events.");
+        var show = new Option<bool>("--show") { Description = "Open one overlay window per camera with boxes and names (same as Debug:Windows=true)." };
+        command.Options.Add(show);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var configFile = parseResult.GetValue(CommonOptions.Config);
@@ -17,6 +19,12 @@ internal static class RunCommand
             try
             {
                 builder = DaemonHost.CreateBuilder(configFile);
+                if (parseResult.GetValue(show))
+                {
+                    builder.Configuration["Debug:Windows"] = "true";
+                }
+
+                builder.AddFaceWatchLiveView();
             }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
             {
