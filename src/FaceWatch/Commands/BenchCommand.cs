@@ -17,6 +17,8 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure the speed of pipeline stages (medians over many runs).");
         command.Subcommands.Add(CreateDetect());
         command.Subcommands.Add(BenchIdentifyCommand.Create());
+        command.Subcommands.Add(PipelineBenchCommand.Create());
+        command.Subcommands.Add(BenchOverlayCommand.Create());
         return command;
     }
 
