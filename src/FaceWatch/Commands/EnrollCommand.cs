@@ -1,17 +1,115 @@
 using System.CommandLine;
+using FaceWatch.Pipeline.Identification;
 
 namespace FaceWatch.Commands;
 
+/// <summary>
+/// <c>facewatch enroll DIR</c>: builds a gallery from <c>DIR/&lt;person&gt;/*</c>; <c>--add NAME FILES...</c> and
+/// <c>--remove NAME</c> change an existing gallery without embedding everyone again.
+/// </summary>
 internal static class EnrollCommand
 {
     public static Command Create()
     {
-        var command = new Command("enroll", "Not built yet.");
-        command.SetAction(_ =>
+        var dir = new Argument<string?>("DIR")
         {
-            Console.Error.WriteLine("facewatch enroll: not built yet.");
-            return 2;
-        });
+            Description = "Folder with one subfolder of photos per person (DIR/<name>/*.jpg; jpg, png, webp decoded by content).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var gallery = GalleryOption();
+        var aligned = AlignedOption();
+        var add = new Option<string[]>("--add")
+        {
+            Description = "Add photos of one person to the gallery: --add NAME FILE [FILE...].",
+            AllowMultipleArgumentsPerToken = true,
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var remove = new Option<string?>("--remove") { Description = "Remove a person from the gallery." };
+        var keepSuspects = new Option<bool>("--keep-suspects")
+        {
+            Description = "Keep faces flagged as likely mislabelled (by default they are left out of the gallery).",
+        };
+
+        var command = new Command("enroll", "Enroll people from a folder of photos into a gallery (embeddings, linear SVM, open-set thresholds).")
+        {
+            dir, gallery, aligned, add, remove, keepSuspects,
+        };
+        command.SetAction((parseResult, ct) => Task.FromResult(VerbConsole.Run("enroll", () =>
+        {
+            var folder = parseResult.GetValue(dir);
+            var addValues = parseResult.GetValue(add);
+            var removeName = parseResult.GetValue(remove);
+            var modes = (folder is null ? 0 : 1) + (addValues is { Length: > 0 } ? 1 : 0) + (removeName is null ? 0 : 1);
+            if (modes != 1)
+            {
+                throw new InvalidDataException("Give exactly one of: a folder DIR, --add NAME FILES..., or --remove NAME.");
+            }
+
+            var settings = new EnrollmentSettings { Aligned = parseResult.GetValue(aligned), KeepSuspects = parseResult.GetValue(keepSuspects) };
+            using var tools = FaceTools.Create(parseResult.GetValue(CommonOptions.Config), needDetector: !settings.Aligned && removeName is null);
+            var path = tools.GalleryPath(parseResult.GetValue(gallery));
+            if (removeName is not null)
+            {
+                var updated = tools.LoadGallery(path).Without(removeName, TimeProvider.System.GetUtcNow());
+                GalleryStore.Save(updated, path);
+                Console.WriteLine($"Removed {removeName}. {Describe(updated, path)}");
+                return 0;
+            }
+
+            EnrollmentResult result;
+            if (folder is not null)
+            {
+                result = tools.Enroller().Enroll(folder, settings, new VerbConsole.Progress("enroll"), ct);
+            }
+            else
+            {
+                if (addValues!.Length < 2)
+                {
+                    throw new InvalidDataException("--add needs a name and at least one image: --add NAME FILE [FILE...].");
+                }
+
+                var existing = tools.LoadGallery(path);
+                result = tools.Enroller().Add(existing, addValues[0], addValues[1..], settings, new VerbConsole.Progress("enroll"), ct);
+            }
+
+            foreach (var issue in result.Issues)
+            {
+                VerbConsole.Warn(issue.Message);
+            }
+
+            PrintSummary(result.People);
+            GalleryStore.Save(result.Gallery, path);
+            Console.WriteLine(Describe(result.Gallery, path));
+            return 0;
+        })));
         return command;
     }
+
+    internal static Option<string?> GalleryOption() => new("--gallery", "-g")
+    {
+        Description = "Gallery file (default: config Gallery:Path, else gallery.json in the working directory).",
+    };
+
+    internal static Option<bool> AlignedOption() => new("--aligned")
+    {
+        Description = "Images are already aligned face crops: skip detection, embed the whole image.",
+    };
+
+    private static void PrintSummary(IReadOnlyList<PersonSummary> people)
+    {
+        var width = Math.Max(6, people.Max(p => p.Name.Length));
+        Console.WriteLine($"{"person".PadRight(width)}  images  used  no face  unreadable  several faces  mislabelled?");
+        foreach (var p in people)
+        {
+            Console.WriteLine($"{p.Name.PadRight(width)}  {p.Images,6}  {p.Used,4}  {p.NoFace,7}  {p.Unreadable,10}  {p.SeveralFaces,13}  {p.Suspect,12}");
+        }
+
+        Console.WriteLine(
+            $"{"total".PadRight(width)}  {people.Sum(p => p.Images),6}  {people.Sum(p => p.Used),4}  {people.Sum(p => p.NoFace),7}  " +
+            $"{people.Sum(p => p.Unreadable),10}  {people.Sum(p => p.SeveralFaces),13}  {people.Sum(p => p.Suspect),12}");
+    }
+
+    internal static string Describe(Gallery g, string path) =>
+        $"Gallery '{path}': {g.People.Count} {(g.People.Count == 1 ? "person" : "people")}, {g.FaceCount} faces, " +
+        $"unknown unless probability >= {g.Thresholds.Probability:F2} and similarity >= {g.Thresholds.Similarity:F2} ({g.Thresholds.Method}).";
 }

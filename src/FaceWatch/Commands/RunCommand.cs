@@ -1,4 +1,7 @@
 using System.CommandLine;
+using FaceWatch.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Commands;
 
@@ -6,11 +9,31 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var command = new Command("run", "Not built yet.");
-        command.SetAction(_ =>
+        var command = new Command("run", "Run the daemon: watch the configured cameras (or the built-in demo) and publish identity events.");
+        var show = new Option<bool>("--show") { Description = "Open one overlay window per camera with boxes and names (same as Debug:Windows=true)." };
+        command.Options.Add(show);
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            Console.Error.WriteLine("facewatch run: not built yet.");
-            return 2;
+            var configFile = parseResult.GetValue(CommonOptions.Config);
+            HostApplicationBuilder builder;
+            try
+            {
+                builder = DaemonHost.CreateBuilder(configFile);
+                if (parseResult.GetValue(show))
+                {
+                    builder.Configuration["Debug:Windows"] = "true";
+                }
+
+                builder.AddFaceWatchLiveView();
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
+            {
+                await Console.Error.WriteLineAsync($"facewatch: invalid configuration: {ex.Message}").ConfigureAwait(false);
+                return DaemonRunner.StartFailedExitCode;
+            }
+
+            using var host = builder.Build();
+            return await DaemonRunner.RunAsync(host, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

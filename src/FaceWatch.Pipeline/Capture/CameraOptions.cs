@@ -1,0 +1,87 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FaceWatch.Pipeline.Capture;
+
+/// <summary>One entry of the <c>Cameras</c> list.</summary>
+public sealed class CameraOptions
+{
+    /// <summary>Unique name, used in events, topics and logs.</summary>
+    [Required(AllowEmptyStrings = false)]
+    [RegularExpression(@"^[A-Za-z0-9_\-]+$", ErrorMessage = "Name may only hold letters, digits, '_' and '-' (it becomes part of MQTT topics).")]
+    public string Name { get; set; } = "";
+
+    /// <summary>A device index (<c>0</c>), a device path (<c>/dev/video0</c>), a file path, or a URL that ffmpeg reads.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Source { get; set; } = "";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Detection runs at most this often per second on this camera.</summary>
+    [Range(0.1, 60)]
+    public double DetectFps { get; set; } = 10;
+
+    /// <summary>Smallest face (shorter box side, in frame pixels) that is detected and identified.</summary>
+    [Range(12, 2000)]
+    public int MinFaceSize { get; set; } = 40;
+
+    /// <summary>Files only: start again at the end.</summary>
+    public bool Loop { get; set; } = true;
+
+    /// <summary>No frame for this long: the camera is offline and is reopened.</summary>
+    [Range(1, 3600)]
+    public double StallSeconds { get; set; } = 10;
+
+    /// <summary>URLs only: frame size ffmpeg scales to; 0 = probe the stream with ffprobe.</summary>
+    [Range(0, 8192)]
+    public int Width { get; set; }
+
+    /// <summary>URLs only: see <see cref="Width"/>.</summary>
+    [Range(0, 8192)]
+    public int Height { get; set; }
+
+    /// <summary>rtsp(s) URLs only: <c>tcp</c> (default) or <c>udp</c>.</summary>
+    [RegularExpression("^(tcp|udp|http|udp_multicast)$")]
+    public string RtspTransport { get; set; } = "tcp";
+
+    /// <summary>URLs only: extra ffmpeg arguments placed before <c>-i</c> (e.g. <c>["-hwaccel", "vaapi"]</c>).</summary>
+    public List<string> InputArgs { get; set; } = [];
+}
+
+/// <summary>How a camera's <see cref="CameraOptions.Source"/> is read.</summary>
+public enum SourceKind
+{
+    Device,
+    File,
+    Url,
+}
+
+public static class SourceClassifier
+{
+    private static readonly string[] UrlSchemes = ["rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "tcp", "srt", "rtp"];
+
+    public static SourceKind Classify(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (int.TryParse(source, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+            || source.StartsWith("/dev/video", StringComparison.Ordinal))
+        {
+            return SourceKind.Device;
+        }
+
+        var colon = source.IndexOf("://", StringComparison.Ordinal);
+        return colon > 0 ? SourceKind.Url : SourceKind.File;
+    }
+
+    /// <summary>Null when <paramref name="source"/> is a readable URL; else why not.</summary>
+    public static string? ValidateUrl(string source)
+    {
+        if (!Uri.TryCreate(source, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            return $"'{UrlRedactor.Redact(source)}' is not a valid URL";
+        }
+
+        return UrlSchemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase)
+            ? null
+            : $"URL scheme '{uri.Scheme}' is not supported (use one of {string.Join(", ", UrlSchemes)})";
+    }
+}

@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using OpenCvSharp;
+
+namespace FaceWatch.Pipeline.Capture;
+
+/// <summary>
+/// A URL (rtsp, rtsps, http(s) MJPEG, anything ffmpeg reads) through an <c>ffmpeg</c> child process that writes raw
+/// BGR frames of a known size to its stdout; each read takes exactly one frame's bytes into a new Mat.
+/// The frame size comes from the camera's Width/Height (ffmpeg scales to it) or from ffprobe.
+/// </summary>
+public sealed class FfmpegFrameSource : IFrameSource
+{
+    // ffmpeg repeats some errors every frame: log the first few of a session, keep the rest at debug level.
+    private const int LoggedStderrLines = 8;
+
+    private readonly CameraOptions _camera;
+    private readonly CaptureOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Queue<string> _recentStderr = new();
+    private Process? _probe;
+    private Process? _ffmpeg;
+    private Stream? _stdout;
+    private int _stderrLines;
+    private volatile bool _aborted;
+
+    public FfmpegFrameSource(CameraOptions camera, CaptureOptions options, ILogger logger)
+    {
+        _camera = camera;
+        _options = options;
+        _logger = logger;
+    }
+
+    public int Width { get; private set; }
+
+    public int Height { get; private set; }
+
+    public bool EndIsFinal => false;
+
+    private bool IsRtsp => _camera.Source.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase);
+
+    public void Open(CancellationToken cancellationToken)
+    {
+        if (_camera.Width > 0 && _camera.Height > 0)
+        {
+            (Width, Height) = (_camera.Width, _camera.Height);
+        }
+        else
+        {
+            (Width, Height) = Probe(cancellationToken);
+        }
+
+        var start = new ProcessStartInfo(_options.Ffmpeg)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+        };
+        foreach (var arg in BuildFfmpegArguments())
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.ErrorDataReceived += (_, e) => OnStderr(e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            process.Dispose();
+            throw new CameraException($"cannot start '{_options.Ffmpeg}' ({ex.Message}); install ffmpeg or set Capture:Ffmpeg", ex);
+        }
+
+        process.BeginErrorReadLine();
+        lock (_gate)
+        {
+            _ffmpeg = process;
+            _stdout = process.StandardOutput.BaseStream;
+        }
+
+        if (_aborted)
+        {
+            Kill(process);
+        }
+    }
+
+    /// <summary>The ffmpeg command line (input options, input, raw BGR output to stdout).</summary>
+    public IReadOnlyList<string> BuildFfmpegArguments()
+    {
+        var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error" };
+        if (IsRtsp)
+        {
+            args.AddRange(["-rtsp_transport", _camera.RtspTransport]);
+        }
+
+        args.AddRange(_camera.InputArgs);
+        args.AddRange(["-i", _camera.Source, "-an", "-sn", "-dn"]);
+        if (_camera.Width > 0 && _camera.Height > 0)
+        {
+            args.AddRange(["-vf", string.Create(CultureInfo.InvariantCulture, $"scale={_camera.Width}:{_camera.Height}")]);
+        }
+
+        // Frames beyond what detection uses would only cross the pipe to be dropped: ffmpeg drops them before conversion.
+        args.AddRange(["-fpsmax", (_camera.DetectFps * 1.5).ToString("0.###", CultureInfo.InvariantCulture)]);
+        args.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
+        return args;
+    }
+
+    public unsafe Mat? Read(CancellationToken cancellationToken)
+    {
+        var stream = _stdout ?? throw new InvalidOperationException("Open the source first.");
+        var mat = new Mat(Height, Width, MatType.CV_8UC3);
+        try
+        {
+            var span = new Span<byte>((void*)mat.Data, checked(Width * Height * 3));
+            stream.ReadExactly(span);
+            var result = mat;
+            mat = null;
+            return result;
+        }
+        catch (EndOfStreamException)
+        {
+            return null;
+        }
+        catch (IOException) when (_aborted || cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        finally
+        {
+            mat?.Dispose();
+        }
+    }
+
+    /// <summary>Why the stream ended, from ffmpeg's exit code and last stderr lines (passwords masked).</summary>
+    public string DescribeEnd()
+    {
+        var process = _ffmpeg;
+        var exit = process is not null && process.WaitForExit(2000) ? $"ffmpeg exited with code {process.ExitCode}" : "ffmpeg stopped sending frames";
+        string[] recent;
+        lock (_gate)
+        {
+            recent = [.. _recentStderr];
+        }
+
+        return recent.Length == 0 ? exit : $"{exit}: {UrlRedactor.Redact(string.Join(" | ", recent))}";
+    }
+
+    public void Abort()
+    {
+        _aborted = true;
+        Process? probe, ffmpeg;
+        lock (_gate)
+        {
+            (probe, ffmpeg) = (_probe, _ffmpeg);
+        }
+
+        Kill(probe);
+        Kill(ffmpeg);
+    }
+
+    public void Dispose()
+    {
+        Abort();
+        _ffmpeg?.WaitForExit(2000);
+        _ffmpeg?.Dispose();
+        _probe?.Dispose();
+    }
+
+    private (int Width, int Height) Probe(CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(_options.Ffprobe)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+        };
+        string[] args = ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0:s=x"];
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (IsRtsp)
+        {
+            start.ArgumentList.Add("-rtsp_transport");
+            start.ArgumentList.Add(_camera.RtspTransport);
+        }
+
+        foreach (var arg in _camera.InputArgs)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.ArgumentList.Add(_camera.Source);
+        var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            process.Dispose();
+            throw new CameraException($"cannot start '{_options.Ffprobe}' ({ex.Message}); install ffmpeg or set Width and Height", ex);
+        }
+
+        lock (_gate)
+        {
+            _probe = process;
+        }
+
+        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        if (!process.WaitForExit(TimeSpan.FromSeconds(_options.ProbeTimeoutSeconds)) || _aborted)
+        {
+            Kill(process);
+            throw new CameraException(_aborted ? "probe aborted" : $"no answer within {_options.ProbeTimeoutSeconds:0.#} s (ffprobe)");
+        }
+
+        // The process has exited: its pipes close, so the reads finish promptly (this runs on the camera thread, not the pool).
+        process.WaitForExit();
+        var output = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(5)) ? stdout.GetAwaiter().GetResult() : "";
+        var error = stderr.IsCompletedSuccessfully ? stderr.GetAwaiter().GetResult() : "";
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        var parts = line.Split('x');
+        if (process.ExitCode != 0 || parts.Length < 2
+            || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var w) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var h)
+            || w <= 0 || h <= 0)
+        {
+            var reason = string.Join(" | ", error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+            throw new CameraException($"ffprobe found no video stream ({(reason.Length > 0 ? reason : $"exit code {process.ExitCode}")})");
+        }
+
+        return (w, h);
+    }
+
+    private void OnStderr(string? line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return;
+        }
+
+        var safe = UrlRedactor.Redact(line.Trim());
+        lock (_gate)
+        {
+            _recentStderr.Enqueue(safe);
+            if (_recentStderr.Count > 3)
+            {
+                _recentStderr.Dequeue();
+            }
+        }
+
+        if (Interlocked.Increment(ref _stderrLines) <= LoggedStderrLines)
+        {
+            Log.FfmpegSaid(_logger, _camera.Name, safe);
+        }
+        else
+        {
+            Log.FfmpegSaidMore(_logger, _camera.Name, safe);
+        }
+    }
+
+    private static void Kill(Process? process)
+    {
+        try
+        {
+            if (process is { HasExited: false })
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Not started or already gone.
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // Exiting while we kill it.
+        }
+    }
+}

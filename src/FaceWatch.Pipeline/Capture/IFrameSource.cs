@@ -1,0 +1,46 @@
+using OpenCvSharp;
+
+namespace FaceWatch.Pipeline.Capture;
+
+/// <summary>
+/// One open session of a camera. Not thread-safe: one camera thread calls <see cref="Open"/> and
+/// <see cref="Read"/>; only <see cref="Abort"/> may be called from another thread (to unblock a stalled read).
+/// </summary>
+public interface IFrameSource : IDisposable
+{
+    /// <summary>Opens the source (blocking). Throws <see cref="CameraException"/> with a clear, password-free reason.</summary>
+    void Open(CancellationToken cancellationToken);
+
+    /// <summary>The next BGR frame (the caller owns it), or null at the end of the stream. Blocks.</summary>
+    Mat? Read(CancellationToken cancellationToken);
+
+    /// <summary>Unblocks <see cref="Open"/>/<see cref="Read"/> from another thread; they then fail or return null.</summary>
+    void Abort();
+
+    /// <summary>True when the end of the stream is a normal end (a file played once), not a failure.</summary>
+    bool EndIsFinal { get; }
+}
+
+/// <summary>Makes a new session for a camera on every (re)connect.</summary>
+public interface IFrameSourceFactory
+{
+    IFrameSource Create(CameraOptions camera);
+}
+
+/// <summary>A camera failure with a message safe to log (no passwords).</summary>
+public sealed class CameraException : Exception
+{
+    public CameraException()
+    {
+    }
+
+    public CameraException(string message)
+        : base(UrlRedactor.Redact(message))
+    {
+    }
+
+    public CameraException(string message, Exception innerException)
+        : base(UrlRedactor.Redact(message), innerException)
+    {
+    }
+}

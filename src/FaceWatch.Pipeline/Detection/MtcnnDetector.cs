@@ -1,0 +1,431 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using FaceWatch.Pipeline.Imaging;
+using FaceWatch.Pipeline.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using OpenCvSharp;
+
+namespace FaceWatch.Pipeline.Detection;
+
+/// <summary>
+/// MTCNN (P-Net proposals on an image pyramid, R-Net refinement, O-Net output with five landmarks) on the
+/// converted ONNX models. Thread-safe: ONNX Runtime sessions run concurrently, and each call takes its own
+/// <see cref="MtcnnWorkspace"/> from a pool.
+/// </summary>
+public sealed class MtcnnDetector : IFaceDetector, IDisposable
+{
+    private static readonly string[] InputNames = [ModelFiles.InputName];
+    private static readonly string[] TwoOutputs = ["prob", "bbox_reg"];
+    private static readonly string[] ONetOutputs = ["prob", "bbox_reg", "landmarks"];
+
+    private readonly MtcnnOptions _options;
+    private readonly InferenceSession _pnet;
+    private readonly InferenceSession _rnet;
+    private readonly InferenceSession _onet;
+    private readonly ConcurrentBag<MtcnnWorkspace> _workspaces = [];
+    private bool _disposed;
+
+    public MtcnnDetector(InferenceSessionFactory sessions, IOptions<MtcnnOptions> options, ILogger<MtcnnDetector>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        MtcnnOptionsValidator.ThrowIfInvalid(_options);
+        int? threads = _options.Threads > 0 ? _options.Threads : null;
+        try
+        {
+            _pnet = sessions.Create(ModelFiles.PNet, threads);
+            _rnet = sessions.Create(ModelFiles.RNet, threads);
+            _onet = sessions.Create(ModelFiles.ONet, threads);
+        }
+        catch
+        {
+            _pnet?.Dispose();
+            _rnet?.Dispose();
+            throw;
+        }
+
+        Log.DetectorReady(logger ?? NullLogger<MtcnnDetector>.Instance, sessions.ModelsDirectory, _options.Threads, _options.MinFaceSize);
+    }
+
+    public MtcnnOptions Options => _options;
+
+    /// <inheritdoc />
+    public IReadOnlyList<FaceDetection> Detect(Mat image, int? minFaceSize = null) => Detect(image, minFaceSize, null);
+
+    /// <summary>Detects faces; <paramref name="timing"/> (optional) receives where the time went.</summary>
+    /// <exception cref="ArgumentException">The image is empty or of a pixel format that cannot be converted to BGR.</exception>
+    public IReadOnlyList<FaceDetection> Detect(Mat image, int? minFaceSize, IDetectionTimingSink? timing)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var minFace = minFaceSize ?? _options.MinFaceSize;
+        ArgumentOutOfRangeException.ThrowIfLessThan(minFace, PyramidPlan.Window, nameof(minFaceSize));
+        if (image.Empty() || image.Width <= 0 || image.Height <= 0)
+        {
+            throw new ArgumentException($"Cannot detect faces in an empty image ({image.Width}x{image.Height}).", nameof(image));
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        Mat? converted = null;
+        if (!ImageConversion.IsBgr8(image))
+        {
+            converted = ImageConversion.ToBgr8(image);
+        }
+
+        var workspace = _workspaces.TryTake(out var w) ? w : new MtcnnWorkspace();
+        try
+        {
+            var times = new StageClock();
+            var source = converted ?? image;
+            var scaleBack = 1f;
+            var longSide = Math.Max(source.Width, source.Height);
+            if (_options.MaxInputSide > 0 && longSide > _options.MaxInputSide)
+            {
+                var f = (double)_options.MaxInputSide / longSide;
+                var size = new Size(Math.Max(1, (int)Math.Round(source.Width * f)), Math.Max(1, (int)Math.Round(source.Height * f)));
+                Cv2.Resize(source, workspace.Downscaled, size, 0, 0, InterpolationFlags.Area);
+                scaleBack = (float)source.Width / size.Width;
+                minFace = Math.Max(PyramidPlan.Window, (int)Math.Round(minFace / scaleBack));
+                source = workspace.Downscaled;
+            }
+
+            times.Preprocess += Stopwatch.GetTimestamp() - start;
+            var faces = Run(workspace, source, minFace, scaleBack, ref times);
+            var total = Stopwatch.GetElapsedTime(start);
+            DetectionMetrics.Duration.Record(total.TotalMilliseconds);
+            DetectionMetrics.Faces.Add(faces.Count);
+            timing?.Record(times.ToTimings(total, faces.Count));
+            return faces;
+        }
+        finally
+        {
+            _workspaces.Add(workspace);
+            converted?.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        while (_workspaces.TryTake(out var w))
+        {
+            w.Dispose();
+        }
+
+        _pnet.Dispose();
+        _rnet.Dispose();
+        _onet.Dispose();
+    }
+
+    private List<FaceDetection> Run(MtcnnWorkspace ws, Mat image, int minFace, float scaleBack, ref StageClock times)
+    {
+        var boxes = ws.Boxes;
+        boxes.Clear();
+        ws.ValidHalves = 0;
+        if (Math.Min(image.Width, image.Height) < minFace)
+        {
+            return [];
+        }
+
+        ProposeWithPNet(ws, image, minFace, ref times);
+        times.PNetCandidates = boxes.Count;
+        if (boxes.Count == 0)
+        {
+            return [];
+        }
+
+        RefineWithRNet(ws, image, ref times);
+        times.RNetCandidates = boxes.Count;
+        if (boxes.Count == 0)
+        {
+            return [];
+        }
+
+        return OutputWithONet(ws, image, scaleBack, ref times);
+    }
+
+    private void ProposeWithPNet(MtcnnWorkspace ws, Mat image, int minFace, ref StageClock times)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var canvas = ws.CanvasFor(image.Size(), minFace, _options.ScaleFactor);
+        canvas.Fill(image);
+        var t1 = Stopwatch.GetTimestamp();
+        times.Preprocess += t1 - t0;
+
+        using var input = canvas.Input.CreateTensor(1);
+        using var outputs = _pnet.Run(ws.RunOptions, InputNames, [input], TwoOutputs);
+        var t2 = Stopwatch.GetTimestamp();
+        times.PNet += t2 - t1;
+
+        var shape = outputs[0].GetTensorTypeAndShape().Shape;
+        int outH = (int)shape[2], outW = (int)shape[3];
+        var plane = outH * outW;
+        var prob = outputs[0].GetTensorDataAsSpan<float>()[plane..];
+        var reg = outputs[1].GetTensorDataAsSpan<float>();
+        var threshold = _options.PNetThreshold;
+        var level = ws.Level;
+        foreach (var tile in canvas.Plan.Tiles)
+        {
+            level.Clear();
+            int ox = tile.Area.X / 2, oy = tile.Area.Y / 2;
+            var cellsX = Math.Min(tile.CellsX, outW - ox);
+            var cellsY = Math.Min(tile.CellsY, outH - oy);
+            for (var y = 0; y < cellsY; y++)
+            {
+                var row = ((oy + y) * outW) + ox;
+                for (var x = 0; x < cellsX; x++)
+                {
+                    var score = prob[row + x];
+                    if (score <= threshold)
+                    {
+                        continue;
+                    }
+
+                    var i = row + x;
+                    level.Add(new CandidateBox(
+                        2f * x / tile.ScaleX,
+                        2f * y / tile.ScaleY,
+                        ((2f * x) + PyramidPlan.Window) / tile.ScaleX,
+                        ((2f * y) + PyramidPlan.Window) / tile.ScaleY,
+                        score)
+                    {
+                        Dx1 = reg[i],
+                        Dy1 = reg[plane + i],
+                        Dx2 = reg[(2 * plane) + i],
+                        Dy2 = reg[(3 * plane) + i],
+                    });
+                }
+            }
+
+            BoxMath.Nms(level, 0.5f, NmsMode.Union);
+            ws.Boxes.AddRange(level);
+        }
+
+        BoxMath.Nms(ws.Boxes, 0.7f, NmsMode.Union);
+        BoxMath.ApplyRegressionAndSquare(ws.Boxes);
+        times.Postprocess += Stopwatch.GetTimestamp() - t2;
+    }
+
+    private void RefineWithRNet(MtcnnWorkspace ws, Mat image, ref StageClock times)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var boxes = ws.Boxes;
+        FillCrops(ws, ws.RNetInput, image, boxes);
+        var t1 = Stopwatch.GetTimestamp();
+        times.Preprocess += t1 - t0;
+
+        using var input = ws.RNetInput.CreateTensor(boxes.Count);
+        using var outputs = _rnet.Run(ws.RunOptions, InputNames, [input], TwoOutputs);
+        var t2 = Stopwatch.GetTimestamp();
+        times.RNet += t2 - t1;
+
+        var prob = outputs[0].GetTensorDataAsSpan<float>();
+        var reg = outputs[1].GetTensorDataAsSpan<float>();
+        var kept = 0;
+        for (var i = 0; i < boxes.Count; i++)
+        {
+            var score = prob[(2 * i) + 1];
+            if (score < _options.RNetThreshold)
+            {
+                continue;
+            }
+
+            var b = boxes[i];
+            b.Score = score;
+            b.Dx1 = reg[4 * i];
+            b.Dy1 = reg[(4 * i) + 1];
+            b.Dx2 = reg[(4 * i) + 2];
+            b.Dy2 = reg[(4 * i) + 3];
+            boxes[kept++] = b;
+        }
+
+        boxes.RemoveRange(kept, boxes.Count - kept);
+        BoxMath.Nms(boxes, 0.7f, NmsMode.Union);
+        BoxMath.ApplyRegressionAndSquare(boxes);
+        times.Postprocess += Stopwatch.GetTimestamp() - t2;
+    }
+
+    private List<FaceDetection> OutputWithONet(MtcnnWorkspace ws, Mat image, float scaleBack, ref StageClock times)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        var boxes = ws.Boxes;
+        FillCrops(ws, ws.ONetInput, image, boxes);
+        var t1 = Stopwatch.GetTimestamp();
+        times.Preprocess += t1 - t0;
+
+        using var input = ws.ONetInput.CreateTensor(boxes.Count);
+        using var outputs = _onet.Run(ws.RunOptions, InputNames, [input], ONetOutputs);
+        var t2 = Stopwatch.GetTimestamp();
+        times.ONet += t2 - t1;
+
+        var prob = outputs[0].GetTensorDataAsSpan<float>();
+        var reg = outputs[1].GetTensorDataAsSpan<float>();
+        var marks = outputs[2].GetTensorDataAsSpan<float>();
+        if (ws.Landmarks.Length < boxes.Count * 10)
+        {
+            ws.Landmarks = new float[boxes.Count * 10 * 2];
+        }
+
+        var landmarks = ws.Landmarks;
+        var kept = 0;
+        for (var i = 0; i < boxes.Count; i++)
+        {
+            var score = prob[(2 * i) + 1];
+            if (score < _options.ONetThreshold)
+            {
+                continue;
+            }
+
+            var b = boxes[i];
+            // Landmarks are fractions of the box O-Net saw, before its own regression moves the box.
+            for (var j = 0; j < 5; j++)
+            {
+                landmarks[(kept * 10) + j] = b.X1 + (marks[(10 * i) + j] * b.Width);
+                landmarks[(kept * 10) + 5 + j] = b.Y1 + (marks[(10 * i) + 5 + j] * b.Height);
+            }
+
+            b.Score = score;
+            b.Dx1 = reg[4 * i];
+            b.Dy1 = reg[(4 * i) + 1];
+            b.Dx2 = reg[(4 * i) + 2];
+            b.Dy2 = reg[(4 * i) + 3];
+            BoxMath.ApplyRegression(ref b);
+            b.Tag = kept;
+            boxes[kept++] = b;
+        }
+
+        boxes.RemoveRange(kept, boxes.Count - kept);
+        BoxMath.Nms(boxes, 0.7f, NmsMode.Min);
+
+        var faces = new List<FaceDetection>(boxes.Count);
+        foreach (var b in boxes)
+        {
+            var points = new Point2f[5];
+            for (var j = 0; j < 5; j++)
+            {
+                points[j] = new Point2f(landmarks[(b.Tag * 10) + j] * scaleBack, landmarks[(b.Tag * 10) + 5 + j] * scaleBack);
+            }
+
+            faces.Add(new FaceDetection(
+                new Rect2f(b.X1 * scaleBack, b.Y1 * scaleBack, b.Width * scaleBack, b.Height * scaleBack),
+                b.Score,
+                points));
+        }
+
+        times.Postprocess += Stopwatch.GetTimestamp() - t2;
+        return faces;
+    }
+
+    /// <summary>
+    /// Cuts each (square) box out of the image and scales it to the network input. Parts of a box past the
+    /// image edge are padded with black, so a face cut by the frame keeps its geometry. A big box is cut from
+    /// a halved copy of the frame, so bilinear scaling never shrinks more than 2x: no aliasing, and area
+    /// resampling per crop (a third of all time) is not needed.
+    /// </summary>
+    private static void FillCrops(MtcnnWorkspace ws, NetworkInput input, Mat image, List<CandidateBox> boxes)
+    {
+        input.EnsureCapacity(boxes.Count);
+        var crop = ws.Crop;
+        var size = new Size(input.Width, input.Height);
+        var span = CollectionsMarshal.AsSpan(boxes);
+        for (var i = 0; i < span.Length; i++)
+        {
+            ref readonly var b = ref span[i];
+            var halvings = 0;
+            var side = Math.Max(b.Width, b.Height);
+            while (side > 2 * size.Width && halvings < 8)
+            {
+                side /= 2;
+                halvings++;
+            }
+
+            var source = SourceFor(ws, image, halvings);
+            var f = 1f / (1 << halvings);
+            var rect = new Rect(
+                (int)MathF.Floor(b.X1 * f),
+                (int)MathF.Floor(b.Y1 * f),
+                Math.Max(1, (int)MathF.Round(b.Width * f)),
+                Math.Max(1, (int)MathF.Round(b.Height * f)));
+            var inside = rect & new Rect(0, 0, source.Width, source.Height);
+            if (inside.Width <= 0 || inside.Height <= 0)
+            {
+                // Entirely outside: a black crop, which the network scores low.
+                crop.Create(size, MatType.CV_8UC3);
+                crop.SetTo(Scalar.All(0));
+            }
+            else if (inside == rect)
+            {
+                using var roi = new Mat(source, rect);
+                Cv2.Resize(roi, crop, size, 0, 0, InterpolationFlags.Linear);
+            }
+            else
+            {
+                using var roi = new Mat(source, inside);
+                Cv2.CopyMakeBorder(
+                    roi,
+                    ws.Padded,
+                    inside.Y - rect.Y,
+                    rect.Bottom - inside.Bottom,
+                    inside.X - rect.X,
+                    rect.Right - inside.Right,
+                    BorderTypes.Constant,
+                    Scalar.All(0));
+                Cv2.Resize(ws.Padded, crop, size, 0, 0, InterpolationFlags.Linear);
+            }
+
+            input.SetImage(i, crop);
+        }
+
+        input.Normalise(boxes.Count);
+    }
+
+    /// <summary>The frame halved <paramref name="halvings"/> times, made on first use in this frame.</summary>
+    private static Mat SourceFor(MtcnnWorkspace ws, Mat image, int halvings)
+    {
+        if (halvings == 0)
+        {
+            return image;
+        }
+
+        while (ws.ValidHalves < halvings)
+        {
+            var previous = ws.ValidHalves == 0 ? image : ws.Halves[ws.ValidHalves - 1];
+            if (ws.Halves.Count == ws.ValidHalves)
+            {
+                ws.Halves.Add(new Mat());
+            }
+
+            Cv2.PyrDown(previous, ws.Halves[ws.ValidHalves]);
+            ws.ValidHalves++;
+        }
+
+        return ws.Halves[halvings - 1];
+    }
+
+    /// <summary>Stopwatch ticks per stage of one call.</summary>
+    private struct StageClock
+    {
+        public long Preprocess;
+        public long PNet;
+        public long RNet;
+        public long ONet;
+        public long Postprocess;
+        public int PNetCandidates;
+        public int RNetCandidates;
+
+        public readonly DetectionTimings ToTimings(TimeSpan total, int faces) => new(
+            Ticks(Preprocess), Ticks(PNet), Ticks(RNet), Ticks(ONet), Ticks(Postprocess), total, PNetCandidates, RNetCandidates, faces);
+
+        private static TimeSpan Ticks(long stopwatchTicks) => TimeSpan.FromSeconds((double)stopwatchTicks / Stopwatch.Frequency);
+    }
+}

@@ -1,0 +1,145 @@
+namespace FaceWatch.Pipeline.Identification;
+
+/// <summary>Which embedding model made a gallery's embeddings: galleries from another model cannot be mixed.</summary>
+public sealed record EmbeddingModelIdentity(string ModelId, string ModelFile, int InputSize, int Dimension)
+{
+    public override string ToString() =>
+        $"{ModelFile} (sha256 {ModelId[..Math.Min(12, ModelId.Length)]}..., {InputSize}x{InputSize} input, {Dimension}-d)";
+
+    public bool SameModelAs(EmbeddingModelIdentity other) =>
+        string.Equals(ModelId, other.ModelId, StringComparison.OrdinalIgnoreCase) && InputSize == other.InputSize && Dimension == other.Dimension;
+}
+
+/// <summary>One enrolled face: where it came from and its L2-normalised embedding.</summary>
+public sealed record EnrolledFace(string Source, float[] Embedding);
+
+/// <summary>A person and their enrolled faces.</summary>
+public sealed record EnrolledPerson(string Name, IReadOnlyList<EnrolledFace> Faces);
+
+/// <summary>
+/// The open-set rule: a face is named only if the SVM probability of the top name is at least
+/// <see cref="Probability"/> and its cosine similarity to that person's nearest enrolled face is at least
+/// <see cref="Similarity"/>. <see cref="Method"/> says how they were chosen.
+/// </summary>
+public sealed record OpenSetThresholds(double Probability, double Similarity, string Method);
+
+/// <summary>
+/// An enrolled face set: people, their embeddings, the classifier trained on them, the open-set thresholds,
+/// and the embedding model that made them. Immutable: changes return a new, retrained gallery.
+/// </summary>
+public sealed class Gallery
+{
+    internal Gallery(
+        EmbeddingModelIdentity model, IReadOnlyList<EnrolledPerson> people, SvmClassifier? classifier,
+        OpenSetThresholds thresholds, SvmTrainingOptions training, DateTimeOffset createdAt)
+    {
+        Model = model;
+        People = people;
+        Classifier = classifier;
+        Thresholds = thresholds;
+        Training = training;
+        CreatedAt = createdAt;
+    }
+
+    public EmbeddingModelIdentity Model { get; }
+
+    /// <summary>People in name order.</summary>
+    public IReadOnlyList<EnrolledPerson> People { get; }
+
+    /// <summary>Null with fewer than two people (the similarity rule alone decides).</summary>
+    public SvmClassifier? Classifier { get; }
+
+    public OpenSetThresholds Thresholds { get; }
+
+    public SvmTrainingOptions Training { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    public int FaceCount => People.Sum(p => p.Faces.Count);
+
+    /// <summary>Builds a gallery: trains the SVM and calibrates the thresholds from the faces themselves.</summary>
+    public static Gallery Create(
+        EmbeddingModelIdentity model, IEnumerable<EnrolledPerson> people, DateTimeOffset createdAt, SvmTrainingOptions? training = null)
+    {
+        training ??= new SvmTrainingOptions();
+        var list = people.Where(p => p.Faces.Count > 0).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
+        var duplicate = list.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"Person '{duplicate.Key}' appears twice.", nameof(people));
+        }
+
+        foreach (var face in list.SelectMany(p => p.Faces))
+        {
+            if (face.Embedding.Length != model.Dimension)
+            {
+                throw new ArgumentException(
+                    $"Embedding of '{face.Source}' has {face.Embedding.Length} values, the model makes {model.Dimension}.", nameof(people));
+            }
+        }
+
+        var classifier = list.Length >= 2 ? TrainClassifier(list, training) : null;
+        var thresholds = OpenSetCalibration.Calibrate(list, training);
+        return new Gallery(model, list, classifier, thresholds, training, createdAt);
+    }
+
+    /// <summary>A copy with <paramref name="name"/>'s faces added (the person is created if new), retrained.</summary>
+    public Gallery WithFaces(string name, IEnumerable<EnrolledFace> faces, DateTimeOffset now)
+    {
+        var people = People.ToList();
+        var index = people.FindIndex(p => p.Name == name);
+        if (index >= 0)
+        {
+            people[index] = people[index] with { Faces = [.. people[index].Faces, .. faces] };
+        }
+        else
+        {
+            people.Add(new EnrolledPerson(name, faces.ToArray()));
+        }
+
+        return Create(Model, people, now, Training);
+    }
+
+    /// <summary>A copy without <paramref name="name"/>, retrained. Throws if the person is not enrolled.</summary>
+    public Gallery Without(string name, DateTimeOffset now)
+    {
+        if (People.All(p => p.Name != name))
+        {
+            throw new KeyNotFoundException(
+                $"'{name}' is not in the gallery (enrolled: {string.Join(", ", People.Select(p => p.Name))}).");
+        }
+
+        return Create(Model, People.Where(p => p.Name != name), now, Training);
+    }
+
+    internal static SvmClassifier TrainClassifier(IReadOnlyList<EnrolledPerson> people, SvmTrainingOptions training)
+    {
+        var samples = new List<float[]>();
+        var labels = new List<int>();
+        for (var k = 0; k < people.Count; k++)
+        {
+            foreach (var face in people[k].Faces)
+            {
+                samples.Add(face.Embedding);
+                labels.Add(k);
+            }
+        }
+
+        return SvmClassifier.Train(samples, labels, people.Select(p => p.Name).ToArray(), training);
+    }
+
+    /// <summary>Cosine similarity of <paramref name="embedding"/> to the nearest face of <paramref name="person"/>.</summary>
+    public static double SimilarityTo(EnrolledPerson person, ReadOnlySpan<float> embedding, EnrolledFace? except = null)
+    {
+        var best = double.NegativeInfinity;
+        foreach (var face in person.Faces)
+        {
+            if (!ReferenceEquals(face, except))
+            {
+                best = Math.Max(best, VectorMath.Dot(face.Embedding, embedding));
+            }
+        }
+
+        return double.IsNegativeInfinity(best) ? 0 : best;
+    }
+}

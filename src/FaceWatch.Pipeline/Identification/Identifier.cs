@@ -1,0 +1,53 @@
+namespace FaceWatch.Pipeline.Identification;
+
+/// <summary>
+/// Names a face embedding against a gallery with the open-set rule: the SVM proposes the most probable
+/// person, and the face is that person only if the probability and the similarity to that person's
+/// enrolled faces both clear the gallery's thresholds. Immutable and thread-safe.
+/// </summary>
+public sealed class Identifier
+{
+    public Identifier(Gallery gallery)
+    {
+        ArgumentNullException.ThrowIfNull(gallery);
+        Gallery = gallery;
+    }
+
+    public Gallery Gallery { get; }
+
+    /// <summary>Identifies one L2-normalised embedding (normalised again here, so raw vectors work too).</summary>
+    public IdentityMatch Identify(float[] embedding)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        var people = Gallery.People;
+        if (people.Count == 0)
+        {
+            return new IdentityMatch(IdentityMatch.Unknown, false, 0, 0, null);
+        }
+
+        if (embedding.Length != Gallery.Model.Dimension)
+        {
+            throw new ArgumentException(
+                $"Embedding has {embedding.Length} values, the gallery's model makes {Gallery.Model.Dimension}.", nameof(embedding));
+        }
+
+        var x = VectorMath.Normalized(embedding);
+        int index;
+        double probability;
+        if (Gallery.Classifier is { } svm)
+        {
+            (index, probability) = svm.Predict(x);
+        }
+        else
+        {
+            // One person: no SVM, the similarity rule alone decides.
+            (index, probability) = (0, 1.0);
+        }
+
+        var person = people[index];
+        var similarity = Gallery.SimilarityTo(person, x);
+        var t = Gallery.Thresholds;
+        var known = probability >= t.Probability && similarity >= t.Similarity;
+        return new IdentityMatch(known ? person.Name : IdentityMatch.Unknown, known, probability, similarity, person.Name);
+    }
+}

@@ -1,0 +1,168 @@
+namespace FaceWatch.Pipeline.Identification;
+
+/// <summary>How the linear SVM is trained.</summary>
+public sealed record SvmTrainingOptions
+{
+    /// <summary>Regularisation: larger fits the training faces harder (10 measured best on the shared photos).</summary>
+    public double C { get; init; } = 10.0;
+
+    /// <summary>Folds of the cross-validation whose decision values calibrate the probabilities.</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>Seed of every shuffle: the same faces always give the same model.</summary>
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>One class of a one-vs-rest SVM: its decision function and the sigmoid calibrating it.</summary>
+public sealed record SvmClass(string Name, LinearModel Model, PlattSigmoid Sigmoid);
+
+/// <summary>
+/// Multi-class linear SVM, one-vs-rest, with probabilities: each class's decision value goes through its own
+/// Platt sigmoid (fitted on cross-validated decision values, so it is not fooled by the training fit),
+/// then the per-class probabilities are normalised to sum to one.
+/// </summary>
+public sealed class SvmClassifier
+{
+    public SvmClassifier(IReadOnlyList<SvmClass> classes)
+    {
+        if (classes.Count < 2)
+        {
+            throw new ArgumentException("An SVM needs at least two classes.", nameof(classes));
+        }
+
+        Classes = classes;
+    }
+
+    public IReadOnlyList<SvmClass> Classes { get; }
+
+    /// <summary>Probability per class (same order as <see cref="Classes"/>), summing to one.</summary>
+    public double[] Probabilities(ReadOnlySpan<float> x)
+    {
+        var p = new double[Classes.Count];
+        double sum = 0;
+        for (var k = 0; k < p.Length; k++)
+        {
+            p[k] = Math.Max(Classes[k].Sigmoid.Probability(Classes[k].Model.Decision(x)), 1e-12);
+            sum += p[k];
+        }
+
+        for (var k = 0; k < p.Length; k++)
+        {
+            p[k] /= sum;
+        }
+
+        return p;
+    }
+
+    /// <summary>The most probable class and its probability.</summary>
+    public (int Index, double Probability) Predict(ReadOnlySpan<float> x)
+    {
+        var p = Probabilities(x);
+        var best = 0;
+        for (var k = 1; k < p.Length; k++)
+        {
+            if (p[k] > p[best])
+            {
+                best = k;
+            }
+        }
+
+        return (best, p[best]);
+    }
+
+    /// <summary>Trains on <paramref name="samples"/> labelled by index into <paramref name="classNames"/>.</summary>
+    public static SvmClassifier Train(
+        IReadOnlyList<float[]> samples, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, SvmTrainingOptions? options = null)
+    {
+        options ??= new SvmTrainingOptions();
+        var k = classNames.Count;
+        if (k < 2)
+        {
+            throw new ArgumentException("An SVM needs at least two classes.", nameof(classNames));
+        }
+
+        var counts = new int[k];
+        foreach (var y in labels)
+        {
+            counts[y]++;
+        }
+
+        if (counts.Any(c => c == 0))
+        {
+            throw new ArgumentException("Every class needs at least one sample.", nameof(labels));
+        }
+
+        // Cross-validated decision values for the sigmoids; with a class of one sample there is nothing to hold
+        // out, so the training decisions are used (probabilities then run high, as libsvm's would).
+        var folds = Math.Min(options.Folds, counts.Min());
+        var decisions = folds >= 2
+            ? CrossValidatedDecisions(samples, labels, k, folds, options)
+            : TrainOneVsRest(samples, labels, k, options).Select(m => samples.Select(s => m.Decision(s)).ToArray()).ToArray();
+
+        var final = TrainOneVsRest(samples, labels, k, options);
+        var classes = new SvmClass[k];
+        for (var c = 0; c < k; c++)
+        {
+            var positive = labels.Select(y => y == c).ToArray();
+            classes[c] = new SvmClass(classNames[c], final[c], PlattSigmoid.Fit(decisions[c], positive));
+        }
+
+        return new SvmClassifier(classes);
+    }
+
+    private static LinearModel[] TrainOneVsRest(IReadOnlyList<float[]> samples, IReadOnlyList<int> labels, int k, SvmTrainingOptions options)
+    {
+        var models = new LinearModel[k];
+        for (var c = 0; c < k; c++)
+        {
+            var y = labels.Select(l => l == c ? 1 : -1).ToArray();
+            models[c] = LinearSvm.Train(samples, y, options.C, seed: options.Seed + c);
+        }
+
+        return models;
+    }
+
+    /// <summary>Stratified k-fold: every face's decision values come from a model that never saw it.</summary>
+    private static double[][] CrossValidatedDecisions(
+        IReadOnlyList<float[]> samples, IReadOnlyList<int> labels, int k, int folds, SvmTrainingOptions options)
+    {
+        var n = samples.Count;
+        var fold = new int[n];
+        var rng = new Random(options.Seed);
+        for (var c = 0; c < k; c++)
+        {
+            var members = Enumerable.Range(0, n).Where(i => labels[i] == c).ToArray();
+            rng.Shuffle(members);
+            for (var j = 0; j < members.Length; j++)
+            {
+                fold[members[j]] = j % folds;
+            }
+        }
+
+        var decisions = new double[k][];
+        for (var c = 0; c < k; c++)
+        {
+            decisions[c] = new double[n];
+        }
+
+        for (var f = 0; f < folds; f++)
+        {
+            var train = Enumerable.Range(0, n).Where(i => fold[i] != f).ToArray();
+            var models = TrainOneVsRest(train.Select(i => samples[i]).ToArray(), train.Select(i => labels[i]).ToArray(), k, options);
+            for (var i = 0; i < n; i++)
+            {
+                if (fold[i] != f)
+                {
+                    continue;
+                }
+
+                for (var c = 0; c < k; c++)
+                {
+                    decisions[c][i] = models[c].Decision(samples[i]);
+                }
+            }
+        }
+
+        return decisions;
+    }
+}

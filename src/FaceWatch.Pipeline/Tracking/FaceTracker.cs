@@ -1,0 +1,205 @@
+using FaceWatch.Pipeline.Detection;
+using OpenCvSharp;
+
+namespace FaceWatch.Pipeline.Tracking;
+
+/// <summary>One face followed over frames.</summary>
+public sealed class Track
+{
+    internal Track(long id, FaceDetection detection, long timestamp, DateTimeOffset seenAt)
+    {
+        Id = id;
+        Filter = new BoxKalmanFilter(detection.Box);
+        Detection = detection;
+        Box = detection.Box;
+        Hits = 1;
+        LastUpdate = timestamp;
+        FirstSeen = seenAt;
+        LastSeen = seenAt;
+    }
+
+    public long Id { get; }
+
+    /// <summary>The filtered box (frame pixels).</summary>
+    public Rect2f Box { get; internal set; }
+
+    /// <summary>The detection matched in the latest update, or null if the track was missed in it.</summary>
+    public FaceDetection? Detection { get; internal set; }
+
+    public int Hits { get; internal set; }
+
+    public bool Confirmed { get; internal set; }
+
+    public DateTimeOffset FirstSeen { get; }
+
+    public DateTimeOffset LastSeen { get; internal set; }
+
+    internal long LastUpdate { get; set; }
+
+    internal long LastPredict { get; set; }
+
+    internal BoxKalmanFilter Filter { get; }
+}
+
+/// <summary>What one tracker update did.</summary>
+public sealed record TrackerUpdate(IReadOnlyList<Track> Active, IReadOnlyList<Track> Ended);
+
+/// <summary>
+/// SORT-style face tracker: predict each track with a constant-velocity Kalman filter, match detections by IoU
+/// (greedy, best overlap first: faces rarely overlap, so this equals the optimal assignment in practice), start a
+/// tentative track for each unmatched detection, confirm after <c>MinHits</c> matches, end a track after
+/// <c>MaxMissSeconds</c> without a match. Single-threaded: one tracker per camera. Times are <see cref="TimeProvider"/> timestamps.
+/// </summary>
+public sealed class FaceTracker
+{
+    private readonly TrackingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly List<Track> _tracks = [];
+    private long _nextId;
+
+    public FaceTracker(TrackingOptions options, TimeProvider time, long firstId = 1)
+    {
+        _options = options;
+        _time = time;
+        _nextId = firstId;
+    }
+
+    public IReadOnlyList<Track> Tracks => _tracks;
+
+    /// <summary>Feeds the detections of one frame taken at <paramref name="timestamp"/> / <paramref name="seenAt"/>.</summary>
+    public TrackerUpdate Update(IReadOnlyList<FaceDetection> detections, long timestamp, DateTimeOffset seenAt)
+    {
+        ArgumentNullException.ThrowIfNull(detections);
+        var predicted = new Rect2f[_tracks.Count];
+        for (var i = 0; i < _tracks.Count; i++)
+        {
+            var track = _tracks[i];
+            var dt = _time.GetElapsedTime(track.LastPredict == 0 ? track.LastUpdate : track.LastPredict, timestamp).TotalSeconds;
+            predicted[i] = track.Filter.Predict(dt);
+            track.LastPredict = timestamp;
+            track.Box = predicted[i];
+            track.Detection = null;
+        }
+
+        var pairs = new List<(double Iou, int Track, int Detection)>();
+        for (var t = 0; t < _tracks.Count; t++)
+        {
+            for (var d = 0; d < detections.Count; d++)
+            {
+                var iou = Iou(predicted[t], detections[d].Box);
+                if (iou >= _options.IouThreshold)
+                {
+                    pairs.Add((iou, t, d));
+                }
+            }
+        }
+
+        pairs.Sort((a, b) => b.Iou.CompareTo(a.Iou));
+        var trackUsed = new bool[_tracks.Count];
+        var detectionUsed = new bool[detections.Count];
+        foreach (var (_, t, d) in pairs)
+        {
+            if (trackUsed[t] || detectionUsed[d])
+            {
+                continue;
+            }
+
+            trackUsed[t] = detectionUsed[d] = true;
+            Match(_tracks[t], detections[d], timestamp, seenAt);
+        }
+
+        // Second chance for fast movers (low detection rates): near centres and similar sizes, when overlap failed.
+        var near = new List<(double Distance, int Track, int Detection)>();
+        for (var t = 0; t < _tracks.Count; t++)
+        {
+            for (var d = 0; d < detections.Count; d++)
+            {
+                if (!trackUsed[t] && !detectionUsed[d] && Near(predicted[t], detections[d].Box) is { } distance)
+                {
+                    near.Add((distance, t, d));
+                }
+            }
+        }
+
+        near.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+        foreach (var (_, t, d) in near)
+        {
+            if (!trackUsed[t] && !detectionUsed[d])
+            {
+                trackUsed[t] = detectionUsed[d] = true;
+                Match(_tracks[t], detections[d], timestamp, seenAt);
+            }
+        }
+
+        for (var d = 0; d < detections.Count; d++)
+        {
+            if (!detectionUsed[d])
+            {
+                var track = new Track(_nextId++, detections[d], timestamp, seenAt) { LastPredict = timestamp };
+                track.Confirmed = track.Hits >= _options.MinHits;
+                _tracks.Add(track);
+            }
+        }
+
+        return new TrackerUpdate([.. _tracks], Expire(timestamp));
+    }
+
+    /// <summary>Ends tracks not matched for <c>MaxMissSeconds</c> before <paramref name="timestamp"/> (also call it when no frames come).</summary>
+    public IReadOnlyList<Track> Expire(long timestamp)
+    {
+        var maxMiss = TimeSpan.FromSeconds(_options.MaxMissSeconds);
+        var ended = _tracks.Where(t => _time.GetElapsedTime(t.LastUpdate, timestamp) > maxMiss).ToList();
+        foreach (var track in ended)
+        {
+            _tracks.Remove(track);
+        }
+
+        return ended;
+    }
+
+    /// <summary>Ends every track (camera removed or shutdown).</summary>
+    public IReadOnlyList<Track> EndAll()
+    {
+        var ended = _tracks.ToList();
+        _tracks.Clear();
+        return ended;
+    }
+
+    private void Match(Track track, FaceDetection detection, long timestamp, DateTimeOffset seenAt)
+    {
+        track.Filter.Update(detection.Box);
+        track.Box = track.Filter.Box;
+        track.Detection = detection;
+        track.Hits++;
+        track.LastUpdate = timestamp;
+        track.LastSeen = seenAt;
+        track.Confirmed |= track.Hits >= _options.MinHits;
+    }
+
+    /// <summary>Centre distance relative to the face size when the boxes are close and of similar size, else null.</summary>
+    private static double? Near(Rect2f predicted, Rect2f detected)
+    {
+        var size = Math.Max(Math.Max(predicted.Width, predicted.Height), Math.Max(detected.Width, detected.Height));
+        var ratio = detected.Width / Math.Max(1, predicted.Width);
+        if (size <= 0 || ratio < 0.6 || ratio > 1.6)
+        {
+            return null;
+        }
+
+        var dx = (predicted.X + (predicted.Width / 2)) - (detected.X + (detected.Width / 2));
+        var dy = (predicted.Y + (predicted.Height / 2)) - (detected.Y + (detected.Height / 2));
+        var distance = Math.Sqrt((dx * dx) + (dy * dy)) / size;
+        return distance <= 0.75 ? distance : null;
+    }
+
+    public static double Iou(Rect2f a, Rect2f b)
+    {
+        var x1 = Math.Max(a.X, b.X);
+        var y1 = Math.Max(a.Y, b.Y);
+        var x2 = Math.Min(a.X + a.Width, b.X + b.Width);
+        var y2 = Math.Min(a.Y + a.Height, b.Y + b.Height);
+        var inter = Math.Max(0, x2 - x1) * Math.Max(0, y2 - y1);
+        var union = (a.Width * a.Height) + (b.Width * b.Height) - inter;
+        return union <= 0 ? 0 : inter / union;
+    }
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Detection;
+using FaceWatch.Pipeline.LiveView;
+using FaceWatch.Pipeline.Tracking;
+using Microsoft.Extensions.Logging;
+using OpenCvSharp;
+
+namespace FaceWatch.Pipeline.Workers;
+
+/// <summary>
+/// One camera's detection loop: takes the newest frame at the camera's DetectFps, detects on a shrunk copy, tracks,
+/// gates and schedules faces for embedding (aligned copies into the shared crop queue), posts overlays, and ends
+/// tracks (<c>left</c>). Plain calls to the stage classes; owns and disposes every frame it reads.
+/// </summary>
+public sealed class DetectionWorker
+{
+    private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(0.5);
+
+    private readonly CameraOptions _camera;
+    private readonly PipelineOptions _pipeline;
+    private readonly RecognitionOptions _recognition;
+    private readonly DropOldestQueue<Frame> _frames;
+    private readonly DropOldestQueue<FaceCrop> _crops;
+    private readonly IFaceDetector _detector;
+    private readonly AlignFace _align;
+    private readonly FaceTracker _tracker;
+    private readonly TrackBook _book;
+    private readonly CameraStats _stats;
+    private readonly CameraHealthRegistry _health;
+    private readonly IReadOnlyList<IFrameAnnotationSink> _sinks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long _interval;
+    private long _nextDue;
+
+    public DetectionWorker(
+        CameraOptions camera,
+        PipelineOptions pipeline,
+        RecognitionOptions recognition,
+        DropOldestQueue<Frame> frames,
+        DropOldestQueue<FaceCrop> crops,
+        IFaceDetector detector,
+        AlignFace align,
+        FaceTracker tracker,
+        TrackBook book,
+        CameraStats stats,
+        CameraHealthRegistry health,
+        IReadOnlyList<IFrameAnnotationSink> sinks,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _camera = camera;
+        _pipeline = pipeline;
+        _recognition = recognition;
+        _frames = frames;
+        _crops = crops;
+        _detector = detector;
+        _align = align;
+        _tracker = tracker;
+        _book = book;
+        _stats = stats;
+        _health = health;
+        _sinks = sinks;
+        _time = time;
+        _logger = logger;
+        _interval = (long)(time.TimestampFrequency / camera.DetectFps);
+    }
+
+    /// <summary>Milliseconds of the latest detection (for the bench).</summary>
+    public double LastDetectMs { get; private set; }
+
+    /// <summary>Called with milliseconds from frame capture to tracked, for every processed frame; for the bench.</summary>
+    public Action<double>? Processed { get; set; }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var reader = _frames.Reader;
+        Task<bool>? waiting = null;
+        try
+        {
+            while (true)
+            {
+                waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
+                await Task.WhenAny(waiting, Task.Delay(IdleTick, _time, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!waiting.IsCompleted)
+                {
+                    // No frame (camera offline): tracks still expire.
+                    EndTracks(_tracker.Expire(_time.GetTimestamp()));
+                    _book.Sweep(_time.GetTimestamp());
+                    await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (!await waiting.ConfigureAwait(false))
+                {
+                    break; // the camera finished
+                }
+
+                waiting = null;
+                while (reader.TryRead(out var frame))
+                {
+                    using (frame)
+                    {
+                        if (frame.CaptureTimestamp < _nextDue)
+                        {
+                            _stats.OnSkipped();
+                            continue;
+                        }
+
+                        _nextDue = Math.Max(_nextDue + _interval, frame.CaptureTimestamp + (_interval / 2));
+                        Process(frame);
+                    }
+                }
+
+                _book.Sweep(_time.GetTimestamp());
+                await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+        finally
+        {
+            // Every announced track gets its "left", also at shutdown.
+            EndTracks(_tracker.EndAll());
+            _book.Sweep(_time.GetTimestamp(), all: true);
+            await FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Detect, track, schedule embedding, and post the overlay for one frame.</summary>
+    public void Process(Frame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        var image = frame.Image;
+        var started = Stopwatch.GetTimestamp();
+        var faces = Detect(image);
+        LastDetectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        _stats.OnProcessed();
+
+        var update = _tracker.Update(faces, frame.CaptureTimestamp, frame.CapturedAt);
+        EndTracks(update.Ended);
+        var frameSize = new Size(image.Width, image.Height);
+        var overlays = new List<TrackOverlay>(update.Active.Count);
+        foreach (var track in update.Active)
+        {
+            if (!track.Confirmed)
+            {
+                continue;
+            }
+
+            _book.Seen(track, frameSize);
+            if (track.Detection is { } detection)
+            {
+                Schedule(frame, track, detection);
+            }
+
+            var decision = _book.DecisionOf(track.Id);
+            overlays.Add(new TrackOverlay(track.Id, track.Box, track.Detection?.Landmarks, decision?.Name, decision?.Known ?? false, decision?.Confidence ?? 0));
+        }
+
+        Annotate(frame, overlays);
+        Processed?.Invoke(_time.GetElapsedTime(frame.CaptureTimestamp).TotalMilliseconds);
+    }
+
+    private IReadOnlyList<FaceDetection> Detect(Mat image)
+    {
+        var shorter = Math.Min(image.Width, image.Height);
+        if (shorter <= _pipeline.DetectMaxSide)
+        {
+            return _detector.Detect(image, _camera.MinFaceSize);
+        }
+
+        var scale = (double)_pipeline.DetectMaxSide / shorter;
+        using var small = new Mat();
+        Cv2.Resize(image, small, new Size(Math.Round(image.Width * scale), Math.Round(image.Height * scale)), 0, 0, InterpolationFlags.Area);
+        var minFace = Math.Max(12, (int)Math.Round(_camera.MinFaceSize * scale));
+        var inverse = 1 / scale;
+        return _detector.Detect(small, minFace)
+            .Select(d => d with
+            {
+                Box = new Rect2f((float)(d.Box.X * inverse), (float)(d.Box.Y * inverse), (float)(d.Box.Width * inverse), (float)(d.Box.Height * inverse)),
+                Landmarks = d.Landmarks.Select(p => new Point2f((float)(p.X * inverse), (float)(p.Y * inverse))).ToArray(),
+            })
+            .ToArray();
+    }
+
+    private void Schedule(Frame frame, Track track, FaceDetection detection)
+    {
+        var faceSize = Math.Min(detection.Box.Width, detection.Box.Height);
+        if (FaceQuality.Gate(faceSize, detection.Score, _camera.MinFaceSize, _recognition) is not null)
+        {
+            return;
+        }
+
+        var crop = _align(frame.Image, detection);
+        try
+        {
+            var sharpness = FaceQuality.Sharpness(crop);
+            if (sharpness < _recognition.MinSharpness || !_book.ShouldEmbed(track.Id, faceSize, sharpness, frame.CaptureTimestamp))
+            {
+                return;
+            }
+
+            var weight = FaceQuality.Weight(faceSize, detection.Score, sharpness, _recognition);
+            _crops.Write(new FaceCrop(_book, track.Id, crop, weight, frame.CaptureTimestamp));
+            crop = null; // the queue owns it now
+        }
+        finally
+        {
+            crop?.Dispose();
+        }
+    }
+
+    private void Annotate(Frame frame, IReadOnlyList<TrackOverlay> overlays)
+    {
+        if (_sinks.Count == 0)
+        {
+            return;
+        }
+
+        var health = _health.Get(_camera.Name);
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                sink.Post(frame, overlays, health);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or OpenCVException or IOException)
+            {
+                Log.SinkFailed(_logger, sink.GetType().Name, ex.Message);
+            }
+        }
+    }
+
+    private void EndTracks(IReadOnlyList<Track> ended)
+    {
+        var now = _time.GetTimestamp();
+        foreach (var track in ended)
+        {
+            _book.Ended(track.Id, now);
+        }
+    }
+
+    private async ValueTask FlushOverflowAsync(CancellationToken cancellationToken)
+    {
+        foreach (var e in _book.TakeOverflow())
+        {
+            await _book.Outbox.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

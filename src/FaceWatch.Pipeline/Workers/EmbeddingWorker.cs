@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Tracking;
+using Microsoft.Extensions.Logging;
+
+namespace FaceWatch.Pipeline.Workers;
+
+/// <summary>
+/// The one embedding loop for all cameras: takes whatever aligned crops are waiting (up to <c>BatchSize</c>), embeds
+/// them in one batched call on the shared session, identifies each, and hands the observation to its camera's
+/// <see cref="TrackBook"/>. Disposes every crop it takes.
+/// </summary>
+public sealed class EmbeddingWorker
+{
+    private readonly DropOldestQueue<FaceCrop> _crops;
+    private readonly IFaceEmbedder _embedder;
+    private readonly GalleryWatcher _gallery;
+    private readonly RecognitionOptions _options;
+    private readonly IReadOnlyList<TrackBook> _books;
+    private long _batches;
+    private long _faces;
+
+    private readonly ILogger _logger;
+
+    public EmbeddingWorker(
+        DropOldestQueue<FaceCrop> crops, IFaceEmbedder embedder, GalleryWatcher gallery, RecognitionOptions options, IReadOnlyList<TrackBook> books, ILogger logger)
+    {
+        _logger = logger;
+        _books = books;
+        _crops = crops;
+        _embedder = embedder;
+        _gallery = gallery;
+        _options = options;
+    }
+
+    public long Batches => Interlocked.Read(ref _batches);
+
+    public long Faces => Interlocked.Read(ref _faces);
+
+    public double LastBatchMs { get; private set; }
+
+    /// <summary>Called with (camera, milliseconds from frame capture to identification) for every face; for the bench.</summary>
+    public Action<string, double>? Identified { get; set; }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var reader = _crops.Reader;
+        var batch = new List<FaceCrop>(_options.BatchSize);
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (batch.Count < _options.BatchSize && reader.TryRead(out var crop))
+                {
+                    batch.Add(crop);
+                }
+
+                try
+                {
+                    Process(batch);
+                }
+                finally
+                {
+                    foreach (var crop in batch)
+                    {
+                        crop.Dispose();
+                    }
+
+                    batch.Clear();
+                }
+
+                await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown: the queue's owner disposes what is left.
+        }
+    }
+
+    private void Process(List<FaceCrop> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var embeddings = _embedder.Embed(batch.ConvertAll(c => c.Image));
+        LastBatchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _faces, batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var match = _gallery.Identify(embeddings[i]);
+            var crop = batch[i];
+            Log.Observation(_logger, crop.Book.Camera, crop.TrackId, match.Candidate ?? "-", match.Known, match.Probability, match.Similarity, crop.Weight);
+            crop.Book.Identified(
+                crop.TrackId,
+                new IdentityObservation(match.Name, match.Known, match.Probability, match.Similarity, crop.Weight),
+                crop.CaptureTimestamp);
+            Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);
+        }
+    }
+
+    private async ValueTask FlushOverflowAsync(CancellationToken cancellationToken)
+    {
+        // Rare: the outbox was full when a book made an event; write those now, waiting for room.
+        foreach (var book in _books)
+        {
+            foreach (var e in book.TakeOverflow())
+            {
+                await book.Outbox.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using FaceWatch.Configuration;
+using FaceWatch.Pipeline.Detection;
+using FaceWatch.Pipeline.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Commands;
+
+/// <summary>Builds an <see cref="MtcnnDetector"/> for the CLI verbs from the layered configuration.</summary>
+internal static class DetectorSetup
+{
+    public static MtcnnDetector Create(string? configFile, Action<MtcnnOptions>? overrides = null)
+    {
+        var configuration = FaceWatchConfiguration.Build(configFile);
+        var models = Bind<ModelsOptions>(configuration, ModelsOptions.SectionName);
+        var detection = Bind<MtcnnOptions>(configuration, MtcnnOptions.SectionName);
+        overrides?.Invoke(detection);
+        MtcnnOptionsValidator.ThrowIfInvalid(detection);
+        var factory = new InferenceSessionFactory(Options.Create(models));
+        return new MtcnnDetector(factory, Options.Create(detection));
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section)
+        where T : new()
+    {
+        var options = new T();
+        configuration.GetSection(section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        return options;
+    }
+}

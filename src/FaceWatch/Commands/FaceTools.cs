@@ -1,0 +1,91 @@
+using System.ComponentModel.DataAnnotations;
+using FaceWatch.Configuration;
+using FaceWatch.Pipeline.Detection;
+using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Identification;
+using FaceWatch.Pipeline.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Commands;
+
+/// <summary>
+/// What the face verbs (enroll, evaluate, identify, embed) share: settings from the one configuration scheme,
+/// the detector (only when needed), the embedder, the photo reader and the gallery path. Owns the sessions.
+/// </summary>
+internal sealed class FaceTools : IDisposable
+{
+    private readonly MtcnnDetector? _detector;
+
+    private FaceTools(IConfiguration config, bool needDetector)
+    {
+        var models = Bind<ModelsOptions>(config, ModelsOptions.SectionName);
+        var embedding = Bind<EmbeddingOptions>(config, EmbeddingOptions.SectionName);
+        Gallery = Bind<GalleryOptions>(config, GalleryOptions.SectionName);
+        var sessions = new InferenceSessionFactory(Options.Create(models));
+        Embedder = new OnnxFaceEmbedder(sessions, Options.Create(embedding));
+        try
+        {
+            if (needDetector)
+            {
+                _detector = new MtcnnDetector(sessions, Options.Create(Bind<MtcnnOptions>(config, MtcnnOptions.SectionName)));
+            }
+
+            var size = Embedder.InputSize;
+            Reader = new PhotoFaceReader(
+                (IFaceDetector?)_detector ?? NoDetector.Instance, (image, face) => FaceAligner.Align(image, face.Landmarks, size));
+        }
+        catch
+        {
+            Embedder.Dispose();
+            throw;
+        }
+    }
+
+    public OnnxFaceEmbedder Embedder { get; }
+
+    public PhotoFaceReader Reader { get; }
+
+    public GalleryOptions Gallery { get; }
+
+    public static FaceTools Create(string? configFile, bool needDetector) =>
+        new(FaceWatchConfiguration.Build(configFile), needDetector);
+
+    /// <summary><c>--gallery</c> if given, else <c>Gallery:Path</c>, else <c>gallery.json</c> in the working directory.</summary>
+    public string GalleryPath(string? option) =>
+        Path.GetFullPath(!string.IsNullOrWhiteSpace(option) ? option
+            : !string.IsNullOrWhiteSpace(Gallery.Path) ? Gallery.Path : GalleryOptions.DefaultFile);
+
+    public Gallery LoadGallery(string? option) => GalleryStore.Load(GalleryPath(option), Embedder.Identity);
+
+    public FolderEnroller Enroller() => new(Reader, Embedder, Embedder.Identity, TimeProvider.System);
+
+    public void Dispose()
+    {
+        _detector?.Dispose();
+        Embedder.Dispose();
+    }
+
+    private static T Bind<T>(IConfiguration config, string section)
+        where T : class, new()
+    {
+        var options = config.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(section, typeof(T),
+                results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        }
+
+        return options;
+    }
+
+    /// <summary>For <c>--aligned</c> runs: the reader never asks a detector.</summary>
+    private sealed class NoDetector : IFaceDetector
+    {
+        public static readonly NoDetector Instance = new();
+
+        public IReadOnlyList<FaceDetection> Detect(OpenCvSharp.Mat image, int? minFaceSize = null) =>
+            throw new InvalidOperationException("No detector loaded (aligned mode).");
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Hosting;
+
+/// <summary>Runs the host and turns its end into an exit code: 0 clean stop, 70 a worker crashed, 78 start failed.</summary>
+public static class DaemonRunner
+{
+    public const int CrashedExitCode = 70; // EX_SOFTWARE: systemd Restart=on-failure restarts
+    public const int StartFailedExitCode = 78; // EX_CONFIG: fix the configuration first
+
+    public static async Task<int> RunAsync(IHost host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        int code;
+        try
+        {
+            // Taken before running: RunAsync disposes the service provider when it ends.
+            var workers = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToArray();
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            code = workers.Any(s => s.ExecuteTask is { IsFaulted: true }) ? CrashedExitCode : 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync($"facewatch: invalid configuration: {string.Join("; ", ex.Failures)}").ConfigureAwait(false);
+            code = StartFailedExitCode;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException
+            or Pipeline.Identification.GalleryModelMismatchException)
+        {
+            await Console.Error.WriteLineAsync($"facewatch: could not start: {ex.Message}").ConfigureAwait(false);
+            code = StartFailedExitCode;
+        }
+
+        Environment.ExitCode = code;
+        return code;
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace FaceWatch.Web;
+
+internal static partial class Log
+{
+    [LoggerMessage(7101, LogLevel.Information, "Web live view listening on {Urls}")]
+    public static partial void Listening(ILogger logger, string urls);
+
+    [LoggerMessage(7102, LogLevel.Information, "Web live view stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(7103, LogLevel.Warning, "Web request without a valid token from {Remote} for {Path}")]
+    public static partial void Unauthorized(ILogger logger, string? remote, string path);
+}

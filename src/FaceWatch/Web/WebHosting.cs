@@ -1,0 +1,50 @@
+using FaceWatch.Hosting;
+using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.LiveView;
+using FaceWatch.Pipeline.Models;
+using FaceWatch.Pipeline.Publishing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Web;
+
+internal static class WebHosting
+{
+    /// <summary>
+    /// Binds and validates <c>Web</c> (at start: a non-loopback bind without <c>Web:Token</c> stops the host);
+    /// when <c>Web:Enabled</c>, adds the web frame sink, the recent-events reader and the Kestrel server.
+    /// </summary>
+    public static IHostApplicationBuilder AddFaceWatchWeb(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        DaemonHost.AddSection<WebOptions>(services, builder.Configuration, WebOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebOptions>, WebOptionsValidator>());
+        if (!builder.Configuration.GetValue<bool>($"{WebOptions.SectionName}:{nameof(WebOptions.Enabled)}"))
+        {
+            return builder;
+        }
+
+        // Per-request lines are noise in a daemon's log; warnings (bind failures, bad requests) stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CameraHealthRegistry>();
+        services.TryAddSingleton<IdentityEventHub>();
+        services.AddSingleton<WebFrameSink>();
+        services.AddSingleton<IFrameAnnotationSink>(sp => sp.GetRequiredService<WebFrameSink>());
+        services.AddSingleton<RecentEvents>();
+        services.AddHostedService(sp => sp.GetRequiredService<RecentEvents>());
+        services.AddSingleton(sp => new HealthReporter(
+            sp.GetRequiredService<CameraHealthRegistry>(),
+            () => sp.GetService<PipelineService>()?.Gallery?.Current?.Gallery is { } g ? new GalleryStatus(g.People.Count, g.FaceCount) : null,
+            sp.GetService<InferenceSessionFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<WebLiveViewServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebLiveViewServer>());
+        return builder;
+    }
+}

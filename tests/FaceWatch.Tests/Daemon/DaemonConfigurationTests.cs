@@ -1,0 +1,138 @@
+using FaceWatch.Configuration;
+using FaceWatch.Hosting;
+using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Tracking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Tests.Daemon;
+
+/// <summary>The daemon's settings: defaults, the example file, and start-up failures that name the wrong key.</summary>
+public class DaemonConfigurationTests
+{
+    private static ServiceProvider Services(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        DaemonHost.AddDaemon(services, configuration);
+        return services.BuildServiceProvider();
+    }
+
+    private static IConfiguration Config(params (string Key, string? Value)[] values) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build();
+
+    private static string Failure<T>(IConfiguration configuration)
+        where T : class
+    {
+        using var services = Services(configuration);
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<T>>().Value);
+        return string.Join("; ", ex.Failures);
+    }
+
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        using var services = Services(Config());
+        Assert.Empty(services.GetRequiredService<IOptions<CamerasOptions>>().Value.Items);
+        var capture = services.GetRequiredService<IOptions<CaptureOptions>>().Value;
+        Assert.Equal((1.0, 30.0, 2), (capture.ReconnectBaseSeconds, capture.ReconnectMaxSeconds, capture.FrameQueueCapacity));
+        var camera = new CameraOptions();
+        Assert.Equal((10.0, 10.0, "tcp", true), (camera.DetectFps, camera.StallSeconds, camera.RtspTransport, camera.Loop));
+        Assert.Equal(720, services.GetRequiredService<IOptions<Pipeline.Workers.PipelineOptions>>().Value.DetectMaxSide);
+        Assert.Equal(2, services.GetRequiredService<IOptions<TrackingOptions>>().Value.MinHits);
+    }
+
+    [Fact]
+    public void The_example_file_loads_and_validates_with_the_documented_defaults()
+    {
+        var file = Path.Combine(TestPaths.RepoRoot, "config", "facewatch.example.json");
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(FaceWatchConfiguration.Build(file))
+            .AddInMemoryCollection([new("Models:Dir", TestPaths.ModelsDir)])
+            .Build();
+        using var services = Services(configuration);
+        var cameras = services.GetRequiredService<IOptions<CamerasOptions>>().Value.Items;
+        Assert.Equal(["front_door", "hallway_usb", "recording"], cameras.Select(c => c.Name));
+        Assert.Equal(10, cameras[0].DetectFps);
+
+        // Every key in the example carries the built-in default (so the file documents the defaults).
+        var recognition = services.GetRequiredService<IOptions<RecognitionOptions>>().Value;
+        var defaults = new RecognitionOptions();
+        foreach (var p in typeof(RecognitionOptions).GetProperties())
+        {
+            Assert.Equal(p.GetValue(defaults), p.GetValue(recognition));
+        }
+    }
+
+    [Fact]
+    public void An_unknown_key_fails_with_its_full_path()
+    {
+        var message = Failure<CamerasOptions>(Config(("Cameras:0:Name", "a"), ("Cameras:0:Source", "0"), ("Cameras:0:Sourse", "1")));
+        Assert.Contains("Cameras:0:Sourse: unknown setting", message, StringComparison.Ordinal);
+        Assert.Contains("Recognition:MinScor: unknown setting", Failure<RecognitionOptions>(Config(("Recognition:MinScor", "0.5"))), StringComparison.Ordinal);
+        Assert.Contains("Camera: unknown section", Failure<CamerasOptions>(Config(("Camera:0:Name", "a"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicate_camera_names_fail_naming_both_entries()
+    {
+        var message = Failure<CamerasOptions>(Config(
+            ("Cameras:0:Name", "door"), ("Cameras:0:Source", "0"),
+            ("Cameras:1:Name", "Door"), ("Cameras:1:Source", "1")));
+        Assert.Contains("Cameras:1:Name: camera name 'Door' is already used by Cameras:0", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_url_fails_without_showing_its_password()
+    {
+        var message = Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "ftp://admin:secret@cam/x")));
+        Assert.Contains("Cameras:0:Source: URL scheme 'ftp' is not supported", message, StringComparison.Ordinal);
+        Assert.Contains("Cameras:0:Source", Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "rtsp://"))), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "rtsp://admin:secret@"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Out_of_range_values_and_missing_fields_name_the_key()
+    {
+        var message = Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "0"), ("Cameras:0:DetectFps", "0")));
+        Assert.Contains("Cameras:0:DetectFps", message, StringComparison.Ordinal);
+        Assert.Contains("Cameras:0:Source", Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"))), StringComparison.Ordinal);
+        Assert.Contains("Cameras:0:Width", Failure<CamerasOptions>(Config(("Cameras:0:Name", "d"), ("Cameras:0:Source", "rtsp://h/x"), ("Cameras:0:Width", "640"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_gallery_or_model_file_fails_at_start_naming_the_key()
+    {
+        Assert.Contains("Gallery:Path: gallery file", Failure<GalleryOptions>(Config(("Gallery:Path", "/nonexistent/gallery.json"))), StringComparison.Ordinal);
+        var empty = Directory.CreateTempSubdirectory("facewatch-nomodels").FullName;
+        try
+        {
+            Assert.Contains("Models:Dir: model file(s)", Failure<Pipeline.Models.ModelsOptions>(Config(("Models:Dir", empty))), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_json_file()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"facewatch-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "Cameras": [ { "Name": "door", "Source": "0" } ] }""");
+        try
+        {
+            Environment.SetEnvironmentVariable("FACEWATCH_Cameras__0__Source", "rtsp://127.0.0.1:1/x");
+            var configuration = FaceWatchConfiguration.Build(file);
+            Assert.Equal("rtsp://127.0.0.1:1/x", configuration["Cameras:0:Source"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("FACEWATCH_Cameras__0__Source", null);
+            File.Delete(file);
+        }
+    }
+}

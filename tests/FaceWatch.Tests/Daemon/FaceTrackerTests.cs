@@ -1,0 +1,102 @@
+using FaceWatch.Pipeline.Detection;
+using FaceWatch.Pipeline.Tracking;
+using Microsoft.Extensions.Time.Testing;
+using OpenCvSharp;
+
+namespace FaceWatch.Tests.Daemon;
+
+public class FaceTrackerTests
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly TrackingOptions _options = new() { MinHits = 3, MaxMissSeconds = 1.0, IouThreshold = 0.25 };
+
+    private static FaceDetection Face(float x, float y, float size = 80) => new(new Rect2f(x, y, size, size), 0.99f, new Point2f[5]);
+
+    private TrackerUpdate Step(FaceTracker tracker, params FaceDetection[] faces)
+    {
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        return tracker.Update(faces, _time.GetTimestamp(), _time.GetUtcNow());
+    }
+
+    [Fact]
+    public void A_moving_face_keeps_one_id_and_is_confirmed_after_min_hits()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        var ids = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            var update = Step(tracker, Face(100 + (i * 12), 100 + (i * 3)));
+            var track = Assert.Single(update.Active);
+            ids.Add(track.Id);
+            Assert.Equal(i >= 2, track.Confirmed);
+        }
+
+        Assert.Single(ids.Distinct());
+    }
+
+    [Fact]
+    public void Prediction_bridges_misses_and_the_track_ends_after_max_miss()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        long id = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            id = Assert.Single(Step(tracker, Face(100 + (i * 20), 100)).Active).Id;
+        }
+
+        // Missed for 0.5 s while still moving: the Kalman prediction keeps up, the same track picks the face up again.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Empty(Step(tracker).Ended);
+        }
+
+        var again = Assert.Single(Step(tracker, Face(100 + (15 * 20), 100)).Active);
+        Assert.Equal(id, again.Id);
+
+        // Then gone: ended once more than MaxMissSeconds has passed.
+        var ended = new List<Track>();
+        for (var i = 0; i < 12; i++)
+        {
+            ended.AddRange(Step(tracker).Ended);
+        }
+
+        Assert.Equal(id, Assert.Single(ended).Id);
+        Assert.Empty(tracker.Tracks);
+    }
+
+    [Fact]
+    public void Two_faces_get_two_tracks_and_keep_them_when_they_pass_each_other_vertically_apart()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        TrackerUpdate update = null!;
+        for (var i = 0; i < 10; i++)
+        {
+            update = Step(tracker, Face(100 + (i * 10), 100), Face(500 - (i * 10), 300));
+        }
+
+        Assert.Equal(2, update.Active.Count);
+        var top = update.Active.Single(t => t.Box.Y < 200);
+        var bottom = update.Active.Single(t => t.Box.Y > 200);
+        Assert.NotEqual(top.Id, bottom.Id);
+        Assert.InRange(top.Box.X, 180, 200);
+        Assert.InRange(bottom.Box.X, 400, 420);
+    }
+
+    [Fact]
+    public void A_detection_far_from_every_track_starts_a_tentative_track()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        Step(tracker, Face(100, 100));
+        var update = Step(tracker, Face(100, 100), Face(600, 100));
+        Assert.Equal(2, update.Active.Count);
+        Assert.All(update.Active, t => Assert.False(t.Confirmed));
+    }
+
+    [Fact]
+    public void Iou_of_identical_boxes_is_one_and_of_disjoint_boxes_zero()
+    {
+        Assert.Equal(1.0, FaceTracker.Iou(new Rect2f(0, 0, 10, 10), new Rect2f(0, 0, 10, 10)), 6);
+        Assert.Equal(0.0, FaceTracker.Iou(new Rect2f(0, 0, 10, 10), new Rect2f(20, 20, 10, 10)), 6);
+        Assert.Equal(1.0 / 3, FaceTracker.Iou(new Rect2f(0, 0, 10, 10), new Rect2f(5, 0, 10, 10)), 6);
+    }
+}
