@@ -12,5 +12,6 @@ root.Subcommands.Add(IdentifyCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(MqttSelfTestCommand.Create());
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

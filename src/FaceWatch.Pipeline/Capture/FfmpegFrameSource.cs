@@ -106,6 +106,8 @@ public sealed class FfmpegFrameSource : IFrameSource
             args.AddRange(["-vf", string.Create(CultureInfo.InvariantCulture, $"scale={_camera.Width}:{_camera.Height}")]);
         }
 
+        // Frames beyond what detection uses would only cross the pipe to be dropped: ffmpeg drops them before conversion.
+        args.AddRange(["-fpsmax", (_camera.DetectFps * 1.5).ToString("0.###", CultureInfo.InvariantCulture)]);
         args.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
         return args;
     }

@@ -8,6 +8,9 @@ namespace FaceWatch.Pipeline.Capture;
 /// </summary>
 public sealed class Frame : IDisposable
 {
+    private static long s_live;
+    private int _disposed;
+
     public Frame(string camera, long sequence, Mat image, DateTimeOffset capturedAt, long captureTimestamp)
     {
         Camera = camera;
@@ -15,7 +18,11 @@ public sealed class Frame : IDisposable
         Image = image;
         CapturedAt = capturedAt;
         CaptureTimestamp = captureTimestamp;
+        Interlocked.Increment(ref s_live);
     }
+
+    /// <summary>Frames created and not yet disposed, process-wide: a leak check for tests and diagnostics.</summary>
+    public static long LiveCount => Interlocked.Read(ref s_live);
 
     public string Camera { get; }
 
@@ -29,5 +36,13 @@ public sealed class Frame : IDisposable
     /// <summary><see cref="TimeProvider.GetTimestamp"/> at capture, for latency measurement.</summary>
     public long CaptureTimestamp { get; }
 
-    public void Dispose() => Image.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Interlocked.Decrement(ref s_live);
+        }
+
+        Image.Dispose();
+    }
 }

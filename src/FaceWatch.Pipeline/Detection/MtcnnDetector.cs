@@ -131,6 +131,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     {
         var boxes = ws.Boxes;
         boxes.Clear();
+        ws.ValidHalves = 0;
         if (Math.Min(image.Width, image.Height) < minFace)
         {
             return [];
@@ -327,24 +328,35 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
 
     /// <summary>
     /// Cuts each (square) box out of the image and scales it to the network input. Parts of a box past the
-    /// image edge are padded with black, so a face cut by the frame keeps its geometry.
+    /// image edge are padded with black, so a face cut by the frame keeps its geometry. A big box is cut from
+    /// a halved copy of the frame, so bilinear scaling never shrinks more than 2x: no aliasing, and area
+    /// resampling per crop (a third of all time) is not needed.
     /// </summary>
     private static void FillCrops(MtcnnWorkspace ws, NetworkInput input, Mat image, List<CandidateBox> boxes)
     {
         input.EnsureCapacity(boxes.Count);
-        var bounds = new Rect(0, 0, image.Width, image.Height);
         var crop = ws.Crop;
         var size = new Size(input.Width, input.Height);
         var span = CollectionsMarshal.AsSpan(boxes);
         for (var i = 0; i < span.Length; i++)
         {
             ref readonly var b = ref span[i];
+            var halvings = 0;
+            var side = Math.Max(b.Width, b.Height);
+            while (side > 2 * size.Width && halvings < 8)
+            {
+                side /= 2;
+                halvings++;
+            }
+
+            var source = SourceFor(ws, image, halvings);
+            var f = 1f / (1 << halvings);
             var rect = new Rect(
-                (int)MathF.Floor(b.X1),
-                (int)MathF.Floor(b.Y1),
-                Math.Max(1, (int)MathF.Round(b.Width)),
-                Math.Max(1, (int)MathF.Round(b.Height)));
-            var inside = rect & bounds;
+                (int)MathF.Floor(b.X1 * f),
+                (int)MathF.Floor(b.Y1 * f),
+                Math.Max(1, (int)MathF.Round(b.Width * f)),
+                Math.Max(1, (int)MathF.Round(b.Height * f)));
+            var inside = rect & new Rect(0, 0, source.Width, source.Height);
             if (inside.Width <= 0 || inside.Height <= 0)
             {
                 // Entirely outside: a black crop, which the network scores low.
@@ -353,12 +365,12 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             }
             else if (inside == rect)
             {
-                using var roi = new Mat(image, rect);
-                Cv2.Resize(roi, crop, size, 0, 0, InterpolationFlags.Area);
+                using var roi = new Mat(source, rect);
+                Cv2.Resize(roi, crop, size, 0, 0, InterpolationFlags.Linear);
             }
             else
             {
-                using var roi = new Mat(image, inside);
+                using var roi = new Mat(source, inside);
                 Cv2.CopyMakeBorder(
                     roi,
                     ws.Padded,
@@ -368,13 +380,36 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
                     rect.Right - inside.Right,
                     BorderTypes.Constant,
                     Scalar.All(0));
-                Cv2.Resize(ws.Padded, crop, size, 0, 0, InterpolationFlags.Area);
+                Cv2.Resize(ws.Padded, crop, size, 0, 0, InterpolationFlags.Linear);
             }
 
             input.SetImage(i, crop);
         }
 
         input.Normalise(boxes.Count);
+    }
+
+    /// <summary>The frame halved <paramref name="halvings"/> times, made on first use in this frame.</summary>
+    private static Mat SourceFor(MtcnnWorkspace ws, Mat image, int halvings)
+    {
+        if (halvings == 0)
+        {
+            return image;
+        }
+
+        while (ws.ValidHalves < halvings)
+        {
+            var previous = ws.ValidHalves == 0 ? image : ws.Halves[ws.ValidHalves - 1];
+            if (ws.Halves.Count == ws.ValidHalves)
+            {
+                ws.Halves.Add(new Mat());
+            }
+
+            Cv2.PyrDown(previous, ws.Halves[ws.ValidHalves]);
+            ws.ValidHalves++;
+        }
+
+        return ws.Halves[halvings - 1];
     }
 
     /// <summary>Stopwatch ticks per stage of one call.</summary>

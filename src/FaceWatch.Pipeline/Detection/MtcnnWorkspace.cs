@@ -25,6 +25,12 @@ internal sealed class MtcnnWorkspace : IDisposable
 
     public Mat Downscaled { get; } = new();
 
+    /// <summary>The frame halved again and again (pyrDown), built as crops need them; index 0 is the half-size frame.</summary>
+    public List<Mat> Halves { get; } = [];
+
+    /// <summary>How many of <see cref="Halves"/> belong to the current frame.</summary>
+    public int ValidHalves { get; set; }
+
     public List<CandidateBox> Level { get; } = [];
 
     public List<CandidateBox> Boxes { get; } = [];
@@ -69,5 +75,9 @@ internal sealed class MtcnnWorkspace : IDisposable
         Crop.Dispose();
         Padded.Dispose();
         Downscaled.Dispose();
+        foreach (var half in Halves)
+        {
+            half.Dispose();
+        }
     }
 }

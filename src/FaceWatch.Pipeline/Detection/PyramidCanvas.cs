@@ -30,7 +30,8 @@ internal sealed class PyramidCanvas : IDisposable
     /// <summary>Draws every level of <paramref name="image"/> onto the canvas and fills the P-Net input.</summary>
     public void Fill(Mat image)
     {
-        // Level 0 from the frame, the rest from level 0: same result, a fraction of the work.
+        // Area resampling: bilinear aliases when shrinking a frame 3x and more, and P-Net then misses hard
+        // faces (bowed heads). Level 0 from the frame, the rest from level 0: same result, a fraction of the work.
         Cv2.Resize(image, _levels[0], _levels[0].Size(), 0, 0, InterpolationFlags.Area);
         for (var i = 1; i < _levels.Length; i++)
         {

@@ -15,16 +15,23 @@ public static class OpenSetCalibration
 
     public const double GenuineRejectRate = 0.01;
 
-    /// <summary>Similarity threshold of small galleries (measured for MobileFaceNet, see docs/identification.md).</summary>
-    public const double DefaultSimilarity = 0.40;
+    /// <summary>
+    /// Similarity threshold of small galleries, and the floor of calibrated ones: the 1%-strangers point measured
+    /// for MobileFaceNet on the shared photos (docs/identification.md). A gallery of a few people cannot show the
+    /// look-alikes a stranger may be, so calibration may raise the threshold but not lower it below this.
+    /// </summary>
+    public const double DefaultSimilarity = 0.45;
 
     /// <summary>Calibrated similarity thresholds are kept in this range.</summary>
-    public const double MinSimilarity = 0.30, MaxSimilarity = 0.60;
+    public const double MinSimilarity = DefaultSimilarity, MaxSimilarity = 0.65;
 
     /// <summary>Probability threshold of small galleries, as a multiple of chance (1 / people).</summary>
     public const double DefaultProbabilityOverChance = 1.5;
 
     public const int MinPeople = 3, MinImpostorScores = 20;
+
+    /// <summary>One-sided 99% point of the standard normal distribution.</summary>
+    private const double NormalQuantile99 = 2.326;
 
     public static OpenSetThresholds Calibrate(IReadOnlyList<EnrolledPerson> people, SvmTrainingOptions training)
     {
@@ -41,7 +48,12 @@ public static class OpenSetCalibration
             return new OpenSetThresholds(defaultProbability, DefaultSimilarity, $"default (only {impostor.Count} impostor scores)");
         }
 
-        var similarity = Math.Clamp(VectorMath.Quantile(impostor, 1 - StrangerAcceptRate), MinSimilarity, MaxSimilarity);
+        // A few dozen scores say little about their own 1% tail: take the larger of the empirical quantile and
+        // the normal-tail estimate mean + 2.33 sd, which extrapolates beyond the scores seen.
+        var mean = impostor.Average();
+        var sd = Math.Sqrt(impostor.Sum(x => (x - mean) * (x - mean)) / Math.Max(1, impostor.Count - 1));
+        var tail = Math.Max(VectorMath.Quantile(impostor, 1 - StrangerAcceptRate), mean + (NormalQuantile99 * sd));
+        var similarity = Math.Clamp(tail, MinSimilarity, MaxSimilarity);
         var genuine = CrossValidatedTrueProbabilities(people, training);
         var probability = genuine.Count >= MinImpostorScores
             ? Math.Clamp(VectorMath.Quantile(genuine, GenuineRejectRate), 1.0 / k, defaultProbability)
@@ -54,7 +66,10 @@ public static class OpenSetCalibration
             $"calibrated: similarity accepts {StrangerAcceptRate:P0} of {impostor.Count} impostor scores; {probabilityMethod}");
     }
 
-    /// <summary>For every face, its similarity to the nearest face of each other person.</summary>
+    /// <summary>
+    /// Every face as a stranger to the others: its similarity to the nearest face of anybody else (a stranger is
+    /// compared with the person the SVM picks, which tends to be the most similar one).
+    /// </summary>
     public static List<double> ImpostorScores(IReadOnlyList<EnrolledPerson> people)
     {
         var scores = new List<double>();
@@ -62,13 +77,7 @@ public static class OpenSetCalibration
         {
             foreach (var face in p.Faces)
             {
-                foreach (var q in people)
-                {
-                    if (!ReferenceEquals(p, q))
-                    {
-                        scores.Add(Gallery.SimilarityTo(q, face.Embedding));
-                    }
-                }
+                scores.Add(people.Where(q => !ReferenceEquals(p, q)).Max(q => Gallery.SimilarityTo(q, face.Embedding)));
             }
         }
 

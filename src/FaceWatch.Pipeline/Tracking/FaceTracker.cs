@@ -105,14 +105,30 @@ public sealed class FaceTracker
             }
 
             trackUsed[t] = detectionUsed[d] = true;
-            var track = _tracks[t];
-            track.Filter.Update(detections[d].Box);
-            track.Box = track.Filter.Box;
-            track.Detection = detections[d];
-            track.Hits++;
-            track.LastUpdate = timestamp;
-            track.LastSeen = seenAt;
-            track.Confirmed |= track.Hits >= _options.MinHits;
+            Match(_tracks[t], detections[d], timestamp, seenAt);
+        }
+
+        // Second chance for fast movers (low detection rates): near centres and similar sizes, when overlap failed.
+        var near = new List<(double Distance, int Track, int Detection)>();
+        for (var t = 0; t < _tracks.Count; t++)
+        {
+            for (var d = 0; d < detections.Count; d++)
+            {
+                if (!trackUsed[t] && !detectionUsed[d] && Near(predicted[t], detections[d].Box) is { } distance)
+                {
+                    near.Add((distance, t, d));
+                }
+            }
+        }
+
+        near.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+        foreach (var (_, t, d) in near)
+        {
+            if (!trackUsed[t] && !detectionUsed[d])
+            {
+                trackUsed[t] = detectionUsed[d] = true;
+                Match(_tracks[t], detections[d], timestamp, seenAt);
+            }
         }
 
         for (var d = 0; d < detections.Count; d++)
@@ -147,6 +163,33 @@ public sealed class FaceTracker
         var ended = _tracks.ToList();
         _tracks.Clear();
         return ended;
+    }
+
+    private void Match(Track track, FaceDetection detection, long timestamp, DateTimeOffset seenAt)
+    {
+        track.Filter.Update(detection.Box);
+        track.Box = track.Filter.Box;
+        track.Detection = detection;
+        track.Hits++;
+        track.LastUpdate = timestamp;
+        track.LastSeen = seenAt;
+        track.Confirmed |= track.Hits >= _options.MinHits;
+    }
+
+    /// <summary>Centre distance relative to the face size when the boxes are close and of similar size, else null.</summary>
+    private static double? Near(Rect2f predicted, Rect2f detected)
+    {
+        var size = Math.Max(Math.Max(predicted.Width, predicted.Height), Math.Max(detected.Width, detected.Height));
+        var ratio = detected.Width / Math.Max(1, predicted.Width);
+        if (size <= 0 || ratio < 0.6 || ratio > 1.6)
+        {
+            return null;
+        }
+
+        var dx = (predicted.X + (predicted.Width / 2)) - (detected.X + (detected.Width / 2));
+        var dy = (predicted.Y + (predicted.Height / 2)) - (detected.Y + (detected.Height / 2));
+        var distance = Math.Sqrt((dx * dx) + (dy * dy)) / size;
+        return distance <= 0.75 ? distance : null;
     }
 
     public static double Iou(Rect2f a, Rect2f b)

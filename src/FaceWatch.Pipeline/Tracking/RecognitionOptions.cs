@@ -50,6 +50,13 @@ public sealed class RecognitionOptions
     [Range(1, 1000)]
     public int Window { get; set; } = 12;
 
+    /// <summary>
+    /// A known person whose track ended and who is named again on the same camera within this many seconds continues the
+    /// same visit (a camera cut, an occlusion): no second <c>arrived</c>, one <c>left</c> at the end. 0 turns this off.
+    /// </summary>
+    [Range(0.0, 600)]
+    public double RejoinSeconds { get; set; } = 4;
+
     /// <summary>Most aligned crops embedded in one batched call (across cameras).</summary>
     [Range(1, 256)]
     public int BatchSize { get; set; } = 8;

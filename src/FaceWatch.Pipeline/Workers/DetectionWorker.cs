@@ -70,6 +70,9 @@ public sealed class DetectionWorker
     /// <summary>Milliseconds of the latest detection (for the bench).</summary>
     public double LastDetectMs { get; private set; }
 
+    /// <summary>Called with milliseconds from frame capture to tracked, for every processed frame; for the bench.</summary>
+    public Action<double>? Processed { get; set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var reader = _frames.Reader;
@@ -85,6 +88,8 @@ public sealed class DetectionWorker
                 {
                     // No frame (camera offline): tracks still expire.
                     EndTracks(_tracker.Expire(_time.GetTimestamp()));
+                    _book.Sweep(_time.GetTimestamp());
+                    await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -109,6 +114,7 @@ public sealed class DetectionWorker
                     }
                 }
 
+                _book.Sweep(_time.GetTimestamp());
                 await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -120,6 +126,8 @@ public sealed class DetectionWorker
         {
             // Every announced track gets its "left", also at shutdown.
             EndTracks(_tracker.EndAll());
+            _book.Sweep(_time.GetTimestamp(), all: true);
+            await FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -155,6 +163,7 @@ public sealed class DetectionWorker
         }
 
         Annotate(frame, overlays);
+        Processed?.Invoke(_time.GetElapsedTime(frame.CaptureTimestamp).TotalMilliseconds);
     }
 
     private IReadOnlyList<FaceDetection> Detect(Mat image)

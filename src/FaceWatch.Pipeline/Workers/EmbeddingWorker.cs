@@ -40,6 +40,9 @@ public sealed class EmbeddingWorker
 
     public double LastBatchMs { get; private set; }
 
+    /// <summary>Called with (camera, milliseconds from frame capture to identification) for every face; for the bench.</summary>
+    public Action<string, double>? Identified { get; set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var reader = _crops.Reader;
@@ -97,6 +100,7 @@ public sealed class EmbeddingWorker
                 crop.TrackId,
                 new IdentityObservation(match.Name, match.Known, match.Probability, match.Similarity, crop.Weight),
                 crop.CaptureTimestamp);
+            Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);
         }
     }
 

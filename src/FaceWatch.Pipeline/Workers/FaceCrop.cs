@@ -5,6 +5,9 @@ namespace FaceWatch.Pipeline.Workers;
 /// <summary>An aligned face crop (a copy, never a view of the frame) waiting to be embedded. Owns <see cref="Image"/>.</summary>
 public sealed class FaceCrop : IDisposable
 {
+    private static long s_live;
+    private int _disposed;
+
     public FaceCrop(TrackBook book, long trackId, Mat image, double weight, long captureTimestamp)
     {
         Book = book;
@@ -12,7 +15,11 @@ public sealed class FaceCrop : IDisposable
         Image = image;
         Weight = weight;
         CaptureTimestamp = captureTimestamp;
+        Interlocked.Increment(ref s_live);
     }
+
+    /// <summary>Crops created and not yet disposed, process-wide (leak check).</summary>
+    public static long LiveCount => Interlocked.Read(ref s_live);
 
     /// <summary>The identity book of the camera the face was seen on.</summary>
     public TrackBook Book { get; }
@@ -27,5 +34,13 @@ public sealed class FaceCrop : IDisposable
     /// <summary>When the frame with this face was captured (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long CaptureTimestamp { get; }
 
-    public void Dispose() => Image.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Interlocked.Decrement(ref s_live);
+        }
+
+        Image.Dispose();
+    }
 }

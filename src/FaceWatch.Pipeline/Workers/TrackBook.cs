@@ -17,6 +17,7 @@ public sealed class TrackBook
     private readonly EventOutbox _outbox;
     private readonly TimeProvider _time;
     private readonly List<IdentityEvent> _overflow = [];
+    private readonly List<(Entry Entry, long Deadline)> _lingering = [];
 
     public TrackBook(string camera, RecognitionOptions options, EventOutbox outbox, TimeProvider time)
     {
@@ -38,7 +39,7 @@ public sealed class TrackBook
         {
             if (!_entries.TryGetValue(track.Id, out var entry))
             {
-                entry = new Entry(new IdentityVoter(_options), new EmbedScheduler(_options, _time), track.FirstSeen);
+                entry = new Entry(track.Id, new IdentityVoter(_options), new EmbedScheduler(_options, _time), track.FirstSeen);
                 _entries[track.Id] = entry;
             }
 
@@ -83,15 +84,25 @@ public sealed class TrackBook
             }
 
             var decision = entry.Voter.Add(observation);
-            if (decision is not null)
+            if (decision is null)
             {
-                Emit(Make(trackId, entry, decision.IsChange ? IdentityEventKind.Changed : IdentityEventKind.Arrived, decision.Name,
-                    decision.Known, decision.Confidence, captureTimestamp));
+                return;
             }
+
+            if (!decision.IsChange && decision.Known && Rejoin(entry, decision.Name))
+            {
+                return; // the same person again, moments after their track ended: the visit goes on
+            }
+
+            Emit(Make(entry, decision.IsChange ? IdentityEventKind.Changed : IdentityEventKind.Arrived, decision.Name,
+                decision.Known, decision.Confidence, captureTimestamp));
         }
     }
 
-    /// <summary>Detection worker: the track ended; makes a <c>left</c> event if it had been announced.</summary>
+    /// <summary>
+    /// Detection worker: the track ended. An announced known person lingers for <c>RejoinSeconds</c> (see
+    /// <see cref="Sweep"/>); anyone else gets their <c>left</c> now. Unannounced tracks end silently.
+    /// </summary>
     public void Ended(long trackId, long timestamp)
     {
         lock (_gate)
@@ -101,13 +112,57 @@ public sealed class TrackBook
                 return;
             }
 
-            var left = Make(trackId, entry, IdentityEventKind.Left, decision.Name, decision.Known, entry.Voter.BestConfidence, timestamp) with
+            if (decision.Known && _options.RejoinSeconds > 0)
             {
-                DurationSeconds = Math.Round((entry.LastSeen - entry.FirstSeen).TotalSeconds, 3),
-                Observations = entry.Voter.Observations,
-            };
-            Emit(left);
+                _lingering.Add((entry, timestamp + (long)(_options.RejoinSeconds * _time.TimestampFrequency)));
+                return;
+            }
+
+            EmitLeft(entry, timestamp);
         }
+    }
+
+    /// <summary>Detection worker, on every loop: <c>left</c> for lingering tracks nobody rejoined in time (all of them with <paramref name="all"/>).</summary>
+    public void Sweep(long timestamp, bool all = false)
+    {
+        lock (_gate)
+        {
+            for (var i = _lingering.Count - 1; i >= 0; i--)
+            {
+                if (all || _lingering[i].Deadline <= timestamp)
+                {
+                    EmitLeft(_lingering[i].Entry, timestamp);
+                    _lingering.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    private bool Rejoin(Entry entry, string name)
+    {
+        var index = _lingering.FindLastIndex(l => l.Entry.Voter.Current?.Name == name);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        var previous = _lingering[index].Entry;
+        _lingering.RemoveAt(index);
+        entry.PublicId = previous.PublicId;
+        entry.FirstSeen = previous.FirstSeen;
+        entry.PriorObservations = previous.PriorObservations + previous.Voter.Observations;
+        entry.PriorBestConfidence = Math.Max(previous.PriorBestConfidence, previous.Voter.BestConfidence);
+        return true;
+    }
+
+    private void EmitLeft(Entry entry, long timestamp)
+    {
+        var decision = entry.Voter.Current!;
+        Emit(Make(entry, IdentityEventKind.Left, decision.Name, decision.Known, Math.Max(entry.PriorBestConfidence, entry.Voter.BestConfidence), timestamp) with
+        {
+            DurationSeconds = Math.Round((entry.LastSeen - entry.FirstSeen).TotalSeconds, 3),
+            Observations = entry.PriorObservations + entry.Voter.Observations,
+        });
     }
 
     /// <summary>Events that did not fit the outbox at once; the caller awaits writing them (rare: outbox full).</summary>
@@ -135,7 +190,7 @@ public sealed class TrackBook
         }
     }
 
-    private IdentityEvent Make(long trackId, Entry entry, string kind, string name, bool known, double confidence, long captureTimestamp)
+    private IdentityEvent Make(Entry entry, string kind, string name, bool known, double confidence, long captureTimestamp)
     {
         var box = entry.Box;
         return new IdentityEvent
@@ -143,7 +198,7 @@ public sealed class TrackBook
             EventId = Guid.CreateVersion7().ToString("N"),
             Event = kind,
             Camera = Camera,
-            TrackId = trackId,
+            TrackId = entry.PublicId,
             Name = name,
             Known = known,
             Confidence = Math.Round(Math.Clamp(confidence, 0, 1), 4),
@@ -157,18 +212,25 @@ public sealed class TrackBook
         };
     }
 
-    private sealed class Entry(IdentityVoter voter, EmbedScheduler scheduler, DateTimeOffset firstSeen)
+    private sealed class Entry(long trackId, IdentityVoter voter, EmbedScheduler scheduler, DateTimeOffset firstSeen)
     {
+        /// <summary>The id events carry: the track's own, or the one of the track it continues after a rejoin.</summary>
+        public long PublicId { get; set; } = trackId;
+
         public IdentityVoter Voter { get; } = voter;
 
         public EmbedScheduler Scheduler { get; } = scheduler;
 
-        public DateTimeOffset FirstSeen { get; } = firstSeen;
+        public DateTimeOffset FirstSeen { get; set; } = firstSeen;
 
         public DateTimeOffset LastSeen { get; set; } = firstSeen;
 
         public Rect2f Box { get; set; }
 
         public Size FrameSize { get; set; }
+
+        public int PriorObservations { get; set; }
+
+        public double PriorBestConfidence { get; set; }
     }
 }

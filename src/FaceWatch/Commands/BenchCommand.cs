@@ -16,6 +16,8 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Measure the speed of pipeline stages (medians over many runs).");
         command.Subcommands.Add(CreateDetect());
+        command.Subcommands.Add(BenchIdentifyCommand.Create());
+        command.Subcommands.Add(PipelineBenchCommand.Create());
         command.Subcommands.Add(BenchOverlayCommand.Create());
         return command;
     }
@@ -56,7 +58,14 @@ internal static class BenchCommand
             DefaultValueFactory = _ => 8,
         };
 
+        var cvThreads = new Option<int>("--cv-threads")
+        {
+            Description = "OpenCV worker threads (0: OpenCV's default, all cores). The daemon runs one detection per camera in parallel, so 1 is realistic.",
+            DefaultValueFactory = _ => 1,
+        };
+
         var command = new Command("detect", "MTCNN detection: ms per frame (median, p90) and the share of each stage.");
+        command.Options.Add(cvThreads);
         command.Options.Add(image);
         command.Options.Add(sizes);
         command.Options.Add(minFaces);
@@ -71,12 +80,18 @@ internal static class BenchCommand
             parseResult.GetValue(threads) ?? [],
             Math.Max(1, parseResult.GetValue(iterations)),
             Math.Max(0, parseResult.GetValue(warmup)),
+            parseResult.GetValue(cvThreads),
             ct)));
         return command;
     }
 
-    private static int RunDetect(string? config, string imagePath, string[] sizeTexts, int[] minFaces, int[] threadCounts, int iterations, int warmup, CancellationToken ct)
+    private static int RunDetect(string? config, string imagePath, string[] sizeTexts, int[] minFaces, int[] threadCounts, int iterations, int warmup, int cvThreads, CancellationToken ct)
     {
+        if (cvThreads > 0)
+        {
+            Cv2.SetNumThreads(cvThreads);
+        }
+
         var frameSizes = new List<Size>();
         foreach (var text in sizeTexts)
         {
@@ -104,8 +119,8 @@ internal static class BenchCommand
 
         using (photo)
         {
-            Console.WriteLine($"bench detect: {Path.GetFileName(imagePath)} ({photo.Width}x{photo.Height}), {iterations} timed runs after {warmup} warm-up, {Environment.ProcessorCount} cores");
-            Console.WriteLine("frame      min  thr   median     p90   faces  pre%  pnet%  rnet%  onet%  post%  p-cand  r-cand");
+            Console.WriteLine($"bench detect: {Path.GetFileName(imagePath)} ({photo.Width}x{photo.Height}), {iterations} timed runs after {warmup} warm-up, {Environment.ProcessorCount} cores, OpenCV threads {Cv2.GetNumThreads()}");
+            Console.WriteLine("frame      min  thr   median     p90  cpu-med   faces  pre%  pnet%  rnet%  onet%  post%  p-cand  r-cand");
             foreach (var threads in threadCounts)
             {
                 MtcnnDetector detector;
@@ -135,7 +150,9 @@ internal static class BenchCommand
 
                             for (var i = 0; i < iterations; i++)
                             {
+                                var cpu = ProcessCpu.Now();
                                 detector.Detect(frame, minFace, sink);
+                                sink.AddCpu(ProcessCpu.Now() - cpu);
                             }
 
                             Console.WriteLine(sink.Summary($"{size.Width}x{size.Height}", minFace, threads));
@@ -161,20 +178,53 @@ internal static class BenchCommand
         return frame;
     }
 
+    /// <summary>
+    /// CPU time of the whole process (all threads). On a shared machine wall time includes waiting for a core;
+    /// CPU time is what the detector would take on an idle one.
+    /// </summary>
+    private static class ProcessCpu
+    {
+        private const int ClockProcessCpuTimeId = 2;
+
+        public static TimeSpan Now()
+        {
+            if (!OperatingSystem.IsLinux() || ClockGetTime(ClockProcessCpuTimeId, out var ts) != 0)
+            {
+                return Environment.CpuUsage.TotalTime;
+            }
+
+            return TimeSpan.FromTicks((ts.Seconds * TimeSpan.TicksPerSecond) + (ts.Nanoseconds / 100));
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clockId, out TimeSpec time);
+
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+    }
+
     private sealed class TimingRecorder(int capacity) : IDetectionTimingSink
     {
         private readonly List<DetectionTimings> _runs = new(capacity);
+        private readonly List<double> _cpu = new(capacity);
+
+        public void AddCpu(TimeSpan cpu) => _cpu.Add(cpu.TotalMilliseconds);
 
         public void Record(in DetectionTimings timings) => _runs.Add(timings);
 
         public string Summary(string frame, int minFace, int threads)
         {
             var totals = _runs.Select(r => r.Total.TotalMilliseconds).Order().ToArray();
+            var cpu = _cpu.Order().ToArray();
             var sum = _runs.Sum(r => r.Total.TotalMilliseconds);
             double Share(Func<DetectionTimings, TimeSpan> stage) => 100 * _runs.Sum(r => stage(r).TotalMilliseconds) / sum;
             var last = _runs[^1];
             return string.Create(CultureInfo.InvariantCulture,
-                $"{frame,-10} {minFace,3} {threads,4} {Percentile(totals, 0.5),8:F2} {Percentile(totals, 0.9),7:F2} {last.Faces,7} {Share(r => r.Preprocess),5:F0} {Share(r => r.PNet),6:F0} {Share(r => r.RNet),6:F0} {Share(r => r.ONet),6:F0} {Share(r => r.Postprocess),6:F0} {last.PNetCandidates,7} {last.RNetCandidates,7}");
+                $"{frame,-10} {minFace,3} {threads,4} {Percentile(totals, 0.5),8:F2} {Percentile(totals, 0.9),7:F2} {Percentile(cpu, 0.5),7:F2} {last.Faces,7} {Share(r => r.Preprocess),5:F0} {Share(r => r.PNet),6:F0} {Share(r => r.RNet),6:F0} {Share(r => r.ONet),6:F0} {Share(r => r.Postprocess),6:F0} {last.PNetCandidates,7} {last.RNetCandidates,7}");
         }
 
         private static double Percentile(double[] sorted, double p)

@@ -31,6 +31,9 @@ internal sealed class RtspClipServer : IAsyncDisposable
 
     public bool Running => _process is { HasExited: false };
 
+    /// <summary>The server's process id (tests freeze it with SIGSTOP to make a stream stall without closing).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("The server is not running.");
+
     public static async Task<RtspClipServer> StartAsync(string file, int? port = null, CancellationToken cancellationToken = default)
     {
         var server = new RtspClipServer(FindScript(), file, port ?? FreePort());

@@ -1,0 +1,115 @@
+using System.Reflection;
+using System.Text.Json;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace FaceWatch.Pipeline.Publishing;
+
+/// <summary>Turns events and state into MQTT messages: topic, payload, QoS and retain flag of each kind in one place.</summary>
+public sealed class MqttMessageFactory
+{
+    private static readonly string Version =
+        (Assembly.GetEntryAssembly() ?? typeof(MqttMessageFactory).Assembly)
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "0.0.0";
+
+    private readonly MqttQualityOfServiceLevel _qos;
+    private readonly bool _snapshots;
+
+    public MqttMessageFactory(MqttTopics topics, MqttQualityOfServiceLevel qos, bool snapshots)
+    {
+        Topics = topics ?? throw new ArgumentNullException(nameof(topics));
+        _qos = qos;
+        _snapshots = snapshots;
+    }
+
+    public MqttTopics Topics { get; }
+
+    /// <summary><c>&lt;prefix&gt;/status</c>, retained (also the last will with <c>offline</c>).</summary>
+    public MqttApplicationMessage Status(bool online) =>
+        Build(Topics.Status, online ? MqttPayloadValues.Online : MqttPayloadValues.Offline, retain: true);
+
+    /// <summary><c>&lt;prefix&gt;/&lt;camera&gt;/status</c>, retained.</summary>
+    public MqttApplicationMessage CameraStatus(string camera, bool online) =>
+        Build(Topics.CameraStatus(camera), online ? MqttPayloadValues.Online : MqttPayloadValues.Offline, retain: true);
+
+    /// <summary>The event (not retained), the camera's people list after it (retained) and, on arrival, the face JPEG when enabled.</summary>
+    public IReadOnlyList<MqttApplicationMessage> ForEvent(IdentityEvent identityEvent, PersonInView[] peopleAfter)
+    {
+        ArgumentNullException.ThrowIfNull(identityEvent);
+        var messages = new List<MqttApplicationMessage>(3)
+        {
+            Build(Topics.Events(identityEvent.Camera), JsonSerializer.SerializeToUtf8Bytes(identityEvent, MqttJsonContext.Default.IdentityEvent), retain: false),
+        };
+        messages.Add(People(identityEvent.Camera, peopleAfter));
+
+        if (_snapshots && identityEvent.Event == IdentityEventKind.Arrived && identityEvent.FaceJpeg is { Length: > 0 } jpeg)
+        {
+            messages.Add(Build(Topics.Snapshot(identityEvent.Camera), jpeg, retain: false));
+        }
+
+        return messages;
+    }
+
+    /// <summary><c>&lt;prefix&gt;/&lt;camera&gt;/people</c>, retained JSON array.</summary>
+    public MqttApplicationMessage People(string camera, PersonInView[] people) =>
+        Build(Topics.People(camera), JsonSerializer.SerializeToUtf8Bytes(people, MqttJsonContext.Default.PersonInViewArray), retain: true);
+
+    /// <summary>Both Home Assistant discovery configs of a camera, retained.</summary>
+    public IReadOnlyList<MqttApplicationMessage> Discovery(string camera) =>
+    [
+        Build(Topics.DiscoveryLastPerson(camera), JsonSerializer.SerializeToUtf8Bytes(LastPersonConfig(camera), MqttJsonContext.Default.HaSensorConfig), retain: true),
+        Build(Topics.DiscoveryPeople(camera), JsonSerializer.SerializeToUtf8Bytes(PeopleConfig(camera), MqttJsonContext.Default.HaSensorConfig), retain: true),
+    ];
+
+    /// <summary>An empty retained message: deletes a retained config or state topic on the broker (and the entity in Home Assistant).</summary>
+    public MqttApplicationMessage ClearRetained(string topic) => Build(topic, [], retain: true);
+
+    public HaSensorConfig LastPersonConfig(string camera) => new()
+    {
+        Name = "Last person",
+        UniqueId = Topics.UniqueId(camera, "last_person"),
+        StateTopic = Topics.Events(camera),
+        ValueTemplate = "{{ value_json.name }}",
+        JsonAttributesTopic = Topics.Events(camera),
+        Availability = Availability(camera),
+        Icon = "mdi:face-recognition",
+        Qos = (int)_qos,
+        Device = Device(camera),
+        Origin = new HaOrigin("FaceWatch", Version),
+    };
+
+    public HaSensorConfig PeopleConfig(string camera) => new()
+    {
+        Name = "People in view",
+        UniqueId = Topics.UniqueId(camera, "people"),
+        StateTopic = Topics.People(camera),
+        ValueTemplate = "{{ value_json | count }}",
+        JsonAttributesTopic = Topics.People(camera),
+        // attributes must be an object; the topic holds a list
+        JsonAttributesTemplate = "{{ {'people': value_json} | tojson }}",
+        Availability = Availability(camera),
+        Icon = "mdi:account-group",
+        UnitOfMeasurement = "people",
+        StateClass = "measurement",
+        Qos = (int)_qos,
+        Device = Device(camera),
+        Origin = new HaOrigin("FaceWatch", Version),
+    };
+
+    private HaAvailability[] Availability(string camera) => [new(Topics.Status), new(Topics.CameraStatus(camera))];
+
+    private HaDevice Device(string camera) =>
+        new([Topics.DeviceId(camera)], "FaceWatch " + camera, "FaceWatch", "FaceWatch camera", Version);
+
+    private MqttApplicationMessage Build(string topic, string payload, bool retain) =>
+        Build(topic, System.Text.Encoding.UTF8.GetBytes(payload), retain);
+
+    private MqttApplicationMessage Build(string topic, byte[] payload, bool retain) =>
+        new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(_qos)
+            .WithRetainFlag(retain)
+            .Build();
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Pipeline.Publishing;
+
+/// <summary>Rules across fields and nested sections of <see cref="MqttOptions"/>; each error names its config key.</summary>
+public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MqttOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+
+        if (!string.IsNullOrEmpty(options.TopicPrefix) && !MqttTopics.IsValidPrefix(options.TopicPrefix))
+        {
+            errors.Add($"Mqtt:TopicPrefix '{options.TopicPrefix}' is not a valid topic prefix: no '+', '#', control characters, empty segments or leading/trailing '/'.");
+        }
+
+        if (options.ReconnectMinDelaySeconds > options.ReconnectMaxDelaySeconds)
+        {
+            errors.Add("Mqtt:ReconnectMinDelaySeconds must not exceed Mqtt:ReconnectMaxDelaySeconds.");
+        }
+
+        if (options.ClientId is { Length: > 0 } id && id.Any(char.IsControl))
+        {
+            errors.Add("Mqtt:ClientId must not contain control characters.");
+        }
+
+        if (options.Password is { Length: > 0 } && string.IsNullOrEmpty(options.Username))
+        {
+            errors.Add("Mqtt:Password is set but Mqtt:Username is empty.");
+        }
+
+        var tls = options.Tls;
+        if (tls is null)
+        {
+            errors.Add("Mqtt:Tls must not be null.");
+        }
+        else
+        {
+            CheckFile(errors, "Mqtt:Tls:CaFile", tls.CaFile);
+            CheckFile(errors, "Mqtt:Tls:ClientCertFile", tls.ClientCertFile);
+            CheckFile(errors, "Mqtt:Tls:ClientKeyFile", tls.ClientKeyFile);
+            if (!string.IsNullOrEmpty(tls.ClientKeyFile) && string.IsNullOrEmpty(tls.ClientCertFile))
+            {
+                errors.Add("Mqtt:Tls:ClientKeyFile is set but Mqtt:Tls:ClientCertFile is empty.");
+            }
+
+            if (!tls.Enabled && (!string.IsNullOrEmpty(tls.CaFile) || !string.IsNullOrEmpty(tls.ClientCertFile)))
+            {
+                errors.Add("Mqtt:Tls:CaFile or Mqtt:Tls:ClientCertFile is set but Mqtt:Tls:Enabled is false.");
+            }
+        }
+
+        var embedded = options.Embedded;
+        if (embedded is null)
+        {
+            errors.Add("Mqtt:Embedded must not be null.");
+        }
+        else
+        {
+            if (embedded.Port is < 1 or > 65535)
+            {
+                errors.Add("Mqtt:Embedded:Port must be between 1 and 65535.");
+            }
+
+            if (!IPAddress.TryParse(embedded.BindAddress, out _))
+            {
+                errors.Add($"Mqtt:Embedded:BindAddress '{embedded.BindAddress}' is not an IP address (use 127.0.0.1 for loopback).");
+            }
+
+            if (embedded.Enabled && tls is { Enabled: true })
+            {
+                errors.Add("Mqtt:Embedded:Enabled and Mqtt:Tls:Enabled are both true: the embedded broker speaks plain MQTT on loopback.");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckFile(List<string> errors, string key, string? path)
+    {
+        if (!string.IsNullOrEmpty(path) && !File.Exists(path))
+        {
+            errors.Add($"{key}: file '{path}' does not exist.");
+        }
+    }
+}
+
+/// <summary>Rules of <see cref="HomeAssistantOptions"/>.</summary>
+public sealed class HomeAssistantOptionsValidator : IValidateOptions<HomeAssistantOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HomeAssistantOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Discovery && !MqttTopics.IsValidPrefix(options.DiscoveryPrefix ?? string.Empty))
+        {
+            return ValidateOptionsResult.Fail(
+                $"HomeAssistant:DiscoveryPrefix '{options.DiscoveryPrefix}' is not a valid topic prefix: no '+', '#', empty segments or leading/trailing '/'.");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,64 @@
+using FaceWatch.Pipeline.Capture;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Pipeline.Publishing;
+
+public static class MqttServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers MQTT publishing: options <c>Mqtt</c> and <c>HomeAssistant</c> (validated at start, unknown keys
+    /// rejected), the embedded broker and the publisher as hosted services (broker first, so it listens before
+    /// the publisher connects). Call it before registering the pipeline's hosted services: hosts stop services in
+    /// reverse order, so the publisher then outlives the pipeline and flushes its last events.
+    /// Uses the <see cref="IdentityEventHub"/>, <see cref="CameraHealthRegistry"/> and <see cref="TimeProvider"/>
+    /// already registered (adds them if missing), and <see cref="IConfiguredCameras"/> when registered.
+    /// </summary>
+    public static IServiceCollection AddFaceWatchMqtt(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<MqttOptions>()
+            .Bind(configuration.GetSection(MqttOptions.SectionName), o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
+        services.AddOptions<HomeAssistantOptions>()
+            .Bind(configuration.GetSection(HomeAssistantOptions.SectionName), o => o.ErrorOnUnknownConfiguration = true)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HomeAssistantOptions>, HomeAssistantOptionsValidator>());
+
+        services.TryAddSingleton<IdentityEventHub>();
+        services.TryAddSingleton<CameraHealthRegistry>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.TryAddSingleton<EmbeddedBroker>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
+        services.TryAddSingleton<MqttPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<MqttPublisher>());
+        return services;
+    }
+
+    /// <summary>
+    /// As <see cref="AddFaceWatchMqtt(IServiceCollection, IConfiguration)"/>, and tells the publisher the configured
+    /// camera names (read when it first connects), so Home Assistant configs of removed cameras are cleared.
+    /// </summary>
+    public static IServiceCollection AddFaceWatchMqtt(
+        this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, IEnumerable<string>> configuredCameras)
+    {
+        ArgumentNullException.ThrowIfNull(configuredCameras);
+        services.AddSingleton<IConfiguredCameras>(sp => new LazyConfiguredCameras(() => [.. configuredCameras(sp)]));
+        return services.AddFaceWatchMqtt(configuration);
+    }
+
+    private sealed class LazyConfiguredCameras(Func<string[]> names) : IConfiguredCameras
+    {
+        private readonly Lazy<string[]> _names = new(names);
+
+        public IReadOnlyCollection<string> Names => _names.Value;
+    }
+}

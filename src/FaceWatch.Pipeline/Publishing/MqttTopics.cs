@@ -1,0 +1,107 @@
+using System.Text;
+
+namespace FaceWatch.Pipeline.Publishing;
+
+/// <summary>
+/// Every topic FaceWatch publishes, built in one place. Camera names become topic segments through
+/// <see cref="SanitizeSegment"/>; Home Assistant ids through <see cref="DiscoveryId"/> (stricter: HA allows [A-Za-z0-9_-]).
+/// </summary>
+public sealed class MqttTopics
+{
+    /// <summary>The topic kinds under the prefix, as written in docs/mqtt.md.</summary>
+    public static readonly IReadOnlyList<string> Kinds =
+    [
+        "<prefix>/status",
+        "<prefix>/<camera>/status",
+        "<prefix>/<camera>/events",
+        "<prefix>/<camera>/people",
+        "<prefix>/<camera>/snapshot",
+        "<discovery_prefix>/sensor/<node>/<camera>_last_person/config",
+        "<discovery_prefix>/sensor/<node>/<camera>_people/config",
+    ];
+
+    private readonly string _prefix;
+    private readonly string _discoveryPrefix;
+
+    public MqttTopics(string prefix, string discoveryPrefix = "homeassistant")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        ArgumentException.ThrowIfNullOrEmpty(discoveryPrefix);
+        _prefix = prefix;
+        _discoveryPrefix = discoveryPrefix;
+        Node = DiscoveryId(prefix);
+    }
+
+    /// <summary>Home Assistant node id: the prefix made safe as an id, so two FaceWatch instances with different prefixes never collide.</summary>
+    public string Node { get; }
+
+    /// <summary><c>&lt;prefix&gt;/status</c>: <c>online</c>/<c>offline</c>, retained, last will.</summary>
+    public string Status => _prefix + "/status";
+
+    public string CameraStatus(string camera) => Camera(camera) + "/status";
+
+    public string Events(string camera) => Camera(camera) + "/events";
+
+    public string People(string camera) => Camera(camera) + "/people";
+
+    public string Snapshot(string camera) => Camera(camera) + "/snapshot";
+
+    /// <summary>Discovery config of the "last identified person" sensor of a camera.</summary>
+    public string DiscoveryLastPerson(string camera) => $"{_discoveryPrefix}/sensor/{Node}/{DiscoveryId(camera)}_last_person/config";
+
+    /// <summary>Discovery config of the "people in view" count sensor of a camera.</summary>
+    public string DiscoveryPeople(string camera) => $"{_discoveryPrefix}/sensor/{Node}/{DiscoveryId(camera)}_people/config";
+
+    /// <summary>Matches every discovery config this instance may have published (to find ones of removed cameras).</summary>
+    public string DiscoveryFilter => $"{_discoveryPrefix}/sensor/{Node}/+/config";
+
+    /// <summary>Stable id of a camera's device and sensors in Home Assistant.</summary>
+    public string UniqueId(string camera, string sensor) => $"facewatch_{Node}_{DiscoveryId(camera)}_{sensor}";
+
+    public string DeviceId(string camera) => $"facewatch_{Node}_{DiscoveryId(camera)}";
+
+    private string Camera(string camera) => _prefix + "/" + SanitizeSegment(camera);
+
+    /// <summary>
+    /// Makes a name safe as one topic segment: '/', '+', '#', whitespace and control characters become '_';
+    /// an empty or blank name becomes <c>_</c>. Everything else (letters of any script, '-', '.') is kept.
+    /// </summary>
+    public static string SanitizeSegment(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "_";
+        }
+
+        var sb = new StringBuilder(name.Length);
+        foreach (var c in name.Trim())
+        {
+            sb.Append(c is '/' or '+' or '#' || char.IsWhiteSpace(c) || char.IsControl(c) ? '_' : c);
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>An id Home Assistant accepts in discovery topics and unique ids: [A-Za-z0-9_-], everything else '_'.</summary>
+    public static string DiscoveryId(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "_";
+        }
+
+        var sb = new StringBuilder(name.Length);
+        foreach (var c in name.Trim())
+        {
+            sb.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>A prefix may have several levels (<c>home/facewatch</c>) but no wildcards, control characters or empty levels.</summary>
+    public static bool IsValidPrefix(string prefix) =>
+        prefix.Length > 0
+        && prefix.Split('/').All(s => s.Length > 0)
+        && !prefix.Any(c => c is '+' or '#' || char.IsControl(c));
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using FaceWatch.Pipeline.Identification;
+
+namespace FaceWatch.Tests.Identification;
+
+/// <summary>The verbs end to end: the real <c>facewatch</c> CLI on real photos with the real models.</summary>
+[Collection(IdentificationCollection.Name)]
+public sealed class IdentificationVerbTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-verbs-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> Cli(params string[] args) => IdentificationFixture.RunCli(_dir, null, args);
+
+    private static string Knn(params string[] parts) => TestPaths.Data(["faces", "knn", .. parts]);
+
+    [Fact]
+    public async Task Enroll_knn_train_then_identify_names_everyone_visible_in_the_test_photos()
+    {
+        var enroll = await Cli("enroll", Knn("train"), "--gallery", "knn.json");
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr);
+        Assert.Contains("obama", enroll.Stdout, StringComparison.Ordinal);
+        Assert.Contains("5 people, 9 faces", enroll.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"total\s+9\s+9", enroll.Stdout);
+
+        var identify = await Cli(["identify", .. Directory.GetFiles(Knn("test")).Order(), "--gallery", "knn.json", "--json", "--out", "annotated"]);
+        Assert.True(identify.ExitCode == 0, identify.Stderr);
+        using var doc = JsonDocument.Parse(identify.Stdout);
+        var known = doc.RootElement.EnumerateArray().ToDictionary(
+            img => Path.GetFileName(img.GetProperty("file").GetString()!),
+            img => img.GetProperty("faces").EnumerateArray().Where(f => f.GetProperty("known").GetBoolean())
+                .Select(f => f.GetProperty("name").GetString()!).Order().ToArray());
+
+        Assert.Equal(["alex_lacamoire"], known["alex_lacamoire1.jpg"]);
+        Assert.Equal(["kit_harington"], known["johnsnow_test1.jpg"]);
+        Assert.Equal(["kit_harington", "rose_leslie"], known["kit_with_rose.jpg"]);
+        Assert.Equal(["obama"], known["obama1.jpg"]);
+        Assert.Equal(["biden", "obama"], known["obama_and_biden.jpg"]);
+
+        // Schema: box [x, y, w, h], probability and similarity in range, unknown faces named "unknown".
+        foreach (var face in doc.RootElement.EnumerateArray().SelectMany(i => i.GetProperty("faces").EnumerateArray()))
+        {
+            Assert.Equal(4, face.GetProperty("box").GetArrayLength());
+            Assert.InRange(face.GetProperty("probability").GetDouble(), 0, 1);
+            Assert.InRange(face.GetProperty("similarity").GetDouble(), -1, 1);
+            if (!face.GetProperty("known").GetBoolean())
+            {
+                Assert.Equal("unknown", face.GetProperty("name").GetString());
+            }
+        }
+
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(_dir, "annotated")).Length);
+
+        // evaluate: the same photos filed by person, plus a stranger under unknown/.
+        var labelled = Path.Combine(_dir, "labelled");
+        foreach (var (person, file) in new[] { ("obama", "obama1.jpg"), ("alex_lacamoire", "alex_lacamoire1.jpg"), ("kit_harington", "johnsnow_test1.jpg") })
+        {
+            Directory.CreateDirectory(Path.Combine(labelled, person));
+            File.Copy(Knn("test", file), Path.Combine(labelled, person, file));
+        }
+
+        Directory.CreateDirectory(Path.Combine(labelled, "unknown"));
+        File.Copy(TestPaths.Data("faces", "jurassic", "ian_malcolm", "00000000.jpg"), Path.Combine(labelled, "unknown", "stranger.jpg"));
+        var evaluate = await Cli("evaluate", labelled, "--gallery", "knn.json", "--json");
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        using var eval = JsonDocument.Parse(evaluate.Stdout);
+        Assert.Equal(4, eval.RootElement.GetProperty("total").GetInt32());
+        Assert.Equal(4, eval.RootElement.GetProperty("correct").GetInt32());
+        Assert.Equal(1, eval.RootElement.GetProperty("unknown").GetInt32());
+        Assert.Equal(1.0, eval.RootElement.GetProperty("accuracy").GetDouble());
+        Assert.Equal(1, eval.RootElement.GetProperty("perPerson").GetProperty("obama").GetProperty("correct").GetInt32());
+
+        var text = await Cli("evaluate", labelled, "--gallery", "knn.json");
+        Assert.Contains("Accuracy: train=1.000, test=1.000", text.Stdout, StringComparison.Ordinal);
+
+        // --remove and --add change the gallery without re-enrolling everyone.
+        var remove = await Cli("enroll", "--remove", "biden", "--gallery", "knn.json");
+        Assert.True(remove.ExitCode == 0, remove.Stderr);
+        Assert.Contains("4 people", remove.Stdout, StringComparison.Ordinal);
+        var add = await Cli("enroll", "--add", "joe", Knn("train", "biden", "biden.jpg"), Knn("train", "biden", "biden2.jpg"), "--gallery", "knn.json");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var again = await Cli("identify", Knn("test", "obama_and_biden.jpg"), "--gallery", "knn.json", "--json");
+        Assert.Contains("\"name\":\"joe\"", again.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Embed_prints_one_unit_length_192_value_embedding_per_face()
+    {
+        var embed = await Cli("embed", Knn("test", "obama_and_biden.jpg"), Knn("test", "obama1.jpg"), "--json");
+        Assert.True(embed.ExitCode == 0, embed.Stderr);
+        using var doc = JsonDocument.Parse(embed.Stdout);
+        var images = doc.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(2, images.Length);
+        Assert.True(images[0].GetProperty("faces").GetArrayLength() >= 2);
+        Assert.Equal(1, images[1].GetProperty("faces").GetArrayLength());
+        foreach (var face in images.SelectMany(i => i.GetProperty("faces").EnumerateArray()))
+        {
+            var v = face.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            Assert.Equal(192, v.Length);
+            Assert.Equal(1.0, Math.Sqrt(VectorMath.Dot(v, v)), 3);
+        }
+    }
+
+    [Fact]
+    public async Task Bad_input_gives_clear_messages_naming_the_file_or_folder()
+    {
+        // A person folder with a corrupt image and an empty person folder: enrolled anyway, with warnings.
+        var people = Path.Combine(_dir, "people");
+        Directory.CreateDirectory(Path.Combine(people, "obama"));
+        File.Copy(Knn("train", "obama", "obama.jpg"), Path.Combine(people, "obama", "a.jpg"));
+        File.WriteAllBytes(Path.Combine(people, "obama", "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5]);
+        Directory.CreateDirectory(Path.Combine(people, "nobody"));
+        var enroll = await Cli("enroll", people, "--gallery", "one.json");
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr);
+        Assert.Contains("broken.jpg", enroll.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Skipped", enroll.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"Person folder '{Path.Combine(people, "nobody")}' has no images", enroll.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 person, 1 faces", enroll.Stdout, StringComparison.Ordinal);
+
+        // One enrolled person still identifies (similarity rule alone) and says unknown for someone else.
+        var one = await Cli("identify", Knn("test", "obama1.jpg"), Knn("test", "alex_lacamoire1.jpg"), Path.Combine(people, "obama", "broken.jpg"), "--gallery", "one.json", "--json");
+        Assert.True(one.ExitCode == 0, one.Stderr);
+        Assert.Contains("broken.jpg", one.Stderr, StringComparison.Ordinal);
+        using (var doc = JsonDocument.Parse(one.Stdout))
+        {
+            var faces = doc.RootElement.EnumerateArray().Select(i => i.GetProperty("faces")[0].GetProperty("name").GetString()!).ToArray();
+            Assert.Equal(["obama", "unknown"], faces);
+        }
+
+        // A folder with photos but no person subfolders.
+        var flat = Path.Combine(_dir, "flat");
+        Directory.CreateDirectory(flat);
+        File.Copy(Knn("test", "obama1.jpg"), Path.Combine(flat, "obama1.jpg"));
+        var noSub = await Cli("enroll", flat, "--gallery", "x.json");
+        Assert.Equal(1, noSub.ExitCode);
+        Assert.Contains($"Folder '{flat}' has no person subfolders", noSub.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "x.json")));
+
+        // A gallery made with another embedding model.
+        var tiny = Path.Combine(_dir, "tiny.onnx");
+        TinyEmbeddingModel.Write(tiny);
+        var otherModel = new Dictionary<string, string>
+        {
+            ["FACEWATCH_Embedding__ModelFile"] = tiny,
+            ["FACEWATCH_Embedding__InputSize"] = "160",
+            ["FACEWATCH_Embedding__Layout"] = "Nhwc",
+        };
+        var mismatch = await IdentificationFixture.RunCli(_dir, otherModel, "identify", Knn("test", "obama1.jpg"), "--gallery", "one.json");
+        Assert.Equal(1, mismatch.ExitCode);
+        Assert.Contains("one.json", mismatch.Stderr, StringComparison.Ordinal);
+        Assert.Contains("mobilefacenet.onnx", mismatch.Stderr, StringComparison.Ordinal);
+        Assert.Contains("tiny.onnx", mismatch.Stderr, StringComparison.Ordinal);
+
+        // A missing gallery says how to make one; a wrong setting names its key.
+        var missing = await Cli("identify", Knn("test", "obama1.jpg"), "--gallery", "none.json");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("facewatch enroll", missing.Stderr, StringComparison.Ordinal);
+        var badKey = await IdentificationFixture.RunCli(_dir, new Dictionary<string, string> { ["FACEWATCH_Embedding__InputSize"] = "5" },
+            "embed", Knn("test", "obama1.jpg"));
+        Assert.Equal(1, badKey.ExitCode);
+        Assert.Contains("Embedding:InputSize", badKey.Stderr, StringComparison.Ordinal);
+    }
+}
