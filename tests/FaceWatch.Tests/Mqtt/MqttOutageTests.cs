@@ -111,4 +111,21 @@ public class MqttOutageTests(ITestOutputHelper output)
         Assert.Equal(5, gauges["facewatch.mqtt.outbox.size"]);
         Assert.Equal(0, gauges["facewatch.mqtt.connected"]);
     }
+
+    [Fact]
+    public async Task Disabled_publishing_never_connects_nor_holds_back_the_pipeline()
+    {
+        await using var host = await PublisherHost.StartAsync(MosquittoBroker.FreePort(), new Dictionary<string, string?> { ["Mqtt:Enabled"] = "false" });
+        // far more than a subscriber queue holds: would block if the publisher had subscribed without reading
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 3000; i++)
+        {
+            await host.Hub.PublishAsync(TestEvents.Make(IdentityEventKind.Arrived, "porch", i, "Alice", i), timeout.Token);
+        }
+
+        Assert.Equal(0, host.Hub.BackpressureWaits);
+        Assert.Contains(host.Logs.Lines, l => l.EventId == 6017);
+        Assert.DoesNotContain(host.Logs.Lines, l => l.EventId is 6001 or 6003);
+        Assert.Equal(0, host.Publisher.OutboxCount);
+    }
 }
