@@ -124,7 +124,7 @@ public class MqttOutageTests(ITestOutputHelper output)
         }
 
         Assert.Equal(0, host.Hub.BackpressureWaits);
-        Assert.Contains(host.Logs.Lines, l => l.EventId == 6017);
+        await MqttPublisherTests.WaitForLogAsync(host, l => l.EventId == 6017); // ExecuteAsync runs on the thread pool
         Assert.DoesNotContain(host.Logs.Lines, l => l.EventId is 6001 or 6003);
         Assert.Equal(0, host.Publisher.OutboxCount);
     }
