@@ -8,7 +8,7 @@ profile="${1:-run}"
 run_pkgs=(libgtk-3-0 ffmpeg mosquitto-clients ca-certificates)
 test_pkgs=(mosquitto openssl gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav xvfb xauth x11-apps chromium
-  systemd imagemagick)
+  systemd imagemagick xdotool)
 
 pkgs=("${run_pkgs[@]}")
 if [[ "$profile" == "test" ]]; then pkgs+=("${test_pkgs[@]}"); fi

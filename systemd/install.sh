@@ -33,8 +33,11 @@ echo "install.sh: publishing to $prefix"
 stage="$prefix.new"
 rm -rf "$stage"
 dotnet publish "$repo/src/FaceWatch" -c Release -o "$stage" --nologo -v quiet
-# Keep already converted models across updates.
-if [[ -d "$prefix/models" ]]; then mv "$prefix/models" "$stage/models"; fi
+# Keep already converted models across updates (the published manifest wins, the .onnx files stay).
+if [[ -d "$prefix/models" ]]; then
+    install -d -m 0755 "$stage/models"
+    cp -an "$prefix/models/." "$stage/models/"
+fi
 install -d -m 0755 "$(dirname "$prefix")"
 rm -rf "$prefix.old"
 if [[ -d "$prefix" ]]; then mv "$prefix" "$prefix.old"; fi

@@ -16,7 +16,7 @@ public sealed class CaptureOptions
 
     /// <summary>Frames waiting between a camera and its detection worker; when full the oldest is dropped.</summary>
     [Range(1, 16)]
-    public int FrameQueueCapacity { get; set; } = 2;
+    public int FrameQueueCapacity { get; set; } = 1;
 
     /// <summary>How long ffprobe may take to read a URL's frame size.</summary>
     [Range(1, 300)]

@@ -14,12 +14,19 @@ public static class DaemonRunner
     {
         ArgumentNullException.ThrowIfNull(host);
         int code;
+        BackgroundService[] workers = [];
         try
         {
             // Taken before running: RunAsync disposes the service provider when it ends.
-            var workers = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToArray();
+            workers = [.. host.Services.GetServices<IHostedService>().OfType<BackgroundService>()];
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
-            code = workers.Any(s => s.ExecuteTask is { IsFaulted: true }) ? CrashedExitCode : 0;
+            code = Crashed(workers) ? CrashedExitCode : 0;
+        }
+        catch (Exception ex) when (Crashed(workers))
+        {
+            // The host may rethrow a worker's exception on stop; it was logged (critical) where it happened.
+            await Console.Error.WriteLineAsync($"facewatch: stopped after a crash: {ex.Message}").ConfigureAwait(false);
+            code = CrashedExitCode;
         }
         catch (OptionsValidationException ex)
         {
@@ -36,4 +43,6 @@ public static class DaemonRunner
         Environment.ExitCode = code;
         return code;
     }
+
+    private static bool Crashed(BackgroundService[] workers) => workers.Any(s => s.ExecuteTask is { IsFaulted: true });
 }

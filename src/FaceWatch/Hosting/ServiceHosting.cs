@@ -35,6 +35,7 @@ internal static class ServiceHosting
         services.TryAddSingleton<IdentityEventHub>();
         services.TryAddSingleton<FaceWatchMetrics>();
         TimeEmbedder(services);
+        services.AddHostedService<PipelineQueueMetrics>();
 
         DaemonHost.AddSection<OverlayWindowOptions>(services, configuration, OverlayWindowOptions.SectionName);
         if (configuration.GetValue<bool>($"{OverlayWindowOptions.SectionName}:{nameof(OverlayWindowOptions.Windows)}"))

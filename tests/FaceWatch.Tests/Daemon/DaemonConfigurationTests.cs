@@ -38,7 +38,7 @@ public class DaemonConfigurationTests
         using var services = Services(Config());
         Assert.Empty(services.GetRequiredService<IOptions<CamerasOptions>>().Value.Items);
         var capture = services.GetRequiredService<IOptions<CaptureOptions>>().Value;
-        Assert.Equal((1.0, 30.0, 2), (capture.ReconnectBaseSeconds, capture.ReconnectMaxSeconds, capture.FrameQueueCapacity));
+        Assert.Equal((1.0, 30.0, 1), (capture.ReconnectBaseSeconds, capture.ReconnectMaxSeconds, capture.FrameQueueCapacity));
         var camera = new CameraOptions();
         Assert.Equal((10.0, 10.0, "tcp", true), (camera.DetectFps, camera.StallSeconds, camera.RtspTransport, camera.Loop));
         Assert.Equal(720, services.GetRequiredService<IOptions<Pipeline.Workers.PipelineOptions>>().Value.DetectMaxSide);

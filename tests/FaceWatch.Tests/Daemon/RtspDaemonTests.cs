@@ -118,14 +118,15 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
         var process = Process.GetCurrentProcess();
         try
         {
-            // Warm-up: allocator arenas, ONNX Runtime buffers for the batch shapes the clip produces.
-            await Task.Delay(TimeSpan.FromSeconds(60));
+            // Warm-up: allocator arenas per thread, ONNX Runtime buffers for the batch shapes the clip produces, the managed heap.
+            // Measured here: RSS rises for about 80 s, then stays within a few MB (while 4 x 15 frames/s pass through).
+            await Task.Delay(TimeSpan.FromSeconds(80));
             process.Refresh();
             var warm = process.WorkingSet64;
             var samples = new List<long>();
             var liveFrames = new List<long>();
             var liveCrops = new List<long>();
-            for (var i = 0; i < 6; i++)
+            for (var i = 0; i < 4; i++)
             {
                 await Task.Delay(TimeSpan.FromSeconds(10));
                 process.Refresh();
@@ -146,8 +147,8 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             // Every frame and crop has one owner: at most what the queues and workers hold (4 x (2 queued + 1 in work) frames).
             Assert.All(liveFrames, n => Assert.InRange(n, 0, (4 * 3) + 8)); // + a few from source tests running beside this one
             Assert.All(liveCrops, n => Assert.InRange(n, 0, 32 + 8));
-            // A leak of frames would add ~0.7 MB per frame at 120 frames/s; allow allocator noise only.
-            Assert.True(samples[^1] - warm < 64L * 1024 * 1024, $"RSS grew from {warm / 1048576} MB to {samples[^1] / 1048576} MB");
+            // A leak of frames would add ~0.7 MB per frame at 60 frames/s; allow allocator and GC noise only.
+            Assert.True(samples[^1] - warm < 32L * 1024 * 1024, $"RSS grew from {warm / 1048576} MB to {samples[^1] / 1048576} MB in 40 s");
         }
         finally
         {

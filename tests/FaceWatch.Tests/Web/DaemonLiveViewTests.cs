@@ -122,6 +122,7 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
             Assert.Matches("(?m)^facewatch_detection_duration_milliseconds_count\\{.*\\} [1-9]", metrics);
             Assert.Matches("(?m)^facewatch_embedding_duration_milliseconds_count\\{.*\\} [1-9]", metrics);
             Assert.Matches("(?m)^facewatch_events_total\\{.*type=\"arrived\".*\\} [1-9]", metrics);
+            Assert.Matches("(?m)^facewatch_queue_depth\\{.*queue=\"frames:stage\".*\\} \\d", metrics);
             Assert.Matches("(?m)^facewatch_overlay_draw_duration_milliseconds_count\\{.*target=\"window\".*\\} [1-9]", metrics);
 
             // SIGTERM (what systemd sends): a clean stop within the host's budget, exit code 0.
