@@ -117,9 +117,10 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
 
                     using (item)
                     {
-                        if (open.Add(camera))
+                        if (!open.Contains(camera))
                         {
                             Cv2.NamedWindow(camera, WindowFlags.AutoSize);
+                            open.Add(camera);
                             // Side by side in opening order, so windows do not open on top of each other.
                             Cv2.MoveWindow(camera, _nextWindowX, 0);
                             _nextWindowX += item.Image.Width + 8;
