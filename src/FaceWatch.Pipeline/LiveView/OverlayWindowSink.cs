@@ -25,6 +25,7 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
     private readonly ConcurrentDictionary<string, FrameMailbox> _mailboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _closed = new(StringComparer.Ordinal);
     private readonly Lock _startGate = new();
+    private readonly Dictionary<string, MouseCallback> _mouseCallbacks = new(StringComparer.Ordinal);
     private readonly List<double> _drawMs = [];
     private readonly List<double> _showMs = [];
     private volatile bool _stopping;
@@ -125,7 +126,11 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
                             Cv2.MoveWindow(camera, _nextWindowX, 0);
                             _nextWindowX += item.Image.Width + 8;
                             var name = camera;
-                            Cv2.SetMouseCallback(camera, (_, _, _, _, _) => _lastHovered = name);
+                            // HighGUI keeps only a native pointer: the delegate must stay referenced or the next
+                            // mouse event calls into a collected delegate and kills the process.
+                            MouseCallback callback = (_, _, _, _, _) => _lastHovered = name;
+                            _mouseCallbacks[camera] = callback;
+                            Cv2.SetMouseCallback(camera, callback);
                             Log.WindowOpened(_logger, camera);
                         }
 
