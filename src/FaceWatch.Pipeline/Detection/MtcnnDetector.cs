@@ -22,6 +22,12 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     private static readonly string[] TwoOutputs = ["prob", "bbox_reg"];
     private static readonly string[] ONetOutputs = ["prob", "bbox_reg", "landmarks"];
 
+    /// <summary>
+    /// R-Net and O-Net take all candidates of a frame in one call, up to this many: a noisy 4K frame at a small
+    /// minimum face can propose thousands, and the input buffers should not grow without bound.
+    /// </summary>
+    internal const int MaxBatch = 512;
+
     private readonly MtcnnOptions _options;
     private readonly InferenceSession _pnet;
     private readonly InferenceSession _rnet;
@@ -218,93 +224,80 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
 
     private void RefineWithRNet(MtcnnWorkspace ws, Mat image, ref StageClock times)
     {
-        var t0 = Stopwatch.GetTimestamp();
         var boxes = ws.Boxes;
-        FillCrops(ws, ws.RNetInput, image, boxes);
-        var t1 = Stopwatch.GetTimestamp();
-        times.Preprocess += t1 - t0;
-
-        using var input = ws.RNetInput.CreateTensor(boxes.Count);
-        using var outputs = _rnet.Run(ws.RunOptions, InputNames, [input], TwoOutputs);
-        var t2 = Stopwatch.GetTimestamp();
-        times.RNet += t2 - t1;
-
-        var prob = outputs[0].GetTensorDataAsSpan<float>();
-        var reg = outputs[1].GetTensorDataAsSpan<float>();
-        var kept = 0;
-        for (var i = 0; i < boxes.Count; i++)
+        for (var start = 0; start < boxes.Count; start += MaxBatch)
         {
-            var score = prob[(2 * i) + 1];
-            if (score < _options.RNetThreshold)
-            {
-                continue;
-            }
+            var count = Math.Min(MaxBatch, boxes.Count - start);
+            var t0 = Stopwatch.GetTimestamp();
+            FillCrops(ws, ws.RNetInput, image, boxes, start, count);
+            var t1 = Stopwatch.GetTimestamp();
+            times.Preprocess += t1 - t0;
 
-            var b = boxes[i];
-            b.Score = score;
-            b.Dx1 = reg[4 * i];
-            b.Dy1 = reg[(4 * i) + 1];
-            b.Dx2 = reg[(4 * i) + 2];
-            b.Dy2 = reg[(4 * i) + 3];
-            boxes[kept++] = b;
+            using var input = ws.RNetInput.CreateTensor(count);
+            using var outputs = _rnet.Run(ws.RunOptions, InputNames, [input], TwoOutputs);
+            var t2 = Stopwatch.GetTimestamp();
+            times.RNet += t2 - t1;
+            ReadScoresAndRegression(boxes, start, count, outputs[0].GetTensorDataAsSpan<float>(), outputs[1].GetTensorDataAsSpan<float>());
+            times.Postprocess += Stopwatch.GetTimestamp() - t2;
         }
 
-        boxes.RemoveRange(kept, boxes.Count - kept);
+        var t3 = Stopwatch.GetTimestamp();
+        KeepAbove(boxes, _options.RNetThreshold);
         BoxMath.Nms(boxes, 0.7f, NmsMode.Union);
         BoxMath.ApplyRegressionAndSquare(boxes);
-        times.Postprocess += Stopwatch.GetTimestamp() - t2;
+        times.Postprocess += Stopwatch.GetTimestamp() - t3;
     }
 
     private List<FaceDetection> OutputWithONet(MtcnnWorkspace ws, Mat image, float scaleBack, ref StageClock times)
     {
-        var t0 = Stopwatch.GetTimestamp();
         var boxes = ws.Boxes;
-        FillCrops(ws, ws.ONetInput, image, boxes);
-        var t1 = Stopwatch.GetTimestamp();
-        times.Preprocess += t1 - t0;
-
-        using var input = ws.ONetInput.CreateTensor(boxes.Count);
-        using var outputs = _onet.Run(ws.RunOptions, InputNames, [input], ONetOutputs);
-        var t2 = Stopwatch.GetTimestamp();
-        times.ONet += t2 - t1;
-
-        var prob = outputs[0].GetTensorDataAsSpan<float>();
-        var reg = outputs[1].GetTensorDataAsSpan<float>();
-        var marks = outputs[2].GetTensorDataAsSpan<float>();
         if (ws.Landmarks.Length < boxes.Count * 10)
         {
             ws.Landmarks = new float[boxes.Count * 10 * 2];
         }
 
         var landmarks = ws.Landmarks;
-        var kept = 0;
-        for (var i = 0; i < boxes.Count; i++)
+        for (var start = 0; start < boxes.Count; start += MaxBatch)
         {
-            var score = prob[(2 * i) + 1];
-            if (score < _options.ONetThreshold)
+            var count = Math.Min(MaxBatch, boxes.Count - start);
+            var t0 = Stopwatch.GetTimestamp();
+            FillCrops(ws, ws.ONetInput, image, boxes, start, count);
+            var t1 = Stopwatch.GetTimestamp();
+            times.Preprocess += t1 - t0;
+
+            using var input = ws.ONetInput.CreateTensor(count);
+            using var outputs = _onet.Run(ws.RunOptions, InputNames, [input], ONetOutputs);
+            var t2 = Stopwatch.GetTimestamp();
+            times.ONet += t2 - t1;
+
+            var marks = outputs[2].GetTensorDataAsSpan<float>();
+            for (var i = 0; i < count; i++)
             {
-                continue;
+                // Landmarks are fractions of the box O-Net saw, before its own regression moves the box.
+                var n = start + i;
+                var b = boxes[n];
+                for (var j = 0; j < 5; j++)
+                {
+                    landmarks[(n * 10) + j] = b.X1 + (marks[(10 * i) + j] * b.Width);
+                    landmarks[(n * 10) + 5 + j] = b.Y1 + (marks[(10 * i) + 5 + j] * b.Height);
+                }
+
+                b.Tag = n;
+                boxes[n] = b;
             }
 
-            var b = boxes[i];
-            // Landmarks are fractions of the box O-Net saw, before its own regression moves the box.
-            for (var j = 0; j < 5; j++)
-            {
-                landmarks[(kept * 10) + j] = b.X1 + (marks[(10 * i) + j] * b.Width);
-                landmarks[(kept * 10) + 5 + j] = b.Y1 + (marks[(10 * i) + 5 + j] * b.Height);
-            }
-
-            b.Score = score;
-            b.Dx1 = reg[4 * i];
-            b.Dy1 = reg[(4 * i) + 1];
-            b.Dx2 = reg[(4 * i) + 2];
-            b.Dy2 = reg[(4 * i) + 3];
-            BoxMath.ApplyRegression(ref b);
-            b.Tag = kept;
-            boxes[kept++] = b;
+            ReadScoresAndRegression(boxes, start, count, outputs[0].GetTensorDataAsSpan<float>(), outputs[1].GetTensorDataAsSpan<float>());
+            times.Postprocess += Stopwatch.GetTimestamp() - t2;
         }
 
-        boxes.RemoveRange(kept, boxes.Count - kept);
+        var t3 = Stopwatch.GetTimestamp();
+        KeepAbove(boxes, _options.ONetThreshold);
+        var span = CollectionsMarshal.AsSpan(boxes);
+        for (var i = 0; i < span.Length; i++)
+        {
+            BoxMath.ApplyRegression(ref span[i]);
+        }
+
         BoxMath.Nms(boxes, 0.7f, NmsMode.Min);
 
         var faces = new List<FaceDetection>(boxes.Count);
@@ -322,8 +315,37 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
                 points));
         }
 
-        times.Postprocess += Stopwatch.GetTimestamp() - t2;
+        times.Postprocess += Stopwatch.GetTimestamp() - t3;
         return faces;
+    }
+
+    /// <summary>Face score (softmax channel 1) and the four regression offsets of each box in the batch.</summary>
+    private static void ReadScoresAndRegression(List<CandidateBox> boxes, int start, int count, ReadOnlySpan<float> prob, ReadOnlySpan<float> reg)
+    {
+        var span = CollectionsMarshal.AsSpan(boxes).Slice(start, count);
+        for (var i = 0; i < span.Length; i++)
+        {
+            ref var b = ref span[i];
+            b.Score = prob[(2 * i) + 1];
+            b.Dx1 = reg[4 * i];
+            b.Dy1 = reg[(4 * i) + 1];
+            b.Dx2 = reg[(4 * i) + 2];
+            b.Dy2 = reg[(4 * i) + 3];
+        }
+    }
+
+    private static void KeepAbove(List<CandidateBox> boxes, float threshold)
+    {
+        var kept = 0;
+        for (var i = 0; i < boxes.Count; i++)
+        {
+            if (boxes[i].Score >= threshold)
+            {
+                boxes[kept++] = boxes[i];
+            }
+        }
+
+        boxes.RemoveRange(kept, boxes.Count - kept);
     }
 
     /// <summary>
@@ -332,12 +354,12 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     /// a halved copy of the frame, so bilinear scaling never shrinks more than 2x: no aliasing, and area
     /// resampling per crop (a third of all time) is not needed.
     /// </summary>
-    private static void FillCrops(MtcnnWorkspace ws, NetworkInput input, Mat image, List<CandidateBox> boxes)
+    private static void FillCrops(MtcnnWorkspace ws, NetworkInput input, Mat image, List<CandidateBox> boxes, int start, int count)
     {
-        input.EnsureCapacity(boxes.Count);
+        input.EnsureCapacity(count);
         var crop = ws.Crop;
         var size = new Size(input.Width, input.Height);
-        var span = CollectionsMarshal.AsSpan(boxes);
+        var span = CollectionsMarshal.AsSpan(boxes).Slice(start, count);
         for (var i = 0; i < span.Length; i++)
         {
             ref readonly var b = ref span[i];
@@ -386,7 +408,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             input.SetImage(i, crop);
         }
 
-        input.Normalise(boxes.Count);
+        input.Normalise(count);
     }
 
     /// <summary>The frame halved <paramref name="halvings"/> times, made on first use in this frame.</summary>

@@ -79,7 +79,7 @@ public sealed class Gallery
         }
 
         var classifier = list.Length >= 2 ? TrainClassifier(list, training) : null;
-        var thresholds = OpenSetCalibration.Calibrate(list, training);
+        var thresholds = OpenSetCalibration.Calibrate(list, classifier?.CrossValidatedTrueProbabilities ?? []);
         return new Gallery(model, list, classifier, thresholds, training, createdAt);
     }
 

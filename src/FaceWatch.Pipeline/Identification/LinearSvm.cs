@@ -16,7 +16,7 @@ public static class LinearSvm
     /// <summary>Trains one binary SVM. <paramref name="labels"/> are +1 / -1.</summary>
     public static LinearModel Train(
         IReadOnlyList<float[]> samples, IReadOnlyList<int> labels, double c = 1.0, double positiveWeight = 1.0,
-        int seed = 1, double tolerance = 1e-4, int maxIterations = 2000)
+        int seed = 1, double tolerance = 1e-3, int maxIterations = 1000)
     {
         ArgumentOutOfRangeException.ThrowIfZero(samples.Count);
         if (samples.Count != labels.Count)
@@ -44,7 +44,7 @@ public static class LinearSvm
         for (var iter = 0; iter < maxIterations; iter++)
         {
             rng.Shuffle(order);
-            var maxViolation = 0.0;
+            double maxPg = double.NegativeInfinity, minPg = double.PositiveInfinity;
             foreach (var i in order)
             {
                 var x = samples[i];
@@ -57,7 +57,8 @@ public static class LinearSvm
 
                 var g = (y * wx) - 1 + (diag[i] * alpha[i]);
                 var pg = alpha[i] == 0 ? Math.Min(g, 0) : g;
-                maxViolation = Math.Max(maxViolation, Math.Abs(pg));
+                maxPg = Math.Max(maxPg, pg);
+                minPg = Math.Min(minPg, pg);
                 if (Math.Abs(pg) > 1e-12)
                 {
                     var old = alpha[i];
@@ -72,7 +73,8 @@ public static class LinearSvm
                 }
             }
 
-            if (maxViolation < tolerance)
+            // LIBLINEAR's stopping rule: the spread of projected gradients over one pass.
+            if (maxPg - minPg <= tolerance)
             {
                 break;
             }

@@ -4,7 +4,7 @@ namespace FaceWatch.Pipeline.Identification;
 /// Chooses the open-set thresholds from the enrolled faces themselves.
 /// Similarity: every enrolled face plays a stranger against the other people (its similarity to the nearest
 /// face of each other person); the threshold accepts <see cref="StrangerAcceptRate"/> of those impostor scores.
-/// Probability: cross-validated probabilities of the true person; the threshold keeps all but
+/// Probability: cross-validated probabilities of the true person (from the SVM's own calibration folds); the threshold keeps all but
 /// <see cref="GenuineRejectRate"/> of them, so it only rejects faces the SVM is torn about.
 /// Small galleries (fewer than 3 people or 20 impostor scores) get the defaults.
 /// </summary>
@@ -33,7 +33,9 @@ public static class OpenSetCalibration
     /// <summary>One-sided 99% point of the standard normal distribution.</summary>
     private const double NormalQuantile99 = 2.326;
 
-    public static OpenSetThresholds Calibrate(IReadOnlyList<EnrolledPerson> people, SvmTrainingOptions training)
+    /// <param name="people">The enrolled people.</param>
+    /// <param name="genuineProbabilities">Cross-validated probabilities of each face's own person (from <see cref="SvmClassifier.CrossValidatedTrueProbabilities"/>).</param>
+    public static OpenSetThresholds Calibrate(IReadOnlyList<EnrolledPerson> people, IReadOnlyList<double> genuineProbabilities)
     {
         var k = people.Count;
         var defaultProbability = k >= 2 ? Math.Min(0.9, DefaultProbabilityOverChance / k) : 0.0;
@@ -54,7 +56,7 @@ public static class OpenSetCalibration
         var sd = Math.Sqrt(impostor.Sum(x => (x - mean) * (x - mean)) / Math.Max(1, impostor.Count - 1));
         var tail = Math.Max(VectorMath.Quantile(impostor, 1 - StrangerAcceptRate), mean + (NormalQuantile99 * sd));
         var similarity = Math.Clamp(tail, MinSimilarity, MaxSimilarity);
-        var genuine = CrossValidatedTrueProbabilities(people, training);
+        var genuine = genuineProbabilities;
         var probability = genuine.Count >= MinImpostorScores
             ? Math.Clamp(VectorMath.Quantile(genuine, GenuineRejectRate), 1.0 / k, defaultProbability)
             : defaultProbability;
@@ -97,34 +99,5 @@ public static class OpenSetCalibration
         }
 
         return scores;
-    }
-
-    /// <summary>Stratified k-fold: the SVM probability of each face's own person from a model that never saw it.</summary>
-    public static List<double> CrossValidatedTrueProbabilities(IReadOnlyList<EnrolledPerson> people, SvmTrainingOptions training)
-    {
-        var folds = Math.Min(training.Folds, people.Min(p => p.Faces.Count));
-        var result = new List<double>();
-        if (folds < 2)
-        {
-            return result;
-        }
-
-        for (var f = 0; f < folds; f++)
-        {
-            var trainPeople = people
-                .Select(p => p with { Faces = p.Faces.Where((_, i) => i % folds != f).ToArray() })
-                .ToArray();
-            var svm = Gallery.TrainClassifier(trainPeople, training);
-            for (var k = 0; k < people.Count; k++)
-            {
-                var faces = people[k].Faces;
-                for (var i = f; i < faces.Count; i += folds)
-                {
-                    result.Add(svm.Probabilities(faces[i].Embedding)[k]);
-                }
-            }
-        }
-
-        return result;
     }
 }

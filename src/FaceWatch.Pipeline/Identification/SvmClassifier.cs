@@ -35,6 +35,13 @@ public sealed class SvmClassifier
 
     public IReadOnlyList<SvmClass> Classes { get; }
 
+    /// <summary>
+    /// After training: each training sample's probability of its own class from the models that did not see it
+    /// (the cross-validation that fitted the sigmoids). Empty when there was too little data to cross-validate,
+    /// and for a classifier loaded from a file.
+    /// </summary>
+    public IReadOnlyList<double> CrossValidatedTrueProbabilities { get; private init; } = [];
+
     /// <summary>Probability per class (same order as <see cref="Classes"/>), summing to one.</summary>
     public double[] Probabilities(ReadOnlySpan<float> x)
     {
@@ -107,7 +114,24 @@ public sealed class SvmClassifier
             classes[c] = new SvmClass(classNames[c], final[c], PlattSigmoid.Fit(decisions[c], positive));
         }
 
-        return new SvmClassifier(classes);
+        var trueProbabilities = new List<double>();
+        if (folds >= 2)
+        {
+            for (var i = 0; i < samples.Count; i++)
+            {
+                double sum = 0, own = 0;
+                for (var c = 0; c < k; c++)
+                {
+                    var p = Math.Max(classes[c].Sigmoid.Probability(decisions[c][i]), 1e-12);
+                    sum += p;
+                    own = c == labels[i] ? p : own;
+                }
+
+                trueProbabilities.Add(own / sum);
+            }
+        }
+
+        return new SvmClassifier(classes) { CrossValidatedTrueProbabilities = trueProbabilities };
     }
 
     private static LinearModel[] TrainOneVsRest(IReadOnlyList<float[]> samples, IReadOnlyList<int> labels, int k, SvmTrainingOptions options)

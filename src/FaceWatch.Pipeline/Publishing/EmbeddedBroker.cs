@@ -22,6 +22,7 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
         typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", BindingFlags.NonPublic | BindingFlags.Instance);
 
     private readonly EmbeddedBrokerOptions _options;
+    private readonly bool _enabled;
     private readonly ILogger _logger;
     private MqttServer? _server;
 
@@ -29,6 +30,7 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value.Embedded;
+        _enabled = options.Value.Enabled && _options.Enabled;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
@@ -36,7 +38,7 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Enabled)
+        if (!_enabled)
         {
             return;
         }

@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6016, Level = LogLevel.Warning, Message = "Embedded MQTT broker not started: {Endpoint} is already in use by another broker; publishing to that one instead (set Mqtt:Embedded:Port to run the embedded broker elsewhere)")]
     public static partial void EmbeddedPortInUse(ILogger logger, string endpoint);
 
+    [LoggerMessage(EventId = 6017, Level = LogLevel.Information, Message = "MQTT publishing is off (Mqtt:Enabled is false)")]
+    public static partial void Disabled(ILogger logger);
+
     [LoggerMessage(EventId = 6013, Level = LogLevel.Information, Message = "Embedded MQTT broker stopped")]
     public static partial void EmbeddedStopped(ILogger logger);
 

@@ -9,6 +9,9 @@ public sealed class MqttOptions
 {
     public const string SectionName = "Mqtt";
 
+    /// <summary>Publish to MQTT at all. Off: the daemon runs without a broker and nothing is buffered.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Broker host name or address (ignored when <see cref="Embedded"/> is enabled).</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Mqtt:Host must be set (the broker's host name or address).")]
     public string Host { get; set; } = "localhost";

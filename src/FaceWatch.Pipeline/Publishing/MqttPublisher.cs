@@ -24,7 +24,8 @@ public sealed class MqttPublisher : BackgroundService
     private readonly IConfiguredCameras? _configured;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ChannelReader<IdentityEvent> _events;
+    private readonly ChannelReader<IdentityEvent>? _events;
+    private readonly bool _enabled;
     private readonly MqttMessageFactory _messages;
     private readonly BoundedOutbox<Pending> _outbox;
     private readonly PresenceBook _presence = new();
@@ -74,8 +75,13 @@ public sealed class MqttPublisher : BackgroundService
         _connects = meter.CreateCounter<long>("facewatch.mqtt.connections", "{connection}", "Successful connections to the broker");
 
         // Subscribe now, not in ExecuteAsync: the pipeline may publish before this service's loop runs.
-        _events = hub.Subscribe();
-        _health.StatusChanged += OnCameraStatusChanged;
+        // Disabled: no subscription at all, so nothing queues up and the pipeline never waits for us.
+        _enabled = mqtt.Enabled;
+        if (_enabled)
+        {
+            _events = hub.Subscribe();
+            _health.StatusChanged += OnCameraStatusChanged;
+        }
     }
 
     /// <summary>True while a broker session is up.</summary>
@@ -101,7 +107,13 @@ public sealed class MqttPublisher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var pump = PumpAsync(stoppingToken);
+        if (_events is null)
+        {
+            Log.Disabled(_logger);
+            return;
+        }
+
+        var pump = PumpAsync(_events, stoppingToken);
         Log.Connecting(_logger, Broker, _connector.ClientId);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -149,8 +161,6 @@ public sealed class MqttPublisher : BackgroundService
             Log.FlushFailed(_logger, Broker, $"not connected; {_outbox.Count} message group(s) unsent");
         }
     }
-
-
 
     /// <summary>On every connect: online, discovery, every camera's status and people list (the broker may have lost its retained state).</summary>
     private async Task AnnounceAsync(IMqttClient client, CancellationToken ct)
@@ -276,12 +286,12 @@ public sealed class MqttPublisher : BackgroundService
         }
     }
 
-    private async Task PumpAsync(CancellationToken ct)
+    private async Task PumpAsync(ChannelReader<IdentityEvent> events, CancellationToken ct)
     {
         await Task.Yield();
         try
         {
-            await foreach (var identityEvent in _events.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var identityEvent in events.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 Accept(identityEvent);
             }
@@ -291,7 +301,7 @@ public sealed class MqttPublisher : BackgroundService
             // stopping: take what the pipeline queued before it stopped
         }
 
-        while (_events.TryRead(out var identityEvent))
+        while (events.TryRead(out var identityEvent))
         {
             Accept(identityEvent);
         }

@@ -128,7 +128,7 @@ internal static class BenchCommand
                 {
                     detector = DetectorSetup.Create(config, o => o.Threads = threads);
                 }
-                catch (Exception e) when (e is OptionsValidationException or FileNotFoundException or InvalidOperationException)
+                catch (Exception e) when (DetectorSetup.IsSetupError(e))
                 {
                     Console.Error.WriteLine($"bench detect: {e.Message}");
                     return 2;

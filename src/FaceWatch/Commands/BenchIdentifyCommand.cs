@@ -107,6 +107,12 @@ internal static class BenchIdentifyCommand
                     $"{flagged.Count(f => !excluded.Contains(f))} other files flagged; far-from-rest alone: " +
                     $"{MislabelCheck.Find(people).Count(x => excluded.Contains(x.Face.Source.Replace('\\', '/')))} of {excluded.Count}.");
 
+                var everyone = crops.Select((c, i) => (c.Person, Face: new EnrolledFace(c.Source, plain[i])))
+                    .Where(c => !excluded.Contains(c.Face.Source.Replace('\\', '/')))
+                    .GroupBy(c => c.Person).Select(g => new EnrolledPerson(g.Key, g.Select(c => c.Face).ToArray())).ToArray();
+                var tGallery = Median(5, () => Gallery.Create(tools.Embedder.Identity, everyone, DateTimeOffset.UnixEpoch));
+                Console.WriteLine($"Training a gallery of {everyone.Length} people, {everyone.Sum(p => p.Faces.Count)} faces (SVM, probabilities, thresholds): median {tGallery:F0} ms");
+
                 // Speed: medians of repeated embedding calls.
                 var one = new[] { crops[0].Crop };
                 var batch = crops.Take(16).Select(c => c.Crop).ToArray();

@@ -73,7 +73,7 @@ internal static class DetectCommand
         {
             detector = DetectorSetup.Create(config, o => o.MinFaceSize = minFace);
         }
-        catch (Exception e) when (e is OptionsValidationException or FileNotFoundException or InvalidOperationException)
+        catch (Exception e) when (DetectorSetup.IsSetupError(e))
         {
             Console.Error.WriteLine($"detect: {e.Message}");
             return 2;

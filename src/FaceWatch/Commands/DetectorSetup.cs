@@ -20,6 +20,10 @@ internal static class DetectorSetup
         return new MtcnnDetector(factory, Options.Create(detection));
     }
 
+    /// <summary>Errors that mean "fix your settings or models", reported as one line instead of a stack trace.</summary>
+    public static bool IsSetupError(Exception e) =>
+        e is OptionsValidationException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException;
+
     private static T Bind<T>(IConfiguration configuration, string section)
         where T : new()
     {

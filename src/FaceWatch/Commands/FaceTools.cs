@@ -15,13 +15,20 @@ namespace FaceWatch.Commands;
 /// </summary>
 internal sealed class FaceTools : IDisposable
 {
+    /// <summary>Setting with the default gallery file; the verbs fall back to <see cref="DefaultGalleryFile"/>.</summary>
+    public const string GalleryPathKey = "Gallery:Path";
+
+    public const string DefaultGalleryFile = "gallery.json";
+
     private readonly MtcnnDetector? _detector;
+    private readonly string? _configuredGallery;
 
     private FaceTools(IConfiguration config, bool needDetector)
     {
         var models = Bind<ModelsOptions>(config, ModelsOptions.SectionName);
         var embedding = Bind<EmbeddingOptions>(config, EmbeddingOptions.SectionName);
-        Gallery = Bind<GalleryOptions>(config, GalleryOptions.SectionName);
+        // Only the path is read here: the daemon owns the Gallery section's options class.
+        _configuredGallery = config[GalleryPathKey];
         var sessions = new InferenceSessionFactory(Options.Create(models));
         Embedder = new OnnxFaceEmbedder(sessions, Options.Create(embedding));
         try
@@ -46,15 +53,13 @@ internal sealed class FaceTools : IDisposable
 
     public PhotoFaceReader Reader { get; }
 
-    public GalleryOptions Gallery { get; }
-
     public static FaceTools Create(string? configFile, bool needDetector) =>
         new(FaceWatchConfiguration.Build(configFile), needDetector);
 
     /// <summary><c>--gallery</c> if given, else <c>Gallery:Path</c>, else <c>gallery.json</c> in the working directory.</summary>
     public string GalleryPath(string? option) =>
         Path.GetFullPath(!string.IsNullOrWhiteSpace(option) ? option
-            : !string.IsNullOrWhiteSpace(Gallery.Path) ? Gallery.Path : GalleryOptions.DefaultFile);
+            : !string.IsNullOrWhiteSpace(_configuredGallery) ? _configuredGallery : DefaultGalleryFile);
 
     public Gallery LoadGallery(string? option) => GalleryStore.Load(GalleryPath(option), Embedder.Identity);
 

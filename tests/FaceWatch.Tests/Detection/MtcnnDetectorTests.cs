@@ -120,6 +120,21 @@ public class MtcnnDetectorTests : IClassFixture<MtcnnDetectorFixture>
     }
 
     [Fact]
+    public void More_candidates_than_one_batch_are_run_in_several_batches_and_every_face_is_found()
+    {
+        // Tiled faces at the smallest minimum face: more P-Net candidates than one R-Net batch holds.
+        using var face = Load("obama-240p.jpg");
+        using var wall = new Mat();
+        Cv2.Repeat(face, 3, 3, wall);
+        var sink = new Sink();
+
+        var faces = _detector.Detect(wall, 12, sink);
+
+        Assert.True(sink.Runs[0].PNetCandidates > MtcnnDetector.MaxBatch, $"{sink.Runs[0].PNetCandidates} candidates");
+        Assert.Equal(9, faces.Count(f => f.Score > 0.99f));
+    }
+
+    [Fact]
     public void An_image_smaller_than_the_minimum_face_has_no_face()
     {
         using var tiny = new Mat(30, 30, MatType.CV_8UC3, Scalar.All(90));
