@@ -166,6 +166,7 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             .AddInMemoryCollection([
                 new("Models:Dir", TestPaths.ModelsDir),
                 new("Gallery:Path", _fixture.GalleryPath),
+                new("Mqtt:Enabled", "false"), // events are read from the hub here; MQTT has its own tests
                 .. settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)),
             ])
             .Build();

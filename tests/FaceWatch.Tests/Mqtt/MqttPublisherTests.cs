@@ -216,6 +216,7 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
             ["Mqtt:Embedded:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await host.WaitConnectedAsync(Wait);
+        Assert.Contains(host.Logs.Lines, l => l.EventId == 6012); // our embedded broker, not another one on the port
         await using (var probe = await MqttTestSubscriber.ConnectAsync(port, "facewatch/status"))
         {
             // the retained status is stored (a subscription racing the very first publish can miss it in MQTTnet's server)
