@@ -70,7 +70,8 @@ public sealed class EmbeddingWorker
                     batch.Clear();
                 }
 
-                await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+                // Not cancelled: events taken from a book must reach the outbox (whose reader runs until the pipeline ends).
+                await FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -32,6 +32,9 @@ public sealed class EventOutbox
 
     public long Published => Interlocked.Read(ref _published);
 
+    /// <summary>Events queued and not yet handed to the hub.</summary>
+    public int Pending => _channel.Reader.Count;
+
     /// <summary>Queues at once if there is room (keeps the order of events made under a lock); false: call <see cref="WriteAsync"/>.</summary>
     public bool TryWrite(IdentityEvent identityEvent) => _channel.Writer.TryWrite(identityEvent);
 

@@ -41,6 +41,7 @@ public sealed class FaceWatchPipeline : IDisposable
     private readonly PipelineStages _stages;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IdentityEventHub _hub;
     private readonly DropOldestQueue<FaceCrop> _crops;
     private readonly EmbeddingWorker _embedding;
 
@@ -53,6 +54,7 @@ public sealed class FaceWatchPipeline : IDisposable
         _stages = stages;
         _time = time;
         _logger = loggers.CreateLogger<FaceWatchPipeline>();
+        _hub = hub;
         Outbox = new EventOutbox(hub, loggers.CreateLogger("FaceWatch.Events"));
         _crops = new DropOldestQueue<FaceCrop>(settings.Recognition.CropQueueCapacity, singleWriter: false);
         var captureLogger = loggers.CreateLogger<CameraReader>();
@@ -121,9 +123,17 @@ public sealed class FaceWatchPipeline : IDisposable
             }
         }
 
-        // Every worker has stopped: publish what is queued, then free what is left in the queues.
+        // Every worker has stopped and flushed its tracks (the last "left" events are in the outbox): publish what is
+        // queued, and only then end the hub's stream, so a subscriber that reads to the end has every event.
         Outbox.Complete();
         await Task.WhenAny(outboxTask, Task.Delay(DrainTimeout, _time, CancellationToken.None)).ConfigureAwait(false);
+        if (!outboxTask.IsCompleted)
+        {
+            // A subscriber stopped reading: say how many events it will not see rather than lose them silently.
+            Log.EventsUnpublished(_logger, Outbox.Pending, DrainTimeout.TotalSeconds);
+        }
+
+        _hub.Complete();
         Log.PipelineStopped(_logger, Outbox.Published, Cameras.Sum(c => c.Stats.Dropped), _crops.DroppedCount);
         if (crash is not null)
         {

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(309, LogLevel.Debug, "Observation camera={Camera} track={TrackId} candidate={Candidate} known={Known} p={Probability:0.000} sim={Similarity:0.000} weight={Weight:0.00}")]
     public static partial void Observation(ILogger logger, string camera, long trackId, string candidate, bool known, double probability, double similarity, double weight);
+
+    [LoggerMessage(320, LogLevel.Warning, "Pipeline stopped with {Count} identity event(s) not published: a subscriber did not read them within {Seconds:0} s")]
+    public static partial void EventsUnpublished(ILogger logger, int count, double seconds);
 }

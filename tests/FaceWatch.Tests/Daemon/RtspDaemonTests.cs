@@ -84,6 +84,9 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             }
         }
 
+        // The pipeline ends the hub's stream after its last event: reading to the end sees every "left".
+        await events.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+
         foreach (var e in events)
         {
             _output.WriteLine($"{e.Event} {e.Camera} #{e.TrackId} {e.Name} {e.Confidence:0.00} {e.LatencyMs:0} ms");
@@ -175,11 +178,12 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
         return builder.Build();
     }
 
-    private static ConcurrentQueue<IdentityEvent> Collect(IHost host)
+    /// <summary>Every event the hub publishes; <see cref="EventLog.Ended"/> completes when the hub ends its stream.</summary>
+    private static EventLog Collect(IHost host)
     {
-        var events = new ConcurrentQueue<IdentityEvent>();
+        var events = new EventLog();
         var reader = host.Services.GetRequiredService<IdentityEventHub>().Subscribe();
-        _ = Task.Run(async () =>
+        events.Ended = Task.Run(async () =>
         {
             await foreach (var e in reader.ReadAllAsync())
             {
@@ -187,6 +191,11 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             }
         });
         return events;
+    }
+
+    private sealed class EventLog : ConcurrentQueue<IdentityEvent>
+    {
+        public Task Ended { get; set; } = Task.CompletedTask;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
