@@ -105,6 +105,35 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
     }
 
     [Fact]
+    public async Task Stopping_mid_visit_ends_every_track_of_every_camera_before_the_event_stream_ends()
+    {
+        var logs = new CollectingLoggerProvider();
+        using var host = BuildHost(logs,
+            ("Cameras:0:Name", "stage"), ("Cameras:0:Source", HamiltonFixture.Clip), ("Cameras:0:Loop", "true"),
+            ("Cameras:1:Name", "audience"), ("Cameras:1:Source", _fixture.AudienceClip), ("Cameras:1:Loop", "true"));
+        var events = Collect(host);
+        await host.StartAsync();
+        try
+        {
+            // Both cameras have people in front of them when the daemon stops.
+            await WaitUntilAsync(() => events.Any(e => e is { Event: IdentityEventKind.Arrived, Camera: "stage" })
+                && events.Any(e => e is { Event: IdentityEventKind.Arrived, Camera: "audience" }), TimeSpan.FromSeconds(60), "arrivals on both cameras");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+
+        // The stream ends only after the last event: whatever was alive at the stop has its "left" in it.
+        await events.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+        var arrived = events.Where(e => e.Event == IdentityEventKind.Arrived).Select(e => (e.Camera, e.TrackId)).Order().ToList();
+        var left = events.Where(e => e.Event == IdentityEventKind.Left).Select(e => (e.Camera, e.TrackId)).Order().ToList();
+        Assert.Equal(arrived, left);
+        Assert.Contains(left, l => l.Camera == "stage");
+        Assert.Contains(left, l => l.Camera == "audience");
+    }
+
+    [Fact]
     public async Task Four_cameras_for_two_minutes_do_not_grow_native_memory_after_warm_up()
     {
         var settings = new List<(string, string?)>();
