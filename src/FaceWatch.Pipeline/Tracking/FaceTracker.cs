@@ -14,6 +14,7 @@ public sealed class Track
         Box = detection.Box;
         Hits = 1;
         LastUpdate = timestamp;
+        LastMatched = detection.Box;
         FirstSeen = seenAt;
         LastSeen = seenAt;
     }
@@ -37,6 +38,9 @@ public sealed class Track
     internal long LastUpdate { get; set; }
 
     internal long LastPredict { get; set; }
+
+    /// <summary>The box of the last matched detection: a second reference when the prediction drifted while coasting.</summary>
+    internal Rect2f LastMatched { get; set; }
 
     internal BoxKalmanFilter Filter { get; }
 }
@@ -94,7 +98,10 @@ public sealed class FaceTracker
             }
         }
 
-        pairs.Sort((a, b) => b.Iou.CompareTo(a.Iou));
+        // Confirmed tracks first (SORT's matching cascade): a tentative duplicate must not take an established face's detection.
+        pairs.Sort((a, b) => _tracks[b.Track].Confirmed != _tracks[a.Track].Confirmed
+            ? _tracks[b.Track].Confirmed.CompareTo(_tracks[a.Track].Confirmed)
+            : b.Iou.CompareTo(a.Iou));
         var trackUsed = new bool[_tracks.Count];
         var detectionUsed = new bool[detections.Count];
         foreach (var (_, t, d) in pairs)
@@ -114,14 +121,16 @@ public sealed class FaceTracker
         {
             for (var d = 0; d < detections.Count; d++)
             {
-                if (!trackUsed[t] && !detectionUsed[d] && Near(predicted[t], detections[d].Box) is { } distance)
+                if (!trackUsed[t] && !detectionUsed[d] && Near(predicted[t], _tracks[t].LastMatched, detections[d].Box) is { } distance)
                 {
                     near.Add((distance, t, d));
                 }
             }
         }
 
-        near.Sort((a, b) => a.Distance.CompareTo(b.Distance));
+        near.Sort((a, b) => _tracks[b.Track].Confirmed != _tracks[a.Track].Confirmed
+            ? _tracks[b.Track].Confirmed.CompareTo(_tracks[a.Track].Confirmed)
+            : a.Distance.CompareTo(b.Distance));
         foreach (var (_, t, d) in near)
         {
             if (!trackUsed[t] && !detectionUsed[d])
@@ -131,9 +140,11 @@ public sealed class FaceTracker
             }
         }
 
+        var matched = _tracks.Where((_, t) => trackUsed[t]).ToList();
         for (var d = 0; d < detections.Count; d++)
         {
-            if (!detectionUsed[d])
+            // A second detection of a face a track already took in this frame starts no track of its own.
+            if (!detectionUsed[d] && !matched.Any(m => SameFace(m.Box, detections[d].Box)))
             {
                 var track = new Track(_nextId++, detections[d], timestamp, seenAt) { LastPredict = timestamp };
                 track.Confirmed = track.Hits >= _options.MinHits;
@@ -141,8 +152,24 @@ public sealed class FaceTracker
             }
         }
 
-        return new TrackerUpdate([.. _tracks], Expire(timestamp));
+        // A tentative track left beside a confirmed one that holds the face (it missed its IoU match once) is a duplicate.
+        var duplicates = _tracks.Where((track, t) => t < trackUsed.Length && !trackUsed[t] && !track.Confirmed
+            && matched.Any(m => m.Confirmed && SameFace(m.Box, track.Box))).ToList();
+        foreach (var duplicate in duplicates)
+        {
+            _tracks.Remove(duplicate);
+        }
+
+        return new TrackerUpdate([.. _tracks], [.. duplicates, .. Expire(timestamp)]);
     }
+
+    /// <summary>Two boxes on one face: they overlap by half, or one's centre lies inside the other.</summary>
+    private static bool SameFace(Rect2f a, Rect2f b) =>
+        Iou(a, b) >= 0.5 || Contains(a, Centre(b)) || Contains(b, Centre(a));
+
+    private static Point2f Centre(Rect2f r) => new(r.X + (r.Width / 2), r.Y + (r.Height / 2));
+
+    private static bool Contains(Rect2f r, Point2f p) => p.X >= r.X && p.X <= r.X + r.Width && p.Y >= r.Y && p.Y <= r.Y + r.Height;
 
     /// <summary>Ends tracks not matched for <c>MaxMissSeconds</c> before <paramref name="timestamp"/> (also call it when no frames come).</summary>
     public IReadOnlyList<Track> Expire(long timestamp)
@@ -170,6 +197,7 @@ public sealed class FaceTracker
         track.Filter.Update(detection.Box);
         track.Box = track.Filter.Box;
         track.Detection = detection;
+        track.LastMatched = detection.Box;
         track.Hits++;
         track.LastUpdate = timestamp;
         track.LastSeen = seenAt;
@@ -177,6 +205,13 @@ public sealed class FaceTracker
     }
 
     /// <summary>Centre distance relative to the face size when the boxes are close and of similar size, else null.</summary>
+    private static double? Near(Rect2f predicted, Rect2f lastMatched, Rect2f detected)
+    {
+        var fromPrediction = Near(predicted, detected);
+        var fromLast = Near(lastMatched, detected);
+        return fromPrediction is null ? fromLast : fromLast is null ? fromPrediction : Math.Min(fromPrediction.Value, fromLast.Value);
+    }
+
     private static double? Near(Rect2f predicted, Rect2f detected)
     {
         var size = Math.Max(Math.Max(predicted.Width, predicted.Height), Math.Max(detected.Width, detected.Height));

@@ -154,13 +154,16 @@ public sealed class DetectionWorker
             }
 
             _book.Seen(track, frameSize);
-            if (track.Detection is { } detection)
+            if (track.Detection is not { } detection)
             {
-                Schedule(frame, track, detection);
+                // Coasting on its prediction (no face matched in this frame): not drawn, a box there would lag the face.
+                continue;
             }
 
+            Schedule(frame, track, detection);
             var decision = _book.DecisionOf(track.Id);
-            overlays.Add(new TrackOverlay(track.Id, track.Box, track.Detection?.Landmarks, decision?.Name, decision?.Known ?? false, decision?.Confidence ?? 0));
+            // The detection's own box: where the face is in this very frame.
+            overlays.Add(new TrackOverlay(track.Id, detection.Box, detection.Landmarks, decision?.Name, decision?.Known ?? false, decision?.Confidence ?? 0));
         }
 
         Annotate(frame, overlays);

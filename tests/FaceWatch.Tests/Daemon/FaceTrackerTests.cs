@@ -99,4 +99,42 @@ public class FaceTrackerTests
         Assert.Equal(0.0, FaceTracker.Iou(new Rect2f(0, 0, 10, 10), new Rect2f(20, 20, 10, 10)), 6);
         Assert.Equal(1.0 / 3, FaceTracker.Iou(new Rect2f(0, 0, 10, 10), new Rect2f(5, 0, 10, 10)), 6);
     }
+
+    [Fact]
+    public void A_second_detection_on_a_tracked_face_starts_no_track()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        var id = 0L;
+        for (var i = 0; i < 3; i++)
+        {
+            id = Assert.Single(Step(tracker, Face(100, 100)).Active).Id;
+        }
+
+        // The detector reports the face twice (a smaller box inside it): still one track, drawn once.
+        var update = Step(tracker, Face(100, 100), Face(112, 110, 60));
+        Assert.Equal(id, Assert.Single(update.Active).Id);
+    }
+
+    [Fact]
+    public void A_tentative_track_beside_a_confirmed_one_on_the_same_face_is_dropped()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        var id = 0L;
+        for (var i = 0; i < 3; i++)
+        {
+            id = Assert.Single(Step(tracker, Face(100, 100)).Active).Id;
+        }
+
+        // One odd detection (much larger box) matches neither by overlap nor by centre: a tentative track starts.
+        var odd = Step(tracker, Face(60, 60, 200));
+        var duplicate = Assert.Single(odd.Active, t => t.Id != id);
+        Assert.False(duplicate.Confirmed);
+
+        // The face is back where the confirmed track is: it keeps it, and the tentative duplicate goes.
+        var update = Step(tracker, Face(100, 100));
+        var track = Assert.Single(update.Active);
+        Assert.Equal(id, track.Id);
+        Assert.NotNull(track.Detection);
+        Assert.Contains(update.Ended, t => t.Id == duplicate.Id);
+    }
 }
