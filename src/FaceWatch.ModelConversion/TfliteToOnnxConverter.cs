@@ -5,7 +5,7 @@ namespace FaceWatch.ModelConversion;
 
 /// <summary>
 /// Converts a float32 TFLite graph (NHWC) into an ONNX graph (NCHW, IR 8, opset 17). Rank-4 activations are
-/// kept in NCHW; constants are re-laid out to match; PReLU and softmax subgraphs become single ONNX ops.
+/// kept in NCHW; constants are re-laid out to match; PReLU subgraphs become depthwise 1x1 convolutions (or PRelu), softmax subgraphs one Softmax op.
 /// Deterministic: the same TFLite file and spec always give the same bytes.
 /// </summary>
 public static class TfliteToOnnxConverter
@@ -21,7 +21,7 @@ public static class TfliteToOnnxConverter
     /// Written into every file. Not the assembly version on purpose: the pinned ONNX hashes in models.json change
     /// only when the conversion changes; bump this when it does.
     /// </summary>
-    public const string ConverterVersion = "1";
+    public const string ConverterVersion = "2";
 
     public static byte[] Convert(string tflitePath, ConversionSpec spec) => Convert(TfliteReader.Read(tflitePath), spec);
 
@@ -265,16 +265,36 @@ public static class TfliteToOnnxConverter
                     var slopeName = T(mul.Inputs[k]).Name + (scale == 1 ? "" : "_x2");
                     _fusedAt[add.Index] = () =>
                     {
-                        // PRelu's slope broadcasts from the right: [C,1,1] against NCHW, [C] against [N,C].
-                        long[] dims = rank == 4 ? [slope.Length, 1, 1] : [slope.Length];
-                        var s = _graph.AddInitializer(slopeName, dims, slope);
-                        return _graph.Add("PRelu", T(output).Name, [Name(input), s]);
+                        return EmitPRelu(Name(input), T(output).Name, slopeName, slope, rank);
                     };
                     return true;
                 }
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// Rank 4: PReLU(x) = slope * x + (1 - slope) * relu(x), both products as depthwise 1x1 convolutions.
+        /// ONNX Runtime's PRelu kernel is a scalar per-channel loop with no NCHWc form (it was 45-65% of the time of
+        /// every net, plus layout reorders around it); Conv, Relu and Add all stay in NCHWc and run vectorised,
+        /// about 2x faster per net (docs/models.md). Rank 2 (after fully connected layers) is tiny: plain PRelu.
+        /// </summary>
+        private string EmitPRelu(string x, string outName, string slopeName, float[] slope, int rank)
+        {
+            var c = slope.Length;
+            if (rank != 4)
+            {
+                return _graph.Add("PRelu", outName, [x, _graph.AddInitializer(slopeName, [c], slope)]);
+            }
+
+            var linear = _graph.AddInitializer(slopeName, [c, 1, 1, 1], slope);
+            var positive = _graph.AddInitializer(slopeName + "_1m", [c, 1, 1, 1], slope.Select(v => 1 - v).ToArray());
+            OnnxAttribute[] depthwise = [OnnxAttribute.Of("group", (long)c), OnnxAttribute.Of("kernel_shape", 1L, 1L)];
+            var relu = _graph.Add("Relu", outName + "_relu", [x]);
+            var scaled = _graph.Add("Conv", outName + "_linear", [x, linear], depthwise);
+            var scaledRelu = _graph.Add("Conv", outName + "_positive", [relu, positive], depthwise);
+            return _graph.Add("Add", outName, [scaledRelu, scaled]);
         }
 
         /// <summary>exp(x - max(x)) / sum(exp(x - max(x))) over the last (channel) axis is Softmax over ONNX axis 1.</summary>
