@@ -16,14 +16,17 @@ public static class OpenSetCalibration
     public const double GenuineRejectRate = 0.01;
 
     /// <summary>
-    /// Similarity threshold of small galleries, and the floor of calibrated ones: the 1%-strangers point measured
-    /// for MobileFaceNet on the shared photos (docs/identification.md). A gallery of a few people cannot show the
-    /// look-alikes a stranger may be, so calibration may raise the threshold but not lower it below this.
+    /// Similarity threshold of galleries too small to calibrate (1 or 2 people, or few faces): a little above the
+    /// floor below, because such a gallery says nothing about how close strangers come.
     /// </summary>
     public const double DefaultSimilarity = 0.45;
 
-    /// <summary>Calibrated similarity thresholds are kept in this range.</summary>
-    public const double MinSimilarity = DefaultSimilarity, MaxSimilarity = 0.65;
+    /// <summary>
+    /// Calibrated similarity thresholds are kept in this range. The floor is the 1 %-strangers point measured for
+    /// MobileFaceNet on the shared photos (docs/identification.md): a gallery of a few people cannot show the
+    /// look-alikes a stranger may be, so calibration may raise the threshold but not lower it below this.
+    /// </summary>
+    public const double MinSimilarity = 0.42, MaxSimilarity = 0.65;
 
     /// <summary>Probability threshold of small galleries, as a multiple of chance (1 / people).</summary>
     public const double DefaultProbabilityOverChance = 1.5;

@@ -25,6 +25,7 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
     private readonly ConcurrentDictionary<string, FrameMailbox> _mailboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _closed = new(StringComparer.Ordinal);
     private readonly Lock _startGate = new();
+    private readonly Dictionary<string, MouseCallback> _mouseCallbacks = new(StringComparer.Ordinal);
     private readonly List<double> _drawMs = [];
     private readonly List<double> _showMs = [];
     private volatile bool _stopping;
@@ -117,14 +118,19 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
 
                     using (item)
                     {
-                        if (open.Add(camera))
+                        if (!open.Contains(camera))
                         {
                             Cv2.NamedWindow(camera, WindowFlags.AutoSize);
+                            open.Add(camera);
                             // Side by side in opening order, so windows do not open on top of each other.
                             Cv2.MoveWindow(camera, _nextWindowX, 0);
                             _nextWindowX += item.Image.Width + 8;
                             var name = camera;
-                            Cv2.SetMouseCallback(camera, (_, _, _, _, _) => _lastHovered = name);
+                            // HighGUI keeps only a native pointer: the delegate must stay referenced or the next
+                            // mouse event calls into a collected delegate and kills the process.
+                            MouseCallback callback = (_, _, _, _, _) => _lastHovered = name;
+                            _mouseCallbacks[camera] = callback;
+                            Cv2.SetMouseCallback(camera, callback);
                             Log.WindowOpened(_logger, camera);
                         }
 

@@ -162,8 +162,6 @@ public sealed class MqttPublisher : BackgroundService
         }
     }
 
-
-
     /// <summary>On every connect: online, discovery, every camera's status and people list (the broker may have lost its retained state).</summary>
     private async Task AnnounceAsync(IMqttClient client, CancellationToken ct)
     {

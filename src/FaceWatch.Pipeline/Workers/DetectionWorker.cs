@@ -103,7 +103,8 @@ public sealed class DetectionWorker
                 {
                     using (frame)
                     {
-                        if (frame.CaptureTimestamp < _nextDue)
+                        // A third of a period of slack: a camera slightly faster than DetectFps must not halve the rate.
+                        if (frame.CaptureTimestamp + (_interval / 3) < _nextDue)
                         {
                             _stats.OnSkipped();
                             continue;

@@ -53,7 +53,7 @@ internal static class PipelineBenchCommand
         var looped = RtspClipServer.PrepareLoop(clip, repeats: ((seconds + warmup) / 10) + 6, size == "orig" ? null : size);
         await using var server = await RtspClipServer.StartAsync(looped, cancellationToken: ct).ConfigureAwait(false);
         var galleryFile = Path.Combine(Path.GetTempPath(), $"facewatch-bench-gallery-{Environment.ProcessId}.json");
-        var overrides = new List<KeyValuePair<string, string?>> { new("Gallery:Path", galleryFile) };
+        var overrides = new List<KeyValuePair<string, string?>> { new("Gallery:Path", galleryFile), new("Mqtt:Enabled", "false") };
         for (var i = 0; i < cameraCount; i++)
         {
             overrides.Add(new($"Cameras:{i}:Name", $"cam{i}"));

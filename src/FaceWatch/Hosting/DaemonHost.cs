@@ -50,6 +50,20 @@ public static class DaemonHost
         });
         // Start failures are printed once, plainly, by DaemonRunner (with the failing key), not as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+
+        // The demo (no cameras) publishes to the embedded broker unless MQTT is configured otherwise.
+        var demo = !configuration.GetSection(CamerasOptions.SectionName).GetChildren().Any();
+        if (demo && configuration["Mqtt:Embedded:Enabled"] is null)
+        {
+            builder.Configuration["Mqtt:Embedded:Enabled"] = "true";
+        }
+
+        // MQTT first: hosts stop services in reverse order, so the publisher outlives the pipeline and flushes its last events.
+        builder.Services.AddFaceWatchMqtt(builder.Configuration, sp =>
+        {
+            var cameras = sp.GetRequiredService<IOptions<CamerasOptions>>().Value.Items;
+            return cameras.Count == 0 ? [PipelineService.DemoCameraName] : cameras.Where(c => c.Enabled).Select(c => c.Name);
+        });
         AddDaemon(builder.Services, configuration);
         return builder;
     }

@@ -44,7 +44,9 @@ internal static class WebHosting
             sp.GetService<InferenceSessionFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<WebLiveViewServer>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebLiveViewServer>());
+        // First of all hosted services: a port already in use fails the start before any camera or model is
+        // running (and the view stays up while the pipeline drains at stop, as hosted services stop in reverse).
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<WebLiveViewServer>()));
         return builder;
     }
 }

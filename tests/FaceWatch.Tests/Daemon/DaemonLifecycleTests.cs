@@ -19,6 +19,7 @@ public class DaemonLifecycleTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([
             new("Models:Dir", TestPaths.ModelsDir),
+            new("Mqtt:Enabled", "false"),
             new("Cameras:0:Name", "file"),
             new("Cameras:0:Source", TestPaths.Data("video", "short_hamilton_clip.mp4")),
         ]).Build();
@@ -35,6 +36,7 @@ public class DaemonLifecycleTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([
             new("Models:Dir", TestPaths.ModelsDir),
+            new("Mqtt:Enabled", "false"),
             new("Cameras:0:Name", "door"),
             new("Cameras:0:Sorce", "0"),
         ]).Build();

@@ -16,6 +16,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
 {
     public const string Executable = "/usr/sbin/mosquitto";
 
+    private static readonly HashSet<int> HandedOut = [];
+
     private readonly StringBuilder _log = new();
     private Process? _process;
 
@@ -159,11 +161,22 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>A loopback port free now and never handed out before in this test run (test classes run in parallel).</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     private void Append(string? line)

@@ -37,6 +37,13 @@ public class MqttOutageTests(ITestOutputHelper output)
         }
 
         await ProduceAsync(TimeSpan.FromSeconds(1));
+        // Let the subscriber catch up first: what the broker itself had in flight to the subscriber when it stopped
+        // is the broker's business (and mosquitto's persistence), not what this test is about.
+        var before = produced.ToHashSet();
+        await sub.WaitForAsync(
+            ms => ms.Count(m => before.Contains(JsonDocument.Parse(m.Payload).RootElement.GetProperty("eventId").GetString()!)) >= before.Count,
+            TimeSpan.FromSeconds(10),
+            "the events before the outage");
         await broker.StopAsync();
         var producedBeforeOutage = produced.Count;
         await ProduceAsync(TimeSpan.FromSeconds(10));
@@ -45,10 +52,23 @@ public class MqttOutageTests(ITestOutputHelper output)
         await sub.ReconnectAsync(TimeSpan.FromSeconds(10));
         await ProduceAsync(TimeSpan.FromSeconds(1));
 
-        await sub.WaitForAsync(
-            ms => ms.Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("eventId").GetString()).Distinct().Count() >= produced.Count,
-            TimeSpan.FromSeconds(30),
-            $"all {produced.Count} events");
+        try
+        {
+            await sub.WaitForAsync(
+                ms => ms.Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("eventId").GetString()).Distinct().Count() >= produced.Count,
+                TimeSpan.FromSeconds(30),
+                $"all {produced.Count} events");
+        }
+        catch (TimeoutException ex)
+        {
+            var got = sub.Messages.Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("eventId").GetString()).ToHashSet();
+            var missing = produced.Select((id, i) => (id, i)).Where(p => !got.Contains(p.id)).Select(p => p.i);
+            throw new TimeoutException(
+                $"{ex.Message}\nmissing event indices: {string.Join(", ", missing)} (outage from index {producedBeforeOutage} to {producedBeforeOutage + producedDuringOutage - 1})\n" +
+                "publisher log:\n" + string.Join("\n", host.Logs.Lines.Where(l => l.EventId >= 6000).Select(l => $"{l.Level} {l.EventId} {l.Message}")) +
+                "\nbroker log:\n" + broker.Log,
+                ex);
+        }
 
         var receivedIds = sub.Messages.Select(m => JsonDocument.Parse(m.Payload).RootElement.GetProperty("eventId").GetString()!).ToArray();
         var deduplicated = receivedIds.Distinct().ToArray();
@@ -124,7 +144,7 @@ public class MqttOutageTests(ITestOutputHelper output)
         }
 
         Assert.Equal(0, host.Hub.BackpressureWaits);
-        Assert.Contains(host.Logs.Lines, l => l.EventId == 6017);
+        await MqttPublisherTests.WaitForLogAsync(host, l => l.EventId == 6017); // ExecuteAsync runs on the thread pool
         Assert.DoesNotContain(host.Logs.Lines, l => l.EventId is 6001 or 6003);
         Assert.Equal(0, host.Publisher.OutboxCount);
     }

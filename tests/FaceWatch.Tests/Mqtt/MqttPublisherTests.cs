@@ -216,6 +216,13 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
             ["Mqtt:Embedded:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         await host.WaitConnectedAsync(Wait);
+        Assert.Contains(host.Logs.Lines, l => l.EventId == 6012); // our embedded broker, not another one on the port
+        await using (var probe = await MqttTestSubscriber.ConnectAsync(port, "facewatch/status"))
+        {
+            // the retained status is stored (a subscription racing the very first publish can miss it in MQTTnet's server)
+            await probe.WaitForTopicAsync("facewatch/status", Wait);
+        }
+
         var psi = new ProcessStartInfo("mosquitto_sub", ["-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-V", protocol, "-t", "facewatch/#", "-v", "-C", "1", "-W", "10"])
         {
             RedirectStandardOutput = true,
@@ -225,7 +232,7 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
         var stdout = await sub.StandardOutput.ReadToEndAsync();
         var stderr = await sub.StandardError.ReadToEndAsync();
         await sub.WaitForExitAsync();
-        Assert.True(sub.ExitCode == 0, $"mosquitto_sub failed ({sub.ExitCode}): {stderr}");
+        Assert.True(sub.ExitCode == 0, $"mosquitto_sub on port {port} failed ({sub.ExitCode}): {stderr}\nLogs:\n" + string.Join("\n", host.Logs.Lines.Select(l => $"{l.Level} {l.EventId} {l.Message}")));
         Assert.Equal("facewatch/status online", stdout.Trim());
     }
 

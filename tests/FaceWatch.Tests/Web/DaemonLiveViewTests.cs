@@ -174,6 +174,22 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Run_exits_78_naming_the_address_when_the_web_port_is_taken()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var env = ModelsEnv();
+        env["FACEWATCH_Web__Enabled"] = "true";
+        env["FACEWATCH_Web__Urls"] = $"http://127.0.0.1:{port}";
+        var (code, stdout, stderr) = await ExternalTools.RunAsync(Exe, ["run"], TimeSpan.FromMinutes(2), env);
+        output.WriteLine(stdout + stderr);
+        Assert.Equal(78, code);
+        Assert.Contains($"127.0.0.1:{port}", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Pipeline started", stdout, StringComparison.Ordinal);
+    }
+
     private static void CopyDir(string from, string to)
     {
         foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))

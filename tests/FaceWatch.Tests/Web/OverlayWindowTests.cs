@@ -65,6 +65,10 @@ public sealed class OverlayWindowTests(ITestOutputHelper output)
             Assert.False(centre.Item1 == 255 && centre.Item0 == 0, "the face itself is green: the box was filled?");
             Assert.True(WebLiveViewTests.CountPixels(shot, new Scalar(0, 64, 255), new Scalar(0, 64, 255)) > 100, "no unknown-coloured box (hall window) on the display");
 
+            // A collection before the mouse moves: a mouse callback delegate that was not kept alive would crash here.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+
             // q over the door window closes it; the hall window stays.
             Assert.Equal(0, (await display.XdotoolAsync("mousemove", "--window", doorWindow, "20", "20")).ExitCode);
             await Task.Delay(300);
