@@ -119,11 +119,15 @@ public sealed class CameraReader
                 await Task.WhenAny(session.Completion.Task, Task.Delay(WatchdogTick, _time, cancellationToken)).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 ReportHealthPeriodically();
+                // Opening has its own time-outs (ffprobe's); the stall clock runs from the end of opening, with that much slack before.
                 var quietFor = _time.GetElapsedTime(Interlocked.Read(ref session.LastProgress));
-                if (!session.Completion.Task.IsCompleted && quietFor >= stall)
+                var limit = session.Opened ? stall : stall + TimeSpan.FromSeconds(_options.ProbeTimeoutSeconds);
+                if (!session.Completion.Task.IsCompleted && quietFor >= limit)
                 {
                     source.Abort();
-                    throw new CameraException(session.FramesRead == 0
+                    throw new CameraException(!session.Opened
+                        ? $"not open after {limit.TotalSeconds:0.#} s"
+                        : session.FramesRead == 0
                         ? $"no frame within {stall.TotalSeconds:0.#} s of opening"
                         : $"stalled: no frame for {stall.TotalSeconds:0.#} s");
                 }
@@ -164,6 +168,7 @@ public sealed class CameraReader
         {
             session.Source.Open(cancellationToken);
             Interlocked.Exchange(ref session.LastProgress, _time.GetTimestamp());
+            session.Opened = true;
             while (!cancellationToken.IsCancellationRequested)
             {
                 var image = session.Source.Read(cancellationToken);
@@ -277,6 +282,7 @@ public sealed class CameraReader
     {
         public long LastProgress = startedAt;
         public long FramesRead;
+        public volatile bool Opened;
 
         public IFrameSource Source { get; } = source;
 

@@ -84,7 +84,7 @@ public sealed class MqttPublisher : BackgroundService
         }
     }
 
-    /// <summary>True while a broker session is up.</summary>
+    /// <summary>True while a broker session is up and <c>online</c>, discovery and camera states are published.</summary>
     public bool IsConnected => _connected;
 
     /// <summary>Message groups waiting for the broker.</summary>
@@ -131,10 +131,10 @@ public sealed class MqttPublisher : BackgroundService
             {
                 try
                 {
-                    _connected = true;
                     _connects.Add(1);
                     Log.Connected(_logger, Broker, connection.Attempts, _outbox.Count);
                     await AnnounceAsync(connection.Client, stoppingToken).ConfigureAwait(false);
+                    _connected = true; // after the broker acknowledged online, discovery and the camera states
                     await SendAsync(connection.Client, connection.Lost, drainOnly: false, stoppingToken).ConfigureAwait(false);
                     _connected = false;
                     Log.Lost(_logger, Broker, await connection.Lost.ConfigureAwait(false), _outbox.Count);

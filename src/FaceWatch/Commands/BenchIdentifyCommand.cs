@@ -91,9 +91,10 @@ internal static class BenchIdentifyCommand
                         $"({r.StrangerAcceptedCount}/{r.StrangerTotal}); enrolled people identified {r.GenuineIdentified:P2} ({r.GenuineIdentifiedCount}/{r.GenuineTotal})");
                     Console.WriteLine($"  threshold sweep (pooled): identified {r.IdentifiedAt1Percent:P2} of enrolled faces at 1% strangers accepted " +
                         $"(similarity threshold {r.SimilarityAt1Percent:F3}); calibrated thresholds: probability {r.MeanProbabilityThreshold:F2}, similarity {r.MeanSimilarityThreshold:F3} (means)");
+                    Console.WriteLine("  most frequent closed-set misses: " +
+                        string.Join(", ", r.ClosedSetMisses.GroupBy(m => m).OrderByDescending(g => g.Count()).Take(6).Select(g => $"{g.Key} x{g.Count()}")));
                 }
 
-                Console.WriteLine("Most frequent closed-set misses: " + string.Join(", ", Misses.GroupBy(m => m).OrderByDescending(g => g.Count()).Take(8).Select(g => $"{g.Key} x{g.Count()}")));
                 // Mislabel flagging: enrollment of every photo (suspects included), as `facewatch enroll` does it.
                 var all = crops.Select((c, i) => (c.Person, Face: new EnrolledFace(c.Source, plain[i]))).ToArray();
                 var people = all.GroupBy(a => a.Person).Select(g => new EnrolledPerson(g.Key, g.Select(a => a.Face).ToArray())).ToArray();
@@ -133,8 +134,6 @@ internal static class BenchIdentifyCommand
         return command;
     }
 
-    internal static readonly List<string> Misses = [];
-
     private static double Median(int runs, Action action)
     {
         action(); // warm-up
@@ -153,7 +152,8 @@ internal static class BenchIdentifyCommand
     internal sealed record BenchResult(
         int ClosedCorrect, int ClosedTotal, double OpenRuleCorrect, double OpenRuleUnknown, double OpenRuleWrong,
         int StrangerAcceptedCount, int StrangerTotal, int GenuineIdentifiedCount, int GenuineTotal,
-        double IdentifiedAt1Percent, double SimilarityAt1Percent, double MeanProbabilityThreshold, double MeanSimilarityThreshold)
+        double IdentifiedAt1Percent, double SimilarityAt1Percent, double MeanProbabilityThreshold, double MeanSimilarityThreshold,
+        IReadOnlyList<string> ClosedSetMisses)
     {
         public double ClosedSet => ClosedCorrect / (double)ClosedTotal;
 
@@ -170,6 +170,7 @@ internal static class BenchIdentifyCommand
         var names = faces.Select(f => f.Person).Distinct().Order(StringComparer.Ordinal).ToArray();
         int closedCorrect = 0, closedTotal = 0, ruleCorrect = 0, ruleUnknown = 0, ruleWrong = 0;
         int strangerAccepted = 0, strangerTotal = 0, genuineOk = 0, genuineTotal = 0;
+        var misses = new List<string>();
         var genuineScores = new List<double>(); // similarity to the predicted person, -inf if the SVM picked the wrong one
         var strangerScores = new List<double>();
         var pThresholds = new List<double>();
@@ -198,7 +199,7 @@ internal static class BenchIdentifyCommand
                 closedCorrect += m.Candidate == person ? 1 : 0;
                 if (m.Candidate != person)
                 {
-                    Misses.Add($"{face.Source}->{m.Candidate}");
+                    misses.Add($"{face.Source}->{m.Candidate}");
                 }
 
                 ruleCorrect += m.Known && m.Name == person ? 1 : 0;
@@ -241,6 +242,6 @@ internal static class BenchIdentifyCommand
         var identifiedAt1 = genuineScores.Count(g => g > at1) / (double)genuineScores.Count;
         return new BenchResult(closedCorrect, closedTotal, ruleCorrect / (double)closedTotal, ruleUnknown / (double)closedTotal,
             ruleWrong / (double)closedTotal, strangerAccepted, strangerTotal, genuineOk, genuineTotal, identifiedAt1, at1,
-            pThresholds.Average(), sThresholds.Average());
+            pThresholds.Average(), sThresholds.Average(), misses);
     }
 }

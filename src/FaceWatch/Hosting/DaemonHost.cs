@@ -51,9 +51,9 @@ public static class DaemonHost
         // Start failures are printed once, plainly, by DaemonRunner (with the failing key), not as a stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
-        // The demo (no cameras) publishes to the embedded broker unless MQTT is configured otherwise.
-        var demo = !configuration.GetSection(CamerasOptions.SectionName).GetChildren().Any();
-        if (demo && configuration["Mqtt:Embedded:Enabled"] is null)
+        // Nothing said about MQTT (the zero-config demo, or cameras only): publish to our own broker on loopback.
+        // Any Mqtt setting (a Host, Enabled=false, Embedded) means the user decides.
+        if (!configuration.GetSection("Mqtt").Exists())
         {
             builder.Configuration["Mqtt:Embedded:Enabled"] = "true";
         }

@@ -17,9 +17,21 @@ public static class DaemonRunner
         BackgroundService[] workers = [];
         try
         {
-            // Taken before running: RunAsync disposes the service provider when it ends.
             workers = [.. host.Services.GetServices<IHostedService>().OfType<BackgroundService>()];
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // A service that fails to start after the pipeline's threads are running: stop those threads before
+                // the caller disposes the host, or they touch disposed sessions.
+                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await host.StopAsync(stopping.Token).ConfigureAwait(false);
+                throw;
+            }
+
+            await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             code = Crashed(workers) ? CrashedExitCode : 0;
         }
         catch (Exception ex) when (Crashed(workers))

@@ -108,7 +108,9 @@ public sealed class CameraSourceTests : IDisposable
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start(); // accepts connections, never says a word
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        var (_, queue, run, cts) = Start(new CameraOptions { Name = "silent", Source = $"rtsp://admin:topsecret@127.0.0.1:{port}/x", StallSeconds = 3 });
+        var (_, queue, run, cts) = Start(
+            new CameraOptions { Name = "silent", Source = $"rtsp://admin:topsecret@127.0.0.1:{port}/x", StallSeconds = 3 },
+            new CaptureOptions { ReconnectBaseSeconds = 0.2, ReconnectMaxSeconds = 1, ProbeTimeoutSeconds = 2 });
         using (queue)
         using (cts)
         {
@@ -172,12 +174,13 @@ public sealed class CameraSourceTests : IDisposable
         Assert.Equal(2, _logs.WithEvent(100).Count());
     }
 
-    private (CameraStats Stats, DropOldestQueue<Frame> Queue, Task Run, CancellationTokenSource Cts) Start(CameraOptions camera)
+    private (CameraStats Stats, DropOldestQueue<Frame> Queue, Task Run, CancellationTokenSource Cts) Start(CameraOptions camera, CaptureOptions? capture = null)
     {
+        capture ??= _capture;
         var stats = new CameraStats();
         var queue = new DropOldestQueue<Frame>(2, singleWriter: true, _ => stats.OnDropped());
-        var factory = new FrameSourceFactory(Options.Create(_capture), TimeProvider.System, _logs);
-        var reader = new CameraReader(camera, _capture, factory, queue, stats, _health, TimeProvider.System, _logs.CreateLogger("capture"));
+        var factory = new FrameSourceFactory(Options.Create(capture), TimeProvider.System, _logs);
+        var reader = new CameraReader(camera, capture, factory, queue, stats, _health, TimeProvider.System, _logs.CreateLogger("capture"));
         var cts = new CancellationTokenSource();
         return (stats, queue, Task.Run(() => reader.RunAsync(cts.Token)), cts);
     }

@@ -6,7 +6,7 @@ using FaceWatch.Tests.Infrastructure;
 
 namespace FaceWatch.Tests.Mqtt;
 
-/// <summary>The real executable in its own process (hidden verb <c>mqtt-selftest</c>): last will on kill -9, offline on a clean stop.</summary>
+/// <summary>The real executable in its own process (<c>facewatch run</c>, and the hidden verb <c>mqtt-selftest</c>): last will on kill -9, offline on a clean stop.</summary>
 public class MqttLastWillTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
@@ -65,10 +65,48 @@ public class MqttLastWillTests(MosquittoFixture mosquitto) : IClassFixture<Mosqu
         Assert.Contains("disconnected cleanly", stderr.ToString(), StringComparison.Ordinal);
     }
 
-    private Process StartDaemon(string prefix, out StringBuilder stderr)
+    [Fact]
+    public async Task Killing_facewatch_run_with_sigkill_makes_the_broker_publish_offline()
     {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "facewatch.dll"), "mqtt-selftest"])
+        // The real daemon: one camera (the demo clip, detection slowed down to spare the CPU), our mosquitto.
+        Assert.True(File.Exists(Path.Combine(TestPaths.ModelsDir, "models.json")), $"models missing in {TestPaths.ModelsDir}: run 'facewatch models fetch' (test.sh does)");
+        var prefix = "r" + Guid.NewGuid().ToString("N")[..6];
+        await using var sub = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, prefix + "/#");
+        using var daemon = StartDaemon(prefix, out var stderr, "run", new Dictionary<string, string>
         {
+            ["FACEWATCH_Models__Dir"] = TestPaths.ModelsDir,
+            ["FACEWATCH_Cameras__0__Name"] = "stage",
+            ["FACEWATCH_Cameras__0__Source"] = Path.Combine(TestPaths.RepoRoot, "demo", "short_hamilton_clip.mp4"),
+            ["FACEWATCH_Cameras__0__DetectFps"] = "0.5",
+        });
+        try
+        {
+            await sub.WaitForAsync(prefix + "/status", m => m.Text == "online", TimeSpan.FromSeconds(60));
+            await sub.WaitForAsync(prefix + "/stage/status", m => m.Text == "online", TimeSpan.FromSeconds(30));
+            var killedAt = DateTime.UtcNow;
+            daemon.Kill();
+            await daemon.WaitForExitAsync();
+            var will = await sub.WaitForAsync(prefix + "/status", m => m.Text == "offline" && m.At >= killedAt, Wait);
+            Assert.Equal("offline", will.Text);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException(ex.Message + "\ndaemon log:\n" + stderr, ex);
+        }
+        finally
+        {
+            if (!daemon.HasExited)
+            {
+                daemon.Kill();
+            }
+        }
+    }
+
+    private Process StartDaemon(string prefix, out StringBuilder stderr, string verb = "mqtt-selftest", IDictionary<string, string>? environment = null)
+    {
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "facewatch.dll"), verb])
+        {
+            WorkingDirectory = TestPaths.RepoRoot,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -79,6 +117,11 @@ public class MqttLastWillTests(MosquittoFixture mosquitto) : IClassFixture<Mosqu
         psi.Environment["FACEWATCH_Mqtt__TopicPrefix"] = prefix;
         psi.Environment["FACEWATCH_Mqtt__ClientId"] = "facewatch-" + prefix;
         psi.Environment["FACEWATCH_HomeAssistant__Discovery"] = "false";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         var process = Process.Start(psi)!;
         var log = new StringBuilder();
         process.ErrorDataReceived += (_, e) =>
@@ -88,7 +131,13 @@ public class MqttLastWillTests(MosquittoFixture mosquitto) : IClassFixture<Mosqu
                 log.AppendLine(e.Data);
             }
         };
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (log)
+            {
+                log.AppendLine(e.Data); // the daemon logs to stdout
+            }
+        };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         stderr = log;
