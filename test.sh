@@ -5,4 +5,12 @@ cd "$(dirname "$0")"
 bash scripts/setup.sh test
 dotnet build FaceWatch.sln -c Release --nologo -v quiet
 dotnet run --project src/FaceWatch -c Release --no-build -- models fetch --dir models
-dotnet test FaceWatch.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test FaceWatch.sln -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+count() { grep -E "^[[:space:]]+$1:[[:space:]]+[0-9]+" "$log" | grep -oE "[0-9]+" | awk '{s+=$1} END {print s+0}'; }
+echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
+exit "$rc"

@@ -5,7 +5,7 @@ namespace FaceWatch.ModelConversion;
 
 /// <summary>
 /// Converts a float32 TFLite graph (NHWC) into an ONNX graph (NCHW, IR 8, opset 17). Rank-4 activations are
-/// kept in NCHW; constants are re-laid out to match; PReLU and softmax subgraphs become single ONNX ops.
+/// kept in NCHW; constants are re-laid out to match; PReLU subgraphs become depthwise 1x1 convolutions (or PRelu), softmax subgraphs one Softmax op.
 /// Deterministic: the same TFLite file and spec always give the same bytes.
 /// </summary>
 public static class TfliteToOnnxConverter
@@ -21,7 +21,7 @@ public static class TfliteToOnnxConverter
     /// Written into every file. Not the assembly version on purpose: the pinned ONNX hashes in models.json change
     /// only when the conversion changes; bump this when it does.
     /// </summary>
-    public const string ConverterVersion = "1";
+    public const string ConverterVersion = "2";
 
     public static byte[] Convert(string tflitePath, ConversionSpec spec) => Convert(TfliteReader.Read(tflitePath), spec);
 
@@ -46,6 +46,10 @@ public static class TfliteToOnnxConverter
         private readonly List<int>[] _consumers;
         private readonly Dictionary<int, Func<string>> _fusedAt = [];
         private readonly HashSet<int> _fused = [];
+        private readonly Dictionary<int, TfliteOperator> _preluByInput = [];
+        private readonly Dictionary<int, int> _padOutputs = [];
+        private readonly Dictionary<int, int> _padInputs = [];
+        private readonly Dictionary<int, int> _padSlopes = [];
 
         public Conversion(TfliteModel model, ConversionSpec spec)
         {
@@ -76,6 +80,7 @@ public static class TfliteToOnnxConverter
             Validate();
             AddInput();
             FindPRelu();
+            FindChannelPadding();
             FindSoftmax();
             foreach (var op in _model.Operators)
             {
@@ -262,19 +267,81 @@ public static class TfliteToOnnxConverter
                     var slope = factor.Select(f => f * scale).ToArray();
                     var input = x;
                     var output = add.Outputs[0];
+                    var addIndex = add.Index;
+                    _preluByInput[x] = add;
                     var slopeName = T(mul.Inputs[k]).Name + (scale == 1 ? "" : "_x2");
                     _fusedAt[add.Index] = () =>
                     {
-                        // PRelu's slope broadcasts from the right: [C,1,1] against NCHW, [C] against [N,C].
-                        long[] dims = rank == 4 ? [slope.Length, 1, 1] : [slope.Length];
-                        var s = _graph.AddInitializer(slopeName, dims, slope);
-                        return _graph.Add("PRelu", T(output).Name, [Name(input), s]);
+                        var padded = _padSlopes.TryGetValue(addIndex, out var p) ? [.. slope, .. new float[p - slope.Length]] : slope;
+                        return EmitPRelu(Name(input), T(output).Name, slopeName, padded, rank);
                     };
                     return true;
                 }
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// conv (C outputs) -> PReLU -> MaxPool -> conv, with C not a multiple of 16 (P-Net's first layer: 10): the first
+        /// conv gets zero filters up to a multiple of 16, the slopes zeros, the second conv zero weights for the extra
+        /// inputs. Same result; ONNX Runtime then keeps the chain in its blocked NCHWc layout (block 8 or 16) instead
+        /// of reordering the largest tensor of the net back and forth around a plain-NCHW grouped convolution.
+        /// </summary>
+        private void FindChannelPadding()
+        {
+            foreach (var conv in _model.Operators.Where(o => o.Op == TfliteOp.Conv2D && Plain(o)))
+            {
+                var x = conv.Outputs[0];
+                var channels = T(x).Shape[^1];
+                if (channels % 16 == 0 || Rank(x) != 4 || _model.Outputs.Contains(x)
+                    || !_preluByInput.TryGetValue(x, out var prelu) || !_consumers[x].All(_fused.Contains))
+                {
+                    continue;
+                }
+
+                var activated = prelu.Outputs[0];
+                if (_model.Outputs.Contains(activated) || _consumers[activated].Count != 1
+                    || _model.Operators[_consumers[activated][0]] is not { Op: TfliteOp.MaxPool2D } pool)
+                {
+                    continue;
+                }
+
+                var pooled = pool.Outputs[0];
+                if (_model.Outputs.Contains(pooled) || _consumers[pooled].Count != 1
+                    || _model.Operators[_consumers[pooled][0]] is not { Op: TfliteOp.Conv2D } next || next.Inputs[0] != pooled)
+                {
+                    continue;
+                }
+
+                var padded = (channels + 15) / 16 * 16;
+                _padOutputs[conv.Index] = padded;
+                _padSlopes[prelu.Index] = padded;
+                _padInputs[next.Index] = padded;
+            }
+        }
+
+        /// <summary>
+        /// Rank 4: PReLU(x) = slope * x + (1 - slope) * relu(x), both products as depthwise 1x1 convolutions.
+        /// ONNX Runtime's PRelu kernel is a scalar per-channel loop with no NCHWc form (it was 45-65% of the time of
+        /// every net, plus layout reorders around it); Conv, Relu and Add all stay in NCHWc and run vectorised,
+        /// about 2x faster per net (docs/models.md). Rank 2 (after fully connected layers) is tiny: plain PRelu.
+        /// </summary>
+        private string EmitPRelu(string x, string outName, string slopeName, float[] slope, int rank)
+        {
+            var c = slope.Length;
+            if (rank != 4)
+            {
+                return _graph.Add("PRelu", outName, [x, _graph.AddInitializer(slopeName, [c], slope)]);
+            }
+
+            var linear = _graph.AddInitializer(slopeName, [c, 1, 1, 1], slope);
+            var positive = _graph.AddInitializer(slopeName + "_1m", [c, 1, 1, 1], slope.Select(v => 1 - v).ToArray());
+            OnnxAttribute[] depthwise = [OnnxAttribute.Of("group", (long)c), OnnxAttribute.Of("kernel_shape", 1L, 1L)];
+            var relu = _graph.Add("Relu", outName + "_relu", [x]);
+            var scaled = _graph.Add("Conv", outName + "_linear", [x, linear], depthwise);
+            var scaledRelu = _graph.Add("Conv", outName + "_positive", [relu, positive], depthwise);
+            return _graph.Add("Add", outName, [scaledRelu, scaled]);
         }
 
         /// <summary>exp(x - max(x)) / sum(exp(x - max(x))) over the last (channel) axis is Softmax over ONNX axis 1.</summary>
@@ -419,10 +486,35 @@ public static class TfliteToOnnxConverter
                 }
             }
 
-            List<string> inputs = [Name(input), _graph.AddInitializer(weights.Name, [outC, inC, kh, kw], oihw)];
-            if (op.Inputs.Length > 2 && op.Inputs[2] >= 0)
+            var bias = op.Inputs.Length > 2 && op.Inputs[2] >= 0 ? ConstantData(op, op.Inputs[2]) : null;
+            if (_padInputs.TryGetValue(op.Index, out var paddedIn))
             {
-                inputs.Add(_graph.AddInitializer(T(op.Inputs[2]).Name, [outC], ConstantData(op, op.Inputs[2])));
+                // Zero weights for the zero channels FindChannelPadding added to the input.
+                var wider = new float[outC * paddedIn * kh * kw];
+                for (var o = 0; o < outC; o++)
+                {
+                    Array.Copy(oihw, o * inC * kh * kw, wider, o * paddedIn * kh * kw, inC * kh * kw);
+                }
+
+                (oihw, inC) = (wider, paddedIn);
+            }
+
+            if (_padOutputs.TryGetValue(op.Index, out var paddedOut))
+            {
+                // Zero filters (and biases) for the extra output channels.
+                Array.Resize(ref oihw, paddedOut * inC * kh * kw);
+                if (bias is not null)
+                {
+                    bias = [.. bias, .. new float[paddedOut - outC]];
+                }
+
+                outC = paddedOut;
+            }
+
+            List<string> inputs = [Name(input), _graph.AddInitializer(weights.Name, [outC, inC, kh, kw], oihw)];
+            if (bias is not null)
+            {
+                inputs.Add(_graph.AddInitializer(T(op.Inputs[2]).Name, [outC], bias));
             }
 
             var o2 = op.Options;

@@ -125,6 +125,9 @@ public sealed class InferenceSessionFactory
         };
         try
         {
+            var spin = _options.AllowSpinning ? "1" : "0";
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
+            sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", spin);
             if (ProviderInUse != CpuProvider && !_appendProvider(sessionOptions, ProviderInUse))
             {
                 throw new InvalidOperationException($"Execution provider {ProviderInUse} could not be enabled.");

@@ -38,6 +38,13 @@ public sealed class ModelsOptions
     /// <summary>Graph optimisation ONNX Runtime applies when it loads a model.</summary>
     public ModelOptimizationLevel Optimization { get; set; } = ModelOptimizationLevel.All;
 
+    /// <summary>
+    /// Let ONNX Runtime's intra-op worker threads busy-wait for work (its default). Off by default: on a loaded
+    /// machine, with several cameras and small nets, spinning burns the cores other sessions need (docs/models.md).
+    /// Only matters with more than one thread per session.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Fetch and convert missing models on first use.</summary>
     public bool AutoFetch { get; set; } = true;
 }

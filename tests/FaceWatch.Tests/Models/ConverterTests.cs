@@ -133,15 +133,19 @@ public sealed class ConverterTests(ModelPackageFixture package, ITestOutputHelpe
     }
 
     [Fact]
-    public void PReLU_and_softmax_patterns_become_single_ONNX_ops()
+    public void PReLU_becomes_depthwise_convolutions_and_softmax_a_single_op()
     {
         // The TFLite graphs spell PReLU as relu(x) - alpha*relu(-x) (MTCNN) or relu(x) + m*(x - |x|) (MobileFaceNet).
+        // Rank 4 becomes slope*x + (1-slope)*relu(x) with two depthwise 1x1 Convs (ONNX Runtime keeps it in NCHWc);
+        // O-Net's one PReLU after a fully connected layer stays a PRelu.
         var onet = package.Models["onet.onnx"].Onnx;
         var mfn = package.Models["mobilefacenet.onnx"].Onnx;
-        Assert.Equal(5, Count(onet, "PRelu"));
+        Assert.Equal(1, Count(onet, "PRelu"));
+        Assert.Equal(4, Count(onet, "Relu"));
         Assert.Equal(1, Count(onet, "Softmax"));
         Assert.Equal(0, Count(onet, "Neg"));
-        Assert.Equal(33, Count(mfn, "PRelu"));
+        Assert.Equal(0, Count(mfn, "PRelu"));
+        Assert.Equal(33, Count(mfn, "Relu"));
         Assert.Equal(0, Count(mfn, "Abs"));
     }
 
