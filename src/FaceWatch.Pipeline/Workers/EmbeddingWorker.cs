@@ -1,3 +1,4 @@
+using OpenCvSharp;
 using System.Diagnostics;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Embedding;
@@ -100,7 +101,8 @@ public sealed class EmbeddingWorker
             crop.Book.Identified(
                 crop.TrackId,
                 new IdentityObservation(match.Name, match.Known, match.Probability, match.Similarity, crop.Weight),
-                crop.CaptureTimestamp);
+                crop.CaptureTimestamp,
+                () => crop.Image.ImEncode(".jpg"));
             Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);
         }
     }

@@ -73,8 +73,12 @@ public sealed class TrackBook
         }
     }
 
-    /// <summary>Embedding worker: one identification of a face of <paramref name="trackId"/>; may make an arrived/changed event.</summary>
-    public void Identified(long trackId, IdentityObservation observation, long captureTimestamp)
+    /// <summary>
+    /// Embedding worker: one identification of a face of <paramref name="trackId"/>; may make an arrived/changed event.
+    /// <paramref name="faceJpeg"/> encodes the identified crop; it is called only for an <c>arrived</c> event, whose
+    /// snapshot it becomes (published only when MQTT snapshots are on; never serialised into the payload).
+    /// </summary>
+    public void Identified(long trackId, IdentityObservation observation, long captureTimestamp, Func<byte[]>? faceJpeg = null)
     {
         lock (_gate)
         {
@@ -94,8 +98,14 @@ public sealed class TrackBook
                 return; // the same person again, moments after their track ended: the visit goes on
             }
 
-            Emit(Make(entry, decision.IsChange ? IdentityEventKind.Changed : IdentityEventKind.Arrived, decision.Name,
-                decision.Known, decision.Confidence, captureTimestamp));
+            var kind = decision.IsChange ? IdentityEventKind.Changed : IdentityEventKind.Arrived;
+            var identityEvent = Make(entry, kind, decision.Name, decision.Known, decision.Confidence, captureTimestamp);
+            if (kind == IdentityEventKind.Arrived && faceJpeg is not null)
+            {
+                identityEvent = identityEvent with { FaceJpeg = faceJpeg() };
+            }
+
+            Emit(identityEvent);
         }
     }
 

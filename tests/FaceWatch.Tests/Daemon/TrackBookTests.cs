@@ -91,6 +91,35 @@ public class TrackBookTests
     }
 
     [Fact]
+    public void Only_the_arrived_event_carries_the_face_jpeg_and_only_arrived_encodes_it()
+    {
+        var reader = new ChannelReaderHolder(_hub.Subscribe());
+        var (book, tracker, outbox) = Make();
+        var track = See(book, tracker, 100);
+        using var face = new Mat(112, 112, MatType.CV_8UC3, Scalar.All(128));
+        var encoded = 0;
+        byte[] Jpeg()
+        {
+            encoded++;
+            return face.ImEncode(".jpg");
+        }
+
+        book.Identified(track.Id, new IdentityObservation("ada", true, 0.95, 0.8, 1), _time.GetTimestamp(), Jpeg);
+        See(book, tracker, 100);
+        book.Identified(track.Id, new IdentityObservation("ada", true, 0.95, 0.8, 1), _time.GetTimestamp(), Jpeg);
+        book.Ended(track.Id, _time.GetTimestamp());
+        _time.Advance(TimeSpan.FromSeconds(10));
+        book.Sweep(_time.GetTimestamp());
+
+        var events = Drain(outbox, reader);
+        Assert.Equal([IdentityEventKind.Arrived, IdentityEventKind.Left], events.Select(e => e.Event));
+        using var decoded = Cv2.ImDecode(events[0].FaceJpeg!, ImreadModes.Color);
+        Assert.Equal(new Size(112, 112), decoded.Size());
+        Assert.Null(events[1].FaceJpeg);
+        Assert.Equal(1, encoded);
+    }
+
+    [Fact]
     public void A_track_that_never_got_a_decision_ends_silently()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
