@@ -360,11 +360,6 @@ public sealed class MqttPublisher : BackgroundService
         return last is "status" or "events" or "people" or "snapshot" ? last : last == "config" ? "discovery" : "other";
     }
 
-
-
-
-
-
     /// <summary>One outbox entry: messages that go out together, in order.</summary>
     private sealed class Pending(IReadOnlyList<MqttApplicationMessage> messages)
     {
