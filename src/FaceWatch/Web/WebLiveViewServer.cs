@@ -28,6 +28,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 {
     private const string Boundary = "facewatchframe";
     private const string TokenCookie = "facewatch_token";
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 
     private readonly WebOptions _options;
     private readonly WebFrameSink _frames;
@@ -178,7 +179,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
                     $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Jpeg.Length.ToString(CultureInfo.InvariantCulture)}\r\n\r\n");
                 await body.WriteAsync(header, ct).ConfigureAwait(false);
                 await body.WriteAsync(frame.Jpeg, ct).ConfigureAwait(false);
-                await body.WriteAsync("\r\n"u8.ToArray(), ct).ConfigureAwait(false);
+                await body.WriteAsync(CrLf, ct).ConfigureAwait(false);
                 await body.FlushAsync(ct).ConfigureAwait(false);
 
                 var wait = minInterval - _time.GetElapsedTime(sent);
