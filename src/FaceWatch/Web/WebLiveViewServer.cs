@@ -39,6 +39,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<WebLiveViewServer> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly byte[] _token;
     private WebApplication? _app;
 
     public WebLiveViewServer(
@@ -53,6 +54,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
+        _token = Encoding.UTF8.GetBytes(_options.Token ?? "");
         _frames = frames;
         _events = events;
         _cameras = cameras;
@@ -226,7 +228,6 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     /// <summary>With <c>Web:Token</c> set every path needs it: <c>Authorization: Bearer</c>, the cookie, or <c>?token=</c> (which sets the cookie).</summary>
     private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
     {
-        var expected = Encoding.UTF8.GetBytes(_options.Token!);
         string? given = null;
         var auth = context.Request.Headers.Authorization.ToString();
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -236,7 +237,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         else if (context.Request.Query.TryGetValue("token", out var query))
         {
             given = query.ToString();
-            if (Matches(given, expected))
+            if (Matches(given, _token))
             {
                 context.Response.Cookies.Append(TokenCookie, given, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
             }
@@ -246,7 +247,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
             given = cookie;
         }
 
-        if (!Matches(given, expected))
+        if (!Matches(given, _token))
         {
             Log.Unauthorized(_logger, context.Connection.RemoteIpAddress?.ToString(), context.Request.Path);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
