@@ -178,20 +178,24 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
             return;
         }
 
-        Cv2.Split(floats, out var planes);
-        try
+        SplitInto(floats, target, s);
+    }
+
+    /// <summary>Splits a 3-channel float image straight into the planes of <paramref name="target"/>: no plane Mats allocated and copied.</summary>
+    private static unsafe void SplitInto(Mat floats, Span<float> target, int side)
+    {
+        var plane = side * side;
+        if (target.Length != 3 * plane)
         {
-            for (var c = 0; c < 3; c++)
-            {
-                CopyContinuous(planes[c], target.Slice(c * s * s, s * s));
-            }
+            throw new InvalidOperationException("Unexpected crop buffer shape.");
         }
-        finally
+
+        fixed (float* p = target)
         {
-            foreach (var p in planes)
-            {
-                p.Dispose();
-            }
+            using var c0 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)p);
+            using var c1 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)(p + plane));
+            using var c2 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)(p + (2 * plane)));
+            Cv2.MixChannels([floats], [c0, c1, c2], [0, 0, 1, 1, 2, 2]);
         }
     }
 
