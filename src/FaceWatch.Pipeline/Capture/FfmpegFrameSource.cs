@@ -200,7 +200,14 @@ public sealed class FfmpegFrameSource : IFrameSource
         }
 
         start.ArgumentList.Add(_camera.Source);
+
+        // Both pipes drain on the runtime's event readers so a chatty stderr cannot block ffprobe; this runs on the
+        // camera thread, which may block, so no tasks are needed.
+        var output = new List<string>();
+        var error = new List<string>();
         var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Collect(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(error, e.Data);
         try
         {
             process.Start();
@@ -216,29 +223,49 @@ public sealed class FfmpegFrameSource : IFrameSource
             _probe = process;
         }
 
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         if (!process.WaitForExit(TimeSpan.FromSeconds(_options.ProbeTimeoutSeconds)) || _aborted)
         {
             Kill(process);
             throw new CameraException(_aborted ? "probe aborted" : $"no answer within {_options.ProbeTimeoutSeconds:0.#} s (ffprobe)");
         }
 
-        // The process has exited: its pipes close, so the reads finish promptly (this runs on the camera thread, not the pool).
+        // The parameterless wait returns once both event readers have seen the end of their pipe.
         process.WaitForExit();
-        var output = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(5)) ? stdout.GetAwaiter().GetResult() : "";
-        var error = stderr.IsCompletedSuccessfully ? stderr.GetAwaiter().GetResult() : "";
-        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        string line;
+        string[] errorLines;
+        lock (output)
+        {
+            line = output.FirstOrDefault() ?? "";
+        }
+
+        lock (error)
+        {
+            errorLines = [.. error];
+        }
+
         var parts = line.Split('x');
         if (process.ExitCode != 0 || parts.Length < 2
             || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out var w) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var h)
             || w <= 0 || h <= 0)
         {
-            var reason = string.Join(" | ", error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+            var reason = string.Join(" | ", errorLines.TakeLast(3));
             throw new CameraException($"ffprobe found no video stream ({(reason.Length > 0 ? reason : $"exit code {process.ExitCode}")})");
         }
 
         return (w, h);
+    }
+
+    private static void Collect(List<string> lines, string? line)
+    {
+        if (!string.IsNullOrWhiteSpace(line))
+        {
+            lock (lines)
+            {
+                lines.Add(line.Trim());
+            }
+        }
     }
 
     private void OnStderr(string? line)
