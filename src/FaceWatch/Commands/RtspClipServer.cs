@@ -117,8 +117,12 @@ internal sealed class RtspClipServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server again on the same port.</summary>
-    public Task RestartAsync(CancellationToken cancellationToken = default) => StartAsync(cancellationToken);
+    /// <summary>Starts the server again on the same port; a server still running is stopped (and its process disposed) first.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await KillAsync().ConfigureAwait(false);
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync() => await KillAsync().ConfigureAwait(false);
 
