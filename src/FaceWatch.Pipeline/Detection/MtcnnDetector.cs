@@ -228,15 +228,8 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         for (var start = 0; start < boxes.Count; start += MaxBatch)
         {
             var count = Math.Min(MaxBatch, boxes.Count - start);
-            var t0 = Stopwatch.GetTimestamp();
-            FillCrops(ws, ws.RNetInput, image, boxes, start, count);
-            var t1 = Stopwatch.GetTimestamp();
-            times.Preprocess += t1 - t0;
-
-            using var input = ws.RNetInput.CreateTensor(count);
-            using var outputs = _rnet.Run(ws.RunOptions, InputNames, [input], TwoOutputs);
+            using var outputs = RunBatch(ws, ws.RNetInput, _rnet, TwoOutputs, image, start, count, ref times.Preprocess, ref times.RNet);
             var t2 = Stopwatch.GetTimestamp();
-            times.RNet += t2 - t1;
             ReadScoresAndRegression(boxes, start, count, outputs[0].GetTensorDataAsSpan<float>(), outputs[1].GetTensorDataAsSpan<float>());
             times.Postprocess += Stopwatch.GetTimestamp() - t2;
         }
@@ -260,15 +253,8 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         for (var start = 0; start < boxes.Count; start += MaxBatch)
         {
             var count = Math.Min(MaxBatch, boxes.Count - start);
-            var t0 = Stopwatch.GetTimestamp();
-            FillCrops(ws, ws.ONetInput, image, boxes, start, count);
-            var t1 = Stopwatch.GetTimestamp();
-            times.Preprocess += t1 - t0;
-
-            using var input = ws.ONetInput.CreateTensor(count);
-            using var outputs = _onet.Run(ws.RunOptions, InputNames, [input], ONetOutputs);
+            using var outputs = RunBatch(ws, ws.ONetInput, _onet, ONetOutputs, image, start, count, ref times.Preprocess, ref times.ONet);
             var t2 = Stopwatch.GetTimestamp();
-            times.ONet += t2 - t1;
 
             var marks = outputs[2].GetTensorDataAsSpan<float>();
             for (var i = 0; i < count; i++)
@@ -317,6 +303,24 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
 
         times.Postprocess += Stopwatch.GetTimestamp() - t3;
         return faces;
+    }
+
+    /// <summary>
+    /// Crops boxes [start, start + count) into <paramref name="input"/> and runs <paramref name="session"/> on them,
+    /// adding the time spent to <paramref name="preprocess"/> and <paramref name="network"/>. The caller owns the outputs.
+    /// </summary>
+    private static IDisposableReadOnlyCollection<OrtValue> RunBatch(
+        MtcnnWorkspace ws, NetworkInput input, InferenceSession session, string[] outputNames, Mat image, int start, int count, ref long preprocess, ref long network)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        FillCrops(ws, input, image, ws.Boxes, start, count);
+        var t1 = Stopwatch.GetTimestamp();
+        preprocess += t1 - t0;
+
+        using var tensor = input.CreateTensor(count);
+        var outputs = session.Run(ws.RunOptions, InputNames, [tensor], outputNames);
+        network += Stopwatch.GetTimestamp() - t1;
+        return outputs;
     }
 
     /// <summary>Face score (softmax channel 1) and the four regression offsets of each box in the batch.</summary>

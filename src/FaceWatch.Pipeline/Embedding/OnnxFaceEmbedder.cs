@@ -131,24 +131,27 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
 
         var s = _options.InputSize;
         using var sized = new Mat();
+
+        // Each step reads the previous result and writes into our own Mat, so the caller's crop is never
+        // changed and an already sized crop is not copied first.
+        var current = crop;
         if (crop.Width != s || crop.Height != s)
         {
             var shrinking = crop.Width > s || crop.Height > s;
             Cv2.Resize(crop, sized, new Size(s, s), interpolation: shrinking ? InterpolationFlags.Area : InterpolationFlags.Linear);
-        }
-        else
-        {
-            crop.CopyTo(sized);
+            current = sized;
         }
 
         if (flip)
         {
-            Cv2.Flip(sized, sized, FlipMode.Y);
+            Cv2.Flip(current, sized, FlipMode.Y);
+            current = sized;
         }
 
         if (_options.ChannelOrder == ChannelOrder.Rgb)
         {
-            Cv2.CvtColor(sized, sized, ColorConversionCodes.BGR2RGB);
+            Cv2.CvtColor(current, sized, ColorConversionCodes.BGR2RGB);
+            current = sized;
         }
 
         double alpha, beta;
@@ -160,7 +163,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
         else
         {
             // Mean and standard deviation over all pixels and channels, as FaceNet's prewhiten.
-            using var flat = sized.Reshape(1);
+            using var flat = current.Reshape(1);
             Cv2.MeanStdDev(flat, out var mean, out var std);
             var adjusted = Math.Max(std.Val0, 1.0 / Math.Sqrt(3.0 * s * s));
             alpha = 1.0 / adjusted;
@@ -168,27 +171,31 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
         }
 
         using var floats = new Mat();
-        sized.ConvertTo(floats, MatType.CV_32FC3, alpha, beta);
+        current.ConvertTo(floats, MatType.CV_32FC3, alpha, beta);
         if (_options.Layout == TensorLayout.Nhwc)
         {
             CopyContinuous(floats, target);
             return;
         }
 
-        Cv2.Split(floats, out var planes);
-        try
+        SplitInto(floats, target, s);
+    }
+
+    /// <summary>Splits a 3-channel float image straight into the planes of <paramref name="target"/>: no plane Mats allocated and copied.</summary>
+    private static unsafe void SplitInto(Mat floats, Span<float> target, int side)
+    {
+        var plane = side * side;
+        if (target.Length != 3 * plane)
         {
-            for (var c = 0; c < 3; c++)
-            {
-                CopyContinuous(planes[c], target.Slice(c * s * s, s * s));
-            }
+            throw new InvalidOperationException("Unexpected crop buffer shape.");
         }
-        finally
+
+        fixed (float* p = target)
         {
-            foreach (var p in planes)
-            {
-                p.Dispose();
-            }
+            using var c0 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)p);
+            using var c1 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)(p + plane));
+            using var c2 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)(p + (2 * plane)));
+            Cv2.MixChannels([floats], [c0, c1, c2], [0, 0, 1, 1, 2, 2]);
         }
     }
 

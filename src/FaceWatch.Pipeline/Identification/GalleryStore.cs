@@ -131,13 +131,12 @@ public static class GalleryStore
 
     private static string Base64(float[] values)
     {
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("Gallery files are little-endian.");
         }
 
-        return Convert.ToBase64String(bytes);
+        return Convert.ToBase64String(MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
     private static float[] Floats(string base64, int expectedLength)

@@ -101,12 +101,13 @@ public sealed class SvmClassifier
 
         // Cross-validated decision values for the sigmoids; with a class of one sample there is nothing to hold
         // out, so the training decisions are used (probabilities then run high, as libsvm's would).
+        // Without cross-validation the final (seeded, so identical) models give those decisions: train them once.
         var folds = Math.Min(options.Folds, counts.Min());
+        var final = TrainOneVsRest(samples, labels, k, options);
         var decisions = folds >= 2
             ? CrossValidatedDecisions(samples, labels, k, folds, options)
-            : TrainOneVsRest(samples, labels, k, options).Select(m => samples.Select(s => m.Decision(s)).ToArray()).ToArray();
+            : final.Select(m => samples.Select(s => m.Decision(s)).ToArray()).ToArray();
 
-        var final = TrainOneVsRest(samples, labels, k, options);
         var classes = new SvmClass[k];
         for (var c = 0; c < k; c++)
         {

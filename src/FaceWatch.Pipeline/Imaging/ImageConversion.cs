@@ -32,22 +32,22 @@ public static class ImageConversion
             throw new ArgumentException($"The {what} has {channels} channels; expected 1 (grey), 3 (BGR) or 4 (BGRA).", nameof(image));
         }
 
-        using var eightBit = new Mat();
+        // 8-bit input is read as is: the colour step below writes the new image, so no copy is needed first.
+        using var converted = new Mat();
+        var eightBit = image;
         var depth = image.Depth();
-        if (depth == MatType.CV_8U)
-        {
-            image.CopyTo(eightBit);
-        }
-        else if (depth == MatType.CV_16U)
+        if (depth == MatType.CV_16U)
         {
             // 65535 -> 255.
-            image.ConvertTo(eightBit, MatType.MakeType(MatType.CV_8U, channels), 1.0 / 257.0);
+            image.ConvertTo(converted, MatType.MakeType(MatType.CV_8U, channels), 1.0 / 257.0);
+            eightBit = converted;
         }
         else if (depth == MatType.CV_32F || depth == MatType.CV_64F)
         {
-            image.ConvertTo(eightBit, MatType.MakeType(MatType.CV_8U, channels), 255.0);
+            image.ConvertTo(converted, MatType.MakeType(MatType.CV_8U, channels), 255.0);
+            eightBit = converted;
         }
-        else
+        else if (depth != MatType.CV_8U)
         {
             throw new ArgumentException($"The {what} has pixel type {image.Type()}; expected 8-bit, 16-bit or float pixels.", nameof(image));
         }

@@ -26,6 +26,7 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
     private readonly ConcurrentDictionary<string, byte> _closed = new(StringComparer.Ordinal);
     private readonly Lock _startGate = new();
     private readonly Dictionary<string, MouseCallback> _mouseCallbacks = new(StringComparer.Ordinal);
+    private const int MaxTimingSamples = 10_000;
     private readonly List<double> _drawMs = [];
     private readonly List<double> _showMs = [];
     private volatile bool _stopping;
@@ -168,8 +169,8 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
 
         var drawMs = Stopwatch.GetElapsedTime(start, drawn).TotalMilliseconds;
         _metrics?.OverlayDrawDuration("window", drawMs);
-        _drawMs.Add(drawMs);
-        _showMs.Add(Stopwatch.GetElapsedTime(drawn, shown).TotalMilliseconds);
+        Record(_drawMs, drawMs);
+        Record(_showMs, Stopwatch.GetElapsedTime(drawn, shown).TotalMilliseconds);
         FramesShown++;
     }
 
@@ -232,6 +233,19 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
         catch (OpenCVException)
         {
             // Already gone (closed by the window manager).
+        }
+    }
+
+    /// <summary>Keeps the latest <see cref="MaxTimingSamples"/> timings (a ring), so a window open for days stays small.</summary>
+    private void Record(List<double> samples, double value)
+    {
+        if (samples.Count < MaxTimingSamples)
+        {
+            samples.Add(value);
+        }
+        else
+        {
+            samples[(int)(FramesShown % MaxTimingSamples)] = value;
         }
     }
 

@@ -26,6 +26,13 @@ internal sealed class MqttConnection(IMqttClient client, Task<string> lost, int 
 /// </summary>
 internal sealed class MqttConnector
 {
+    // Refusals a user has to fix (see RefusalCode).
+    private static readonly string[] RefusalCodes =
+    [
+        nameof(MqttClientConnectResultCode.BadUserNameOrPassword), nameof(MqttClientConnectResultCode.NotAuthorized),
+        nameof(MqttClientConnectResultCode.ClientIdentifierNotValid), nameof(MqttClientConnectResultCode.Banned),
+    ];
+
     private readonly MqttOptions _options;
     private readonly ILogger _logger;
     private readonly MqttClientFactory _factory = new();
@@ -117,14 +124,9 @@ internal sealed class MqttConnector
     /// <summary>MQTTnet reports a refused CONNACK as an exception naming the code; pick out the ones a user must fix.</summary>
     private static string? RefusalCode(Exception ex)
     {
-        string[] codes =
-        [
-            nameof(MqttClientConnectResultCode.BadUserNameOrPassword), nameof(MqttClientConnectResultCode.NotAuthorized),
-            nameof(MqttClientConnectResultCode.ClientIdentifierNotValid), nameof(MqttClientConnectResultCode.Banned),
-        ];
         for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (codes.FirstOrDefault(c => e.Message.Contains(c, StringComparison.Ordinal)) is { } code)
+            if (RefusalCodes.FirstOrDefault(c => e.Message.Contains(c, StringComparison.Ordinal)) is { } code)
             {
                 return code;
             }

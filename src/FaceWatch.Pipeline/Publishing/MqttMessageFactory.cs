@@ -13,6 +13,9 @@ public sealed class MqttMessageFactory
             .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? "0.0.0";
 
+    // The same for every config this process sends.
+    private static readonly HaOrigin FaceWatchOrigin = new("FaceWatch", Version);
+
     private readonly MqttQualityOfServiceLevel _qos;
     private readonly bool _snapshots;
 
@@ -76,7 +79,7 @@ public sealed class MqttMessageFactory
         Icon = "mdi:face-recognition",
         Qos = (int)_qos,
         Device = Device(camera),
-        Origin = new HaOrigin("FaceWatch", Version),
+        Origin = FaceWatchOrigin,
     };
 
     public HaSensorConfig PeopleConfig(string camera) => new()
@@ -94,7 +97,7 @@ public sealed class MqttMessageFactory
         StateClass = "measurement",
         Qos = (int)_qos,
         Device = Device(camera),
-        Origin = new HaOrigin("FaceWatch", Version),
+        Origin = FaceWatchOrigin,
     };
 
     private HaAvailability[] Availability(string camera) => [new(Topics.Status), new(Topics.CameraStatus(camera))];

@@ -25,7 +25,6 @@ public sealed class MqttPublisher : BackgroundService
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ChannelReader<IdentityEvent>? _events;
-    private readonly bool _enabled;
     private readonly MqttMessageFactory _messages;
     private readonly BoundedOutbox<Pending> _outbox;
     private readonly PresenceBook _presence = new();
@@ -76,8 +75,7 @@ public sealed class MqttPublisher : BackgroundService
 
         // Subscribe now, not in ExecuteAsync: the pipeline may publish before this service's loop runs.
         // Disabled: no subscription at all, so nothing queues up and the pipeline never waits for us.
-        _enabled = mqtt.Enabled;
-        if (_enabled)
+        if (mqtt.Enabled)
         {
             _events = hub.Subscribe();
             _health.StatusChanged += OnCameraStatusChanged;
@@ -359,11 +357,6 @@ public sealed class MqttPublisher : BackgroundService
         var last = topic[(topic.LastIndexOf('/') + 1)..];
         return last is "status" or "events" or "people" or "snapshot" ? last : last == "config" ? "discovery" : "other";
     }
-
-
-
-
-
 
     /// <summary>One outbox entry: messages that go out together, in order.</summary>
     private sealed class Pending(IReadOnlyList<MqttApplicationMessage> messages)

@@ -98,7 +98,8 @@ internal static class BenchIdentifyCommand
                 // Mislabel flagging: enrollment of every photo (suspects included), as `facewatch enroll` does it.
                 var all = crops.Select((c, i) => (c.Person, Face: new EnrolledFace(c.Source, plain[i]))).ToArray();
                 var people = all.GroupBy(a => a.Person).Select(g => new EnrolledPerson(g.Key, g.Select(a => a.Face).ToArray())).ToArray();
-                var flagged = MislabelCheck.Find(people).Select(x => x.Face.Source.Replace('\\', '/'))
+                var suspects = MislabelCheck.Find(people);
+                var flagged = suspects.Select(x => x.Face.Source.Replace('\\', '/'))
                     .Concat(issues.Where(i => i.Kind is EnrollmentIssueKind.NoFace or EnrollmentIssueKind.SeveralFaces)
                         .Select(i => Path.GetRelativePath(root, i.File).Replace('\\', '/')))
                     .ToHashSet(StringComparer.Ordinal);
@@ -106,7 +107,7 @@ internal static class BenchIdentifyCommand
                 Console.WriteLine();
                 Console.WriteLine($"Mislabel flagging (no face, several faces, or far from the person's other faces): {hit} of {excluded.Count} listed files flagged; " +
                     $"{flagged.Count(f => !excluded.Contains(f))} other files flagged; far-from-rest alone: " +
-                    $"{MislabelCheck.Find(people).Count(x => excluded.Contains(x.Face.Source.Replace('\\', '/')))} of {excluded.Count}.");
+                    $"{suspects.Count(x => excluded.Contains(x.Face.Source.Replace('\\', '/')))} of {excluded.Count}.");
 
                 var everyone = crops.Select((c, i) => (c.Person, Face: new EnrolledFace(c.Source, plain[i])))
                     .Where(c => !excluded.Contains(c.Face.Source.Replace('\\', '/')))

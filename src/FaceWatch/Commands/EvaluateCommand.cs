@@ -26,6 +26,7 @@ internal static class EvaluateCommand
             var progress = new VerbConsole.Progress("evaluate");
             var total = folders.Sum(f => f.Files.Count);
             var done = 0;
+            var enroller = tools.Enroller();
             var labelled = new List<(string, EnrolledFace)>();
             foreach (var folder in folders)
             {
@@ -34,7 +35,7 @@ internal static class EvaluateCommand
                     issues.Add(new(EnrollmentIssueKind.EmptyFolder, folder.Name, folder.Path, $"Person folder '{folder.Path}' has no images."));
                 }
 
-                var faces = tools.Enroller().EmbedFiles(folder.Name, folder.Files, f => f, settings, issues,
+                var faces = enroller.EmbedFiles(folder.Name, folder.Files, f => f, settings, issues,
                     f => progress.Report(new EnrollmentProgress(++done, total, f)), ct);
                 labelled.AddRange(faces.Select(f => (folder.Name, f)));
             }

@@ -44,6 +44,7 @@ internal sealed class FaceTools : IDisposable
         }
         catch
         {
+            _detector?.Dispose();
             Embedder.Dispose();
             throw;
         }

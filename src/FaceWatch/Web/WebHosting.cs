@@ -2,7 +2,6 @@ using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Models;
-using FaceWatch.Pipeline.Publishing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,9 +30,7 @@ internal static class WebHosting
 
         // Per-request lines are noise in a daemon's log; warnings (bind failures, bad requests) stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<CameraHealthRegistry>();
-        services.TryAddSingleton<IdentityEventHub>();
+        // TimeProvider, CameraHealthRegistry and IdentityEventHub come from AddFaceWatchLiveView, the only caller.
         services.AddSingleton<WebFrameSink>();
         services.AddSingleton<IFrameAnnotationSink>(sp => sp.GetRequiredService<WebFrameSink>());
         services.AddSingleton<RecentEvents>();

@@ -28,6 +28,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 {
     private const string Boundary = "facewatchframe";
     private const string TokenCookie = "facewatch_token";
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 
     private readonly WebOptions _options;
     private readonly WebFrameSink _frames;
@@ -38,6 +39,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<WebLiveViewServer> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly byte[] _token;
     private WebApplication? _app;
 
     public WebLiveViewServer(
@@ -52,6 +54,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
+        _token = Encoding.UTF8.GetBytes(_options.Token ?? "");
         _frames = frames;
         _events = events;
         _cameras = cameras;
@@ -178,7 +181,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
                     $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Jpeg.Length.ToString(CultureInfo.InvariantCulture)}\r\n\r\n");
                 await body.WriteAsync(header, ct).ConfigureAwait(false);
                 await body.WriteAsync(frame.Jpeg, ct).ConfigureAwait(false);
-                await body.WriteAsync("\r\n"u8.ToArray(), ct).ConfigureAwait(false);
+                await body.WriteAsync(CrLf, ct).ConfigureAwait(false);
                 await body.FlushAsync(ct).ConfigureAwait(false);
 
                 var wait = minInterval - _time.GetElapsedTime(sent);
@@ -225,7 +228,6 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     /// <summary>With <c>Web:Token</c> set every path needs it: <c>Authorization: Bearer</c>, the cookie, or <c>?token=</c> (which sets the cookie).</summary>
     private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
     {
-        var expected = Encoding.UTF8.GetBytes(_options.Token!);
         string? given = null;
         var auth = context.Request.Headers.Authorization.ToString();
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -235,7 +237,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         else if (context.Request.Query.TryGetValue("token", out var query))
         {
             given = query.ToString();
-            if (Matches(given, expected))
+            if (Matches(given, _token))
             {
                 context.Response.Cookies.Append(TokenCookie, given, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
             }
@@ -245,7 +247,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
             given = cookie;
         }
 
-        if (!Matches(given, expected))
+        if (!Matches(given, _token))
         {
             Log.Unauthorized(_logger, context.Connection.RemoteIpAddress?.ToString(), context.Request.Path);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
