@@ -486,7 +486,7 @@ public static class TfliteToOnnxConverter
                 }
             }
 
-            var bias = op.Inputs.Length > 2 && op.Inputs[2] >= 0 ? ConstantData(op, op.Inputs[2]) : null;
+            var bias = op.BiasInput is { } biasIndex ? ConstantData(op, biasIndex) : null;
             if (_padInputs.TryGetValue(op.Index, out var paddedIn))
             {
                 // Zero weights for the zero channels FindChannelPadding added to the input.
@@ -579,9 +579,9 @@ public static class TfliteToOnnxConverter
             }
 
             List<string> inputs = [x, _graph.AddInitializer(weights.Name, [weights.Shape[0], weights.Shape[1]], ConstantData(op, weights.Index))];
-            if (op.Inputs.Length > 2 && op.Inputs[2] >= 0)
+            if (op.BiasInput is { } biasIndex)
             {
-                inputs.Add(_graph.AddInitializer(T(op.Inputs[2]).Name, [weights.Shape[0]], ConstantData(op, op.Inputs[2])));
+                inputs.Add(_graph.AddInitializer(T(biasIndex).Name, [weights.Shape[0]], ConstantData(op, biasIndex)));
             }
 
             return _graph.Add("Gemm", T(op.Outputs[0]).Name, inputs, OnnxAttribute.Of("transB", 1L));

@@ -30,10 +30,10 @@ public static class TfliteReferenceInterpreter
             var a = Get(op.Inputs[0]);
             NhwcTensor result = op.Op switch
             {
-                TfliteOp.Conv2D => Conv(a, Get(op.Inputs[1]), op.Inputs.Length > 2 && op.Inputs[2] >= 0 ? Get(op.Inputs[2]) : null, op.Options, false),
-                TfliteOp.DepthwiseConv2D => Conv(a, Get(op.Inputs[1]), op.Inputs.Length > 2 && op.Inputs[2] >= 0 ? Get(op.Inputs[2]) : null, op.Options, true),
+                TfliteOp.Conv2D => Conv(a, Get(op.Inputs[1]), op.BiasInput is { } bias ? Get(bias) : null, op.Options, false),
+                TfliteOp.DepthwiseConv2D => Conv(a, Get(op.Inputs[1]), op.BiasInput is { } bias ? Get(bias) : null, op.Options, true),
                 TfliteOp.MaxPool2D => MaxPool(a, op.Options),
-                TfliteOp.FullyConnected => FullyConnected(a, Get(op.Inputs[1]), op.Inputs.Length > 2 && op.Inputs[2] >= 0 ? Get(op.Inputs[2]) : null),
+                TfliteOp.FullyConnected => FullyConnected(a, Get(op.Inputs[1]), op.BiasInput is { } bias ? Get(bias) : null),
                 TfliteOp.Relu => Map(a, v => Math.Max(v, 0f)),
                 TfliteOp.Neg => Map(a, v => -v),
                 TfliteOp.Abs => Map(a, MathF.Abs),

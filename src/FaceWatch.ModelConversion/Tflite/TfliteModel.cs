@@ -69,6 +69,9 @@ public sealed record TfliteOptions
 public sealed record TfliteOperator(int Index, int Code, int[] Inputs, int[] Outputs, TfliteOptions Options)
 {
     public TfliteOp Op => (TfliteOp)Code;
+
+    /// <summary>Conv and FullyConnected: input 2 is the optional bias (absent or -1 when there is none).</summary>
+    public int? BiasInput => Inputs.Length > 2 && Inputs[2] >= 0 ? Inputs[2] : null;
 }
 
 /// <summary>The first subgraph of a TFLite model: what the converter and the reference interpreter work on.</summary>

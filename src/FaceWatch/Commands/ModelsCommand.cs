@@ -77,9 +77,14 @@ internal static class ModelsCommand
             return Path.GetFullPath(dir);
         }
 
+        return InferenceSessionFactory.ResolveModelsDirectory(LoadOptions(parseResult).Dir);
+    }
+
+    /// <summary>The <c>Models</c> section from defaults, --config and FACEWATCH_ variables (also used by <c>info</c>).</summary>
+    internal static ModelsOptions LoadOptions(ParseResult parseResult)
+    {
         var configuration = FaceWatchConfiguration.Build(parseResult.GetValue(CommonOptions.Config));
-        var options = configuration.GetSection(ModelsOptions.SectionName).Get<ModelsOptions>() ?? new ModelsOptions();
-        return InferenceSessionFactory.ResolveModelsDirectory(options.Dir);
+        return configuration.GetSection(ModelsOptions.SectionName).Get<ModelsOptions>() ?? new ModelsOptions();
     }
 
     internal static ILoggerFactory CreateLoggerFactory() =>

@@ -74,7 +74,8 @@ public sealed class ConverterTests(ModelPackageFixture package, ITestOutputHelpe
         var (h, w) = ((int)(480 * scale), (int)(853 * scale));
         using var pnet = new InferenceSession(package.Models["pnet.onnx"].Onnx);
         using var pnetInput = OrtValue.CreateTensorValueFromMemory(LoadRgbNchw(photo, w, h), [1, 3, h, w]);
-        using var pnetOut = pnet.Run(new RunOptions(), ["input"], [pnetInput], ["prob"]);
+        using var runOptions = new RunOptions();
+        using var pnetOut = pnet.Run(runOptions, ["input"], [pnetInput], ["prob"]);
         var shape = pnetOut[0].GetTensorTypeAndShape().Shape;
         var faceProb = pnetOut[0].GetTensorDataAsSpan<float>()[(int)(shape[2] * shape[3])..];
         var best = faceProb.IndexOf(faceProb.ToArray().Max());
@@ -89,7 +90,7 @@ public sealed class ConverterTests(ModelPackageFixture package, ITestOutputHelpe
         Cv2.ImWrite(path, crop);
         using var onet = new InferenceSession(package.Models["onet.onnx"].Onnx);
         using var onetInput = OrtValue.CreateTensorValueFromMemory(LoadRgbNchw(path, 48, 48), [1, 3, 48, 48]);
-        using var onetOut = onet.Run(new RunOptions(), ["input"], [onetInput], ["prob", "landmarks"]);
+        using var onetOut = onet.Run(runOptions, ["input"], [onetInput], ["prob", "landmarks"]);
         var prob = onetOut[0].GetTensorDataAsSpan<float>()[1];
         var lm = onetOut[1].GetTensorDataAsSpan<float>().ToArray();
         output.WriteLine($"O-Net face prob {prob:F4}, landmarks {string.Join(", ", lm.Select(v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}");
@@ -207,7 +208,8 @@ public sealed class ConverterTests(ModelPackageFixture package, ITestOutputHelpe
 
         var reference = TfliteReferenceInterpreter.Run(tflite, new NhwcTensor([n, th, tw, 3], nhwc));
         using var input = OrtValue.CreateTensorValueFromMemory(nchw, [n, 3, h, w]);
-        using var results = session.Run(new RunOptions(), ["input"], [input], session.OutputNames);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, ["input"], [input], session.OutputNames);
         var outputs = new Dictionary<string, float[]>();
         for (var i = 0; i < session.OutputNames.Count; i++)
         {
