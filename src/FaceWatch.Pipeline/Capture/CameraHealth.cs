@@ -16,16 +16,26 @@ public sealed record CameraHealth(
 /// <summary>
 /// The health of every camera, written by the capture stage and read by MQTT, the web view and metrics.
 /// <see cref="StatusChanged"/> fires only when a camera goes online or offline, never per frame.
+/// Frame counters come live from each camera's attached <see cref="CameraStats"/>, so a reader
+/// (e.g. a <c>/metrics</c> scrape) never sees counts older than the last frame.
 /// </summary>
 public sealed class CameraHealthRegistry
 {
     private readonly ConcurrentDictionary<string, CameraHealth> _cameras = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CameraStats> _stats = new(StringComparer.Ordinal);
 
     public event Action<CameraHealth>? StatusChanged;
 
-    public IReadOnlyCollection<CameraHealth> Snapshot() => _cameras.Values.ToArray();
+    public IReadOnlyCollection<CameraHealth> Snapshot() => _cameras.Values.Select(WithLiveCounters).ToArray();
 
-    public CameraHealth? Get(string camera) => _cameras.TryGetValue(camera, out var h) ? h : null;
+    public CameraHealth? Get(string camera) => _cameras.TryGetValue(camera, out var h) ? WithLiveCounters(h) : null;
+
+    /// <summary>Reads the camera's frame counters from <paramref name="stats"/> from now on.</summary>
+    public void Attach(string camera, CameraStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        _stats[camera] = stats;
+    }
 
     /// <summary>Stores the camera's health; raises <see cref="StatusChanged"/> when online/offline flips (or on first report).</summary>
     public void Report(CameraHealth health)
@@ -45,4 +55,9 @@ public sealed class CameraHealthRegistry
             StatusChanged?.Invoke(health);
         }
     }
+
+    private CameraHealth WithLiveCounters(CameraHealth health) =>
+        _stats.TryGetValue(health.Camera, out var stats)
+            ? health with { FramesRead = stats.Captured, FramesDropped = stats.Dropped }
+            : health;
 }

@@ -180,12 +180,12 @@ public sealed class CameraReader
 
                 var now = _time.GetTimestamp();
                 Interlocked.Exchange(ref session.LastProgress, now);
+                _stats.OnCaptured();
                 if (Interlocked.Increment(ref session.FramesRead) == 1)
                 {
                     SetOnline(image.Width, image.Height);
                 }
 
-                _stats.OnCaptured();
                 _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now));
             }
 

@@ -64,6 +64,7 @@ public sealed class FaceWatchPipeline : IDisposable
         foreach (var camera in settings.Cameras.Where(c => c.Enabled))
         {
             var stats = new CameraStats();
+            health.Attach(camera.Name, stats);
             var frames = new DropOldestQueue<Frame>(settings.Capture.FrameQueueCapacity, singleWriter: true, _ => stats.OnDropped());
             var reader = new CameraReader(camera, settings.Capture, stages.Sources, frames, stats, health, time, captureLogger);
             var book = new TrackBook(camera.Name, settings.Recognition, Outbox, time);
