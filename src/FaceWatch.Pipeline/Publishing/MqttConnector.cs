@@ -24,7 +24,7 @@ internal sealed class MqttConnection(IMqttClient client, Task<string> lost, int 
 /// MQTTnet 5 has no managed client, so a fresh client is made per attempt and never reconnected from its events.
 /// Logs one line per new kind of failure (repeats go to debug); never logs credentials.
 /// </summary>
-internal sealed class MqttConnector
+internal sealed class MqttConnector : IDisposable
 {
     // Refusals a user has to fix (see RefusalCode).
     private static readonly string[] RefusalCodes =
@@ -37,6 +37,7 @@ internal sealed class MqttConnector
     private readonly ILogger _logger;
     private readonly MqttClientFactory _factory = new();
     private readonly MqttClientOptions _clientOptions;
+    private readonly MqttTlsMaterial? _tls;
     private readonly ResiliencePipeline _retry;
     private string? _lastFailure;
     private int _attempt;
@@ -48,7 +49,8 @@ internal sealed class MqttConnector
         var (host, port) = options.EffectiveBroker;
         var tls = options.Tls.Enabled && !options.Embedded.Enabled;
         Broker = $"{(tls ? "mqtts" : "mqtt")}://{host}:{port}";
-        _clientOptions = BuildClientOptions(options, topics, host, port, tls);
+        _tls = tls ? MqttTls.Build(options.Tls, host) : null;
+        _clientOptions = BuildClientOptions(options, topics, host, port, _tls);
         _retry = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(ConnectRetryOptions(options, args =>
             {
@@ -62,6 +64,9 @@ internal sealed class MqttConnector
     public string Broker { get; }
 
     public string ClientId => _clientOptions.ClientId;
+
+    /// <summary>Frees the TLS certificates; call after the last client made here is disposed.</summary>
+    public void Dispose() => _tls?.Dispose();
 
     /// <summary>Connects, retrying until it works or <paramref name="cancellationToken"/> fires.</summary>
     public async Task<MqttConnection> ConnectAsync(CancellationToken cancellationToken)
@@ -170,7 +175,7 @@ internal sealed class MqttConnector
         return ReferenceEquals(inner, ex) ? ex.Message : $"{ex.Message} ({inner.Message})";
     }
 
-    private static MqttClientOptions BuildClientOptions(MqttOptions options, MqttTopics topics, string host, int port, bool tls)
+    private static MqttClientOptions BuildClientOptions(MqttOptions options, MqttTopics topics, string host, int port, MqttTlsMaterial? tls)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(host, port)
@@ -187,9 +192,9 @@ internal sealed class MqttConnector
             builder.WithCredentials(options.Username, options.Password ?? string.Empty);
         }
 
-        if (tls)
+        if (tls is not null)
         {
-            builder.WithTlsOptions(MqttTls.Build(options.Tls, host));
+            builder.WithTlsOptions(tls.Options);
         }
 
         return builder.Build();

@@ -100,6 +100,7 @@ public sealed class MqttPublisher : BackgroundService
     {
         _health.StatusChanged -= OnCameraStatusChanged;
         _ownedMeter?.Dispose();
+        _connector.Dispose();
         base.Dispose();
     }
 

@@ -4,10 +4,24 @@ using MQTTnet;
 
 namespace FaceWatch.Pipeline.Publishing;
 
+/// <summary>TLS options for MQTTnet and the certificates they use, which the owner disposes when the client is gone.</summary>
+internal sealed class MqttTlsMaterial(MqttClientTlsOptions options, params X509Certificate2?[] certificates) : IDisposable
+{
+    public MqttClientTlsOptions Options { get; } = options;
+
+    public void Dispose()
+    {
+        foreach (var certificate in certificates)
+        {
+            certificate?.Dispose();
+        }
+    }
+}
+
 /// <summary>Builds MQTTnet TLS options from <see cref="MqttTlsOptions"/>: a private CA, a client certificate, or explicit allow-untrusted.</summary>
 internal static class MqttTls
 {
-    public static MqttClientTlsOptions Build(MqttTlsOptions options, string host)
+    public static MqttTlsMaterial Build(MqttTlsOptions options, string host)
     {
         X509Certificate2? ca = null;
         if (!string.IsNullOrEmpty(options.CaFile))
@@ -21,13 +35,23 @@ internal static class MqttTls
             .WithAllowUntrustedCertificates(options.AllowUntrusted)
             .WithCertificateValidationHandler(args => Validate(args.Certificate, args.SslPolicyErrors, ca, options.AllowUntrusted));
 
+        X509Certificate2? cert = null;
         if (!string.IsNullOrEmpty(options.ClientCertFile))
         {
-            var cert = Load("Mqtt:Tls:ClientCertFile", options.ClientCertFile, () => LoadClientCertificate(options));
+            try
+            {
+                cert = Load("Mqtt:Tls:ClientCertFile", options.ClientCertFile, () => LoadClientCertificate(options));
+            }
+            catch
+            {
+                ca?.Dispose();
+                throw;
+            }
+
             builder.WithClientCertificates([cert]);
         }
 
-        return builder.Build();
+        return new MqttTlsMaterial(builder.Build(), ca, cert);
     }
 
     /// <summary>Accepts a valid chain, or a chain that ends at the configured CA; a name mismatch is never accepted unless untrusted is allowed.</summary>
