@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace FaceWatch.Tests.Daemon;
 
 /// <summary>Real sources through the real reader: a file, an HTTP MJPEG server, and cameras that fail in different ways.</summary>
-[Collection("Daemon real-time")]
+[Collection(RealTimeCollection.Name)]
 public sealed class CameraSourceTests : IDisposable
 {
     private static readonly string Clip = TestPaths.Data("video", "short_hamilton_clip.mp4");
