@@ -155,6 +155,7 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             await Task.Delay(TimeSpan.FromSeconds(80));
             process.Refresh();
             var warm = process.WorkingSet64;
+            _output.WriteLine($"RSS after warm-up {warm / 1048576} MB");
             var samples = new List<long>();
             var liveFrames = new List<long>();
             var liveCrops = new List<long>();
