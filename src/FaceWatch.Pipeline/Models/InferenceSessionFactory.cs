@@ -119,7 +119,7 @@ public sealed class InferenceSessionFactory
                 ModelOptimizationLevel.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
                 _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
             },
-            IntraOpNumThreads = threads ?? (_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount),
+            IntraOpNumThreads = threads ?? _options.ThreadsOrAllCores(),
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
