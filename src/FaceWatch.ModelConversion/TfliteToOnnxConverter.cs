@@ -33,9 +33,6 @@ public static class TfliteToOnnxConverter
         return OnnxWriter.Write(graph, ConverterVersion, $"Converted from {model.SourceName} by FaceWatch (NCHW; transpose baked in: {spec.TransposeWidthHeight}).");
     }
 
-    /// <summary>The display name of a builtin op code, for error messages.</summary>
-    public static string OpName(int code) => TfliteOpNames.Of(code);
-
     private sealed class Conversion
     {
         private readonly TfliteModel _model;
@@ -102,9 +99,9 @@ public static class TfliteToOnnxConverter
         {
             foreach (var op in _model.Operators)
             {
-                if (!Enum.IsDefined(typeof(TfliteOp), op.Code) || !Supported.Contains(op.Op))
+                if (!Supported.Contains(op.Op)) // also false for codes the enum does not name
                 {
-                    throw new ModelConversionException($"'{File}': operator {op.Index} is the unsupported TFLite op {OpName(op.Code)}.");
+                    throw new ModelConversionException($"'{File}': operator {op.Index} is the unsupported TFLite op {TfliteOpNames.Of(op.Code)}.");
                 }
 
                 foreach (var t in op.Outputs.Concat(op.Inputs.Take(1)))
@@ -112,7 +109,7 @@ public static class TfliteToOnnxConverter
                     if (_model.Tensors[t].Type != TfliteTensorType.Float32)
                     {
                         throw new ModelConversionException(
-                            $"'{File}': operator {op.Index} ({OpName(op.Code)}) uses tensor '{_model.Tensors[t].Name}' of unsupported type {_model.Tensors[t].Type}; only float32 is supported.");
+                            $"'{File}': operator {op.Index} ({TfliteOpNames.Of(op.Code)}) uses tensor '{_model.Tensors[t].Name}' of unsupported type {_model.Tensors[t].Type}; only float32 is supported.");
                     }
                 }
             }
@@ -403,7 +400,7 @@ public static class TfliteToOnnxConverter
                 TfliteOp.Div => Binary(op, "Div"),
                 TfliteOp.Sum or TfliteOp.ReduceMax => Reduce(op),
                 TfliteOp.Reshape => Reshape(op),
-                _ => throw new ModelConversionException($"'{File}': operator {op.Index} is the unsupported TFLite op {OpName(op.Code)}."),
+                _ => throw new ModelConversionException($"'{File}': operator {op.Index} is the unsupported TFLite op {TfliteOpNames.Of(op.Code)}."),
             };
             _names[output] = Activation(op, result, hint);
         }
@@ -413,7 +410,7 @@ public static class TfliteToOnnxConverter
             TfliteActivation.None => value,
             TfliteActivation.Relu => _graph.Add("Relu", hint + "_relu", [value]),
             TfliteActivation.Relu6 => _graph.Add("Clip", hint + "_relu6", [value, Scalar(hint + "_min", 0), Scalar(hint + "_max", 6)]),
-            var other => throw new ModelConversionException($"'{File}': operator {op.Index} ({OpName(op.Code)}) has unsupported fused activation {other}."),
+            var other => throw new ModelConversionException($"'{File}': operator {op.Index} ({TfliteOpNames.Of(op.Code)}) has unsupported fused activation {other}."),
         };
 
         private string Scalar(string hint, float value) => _graph.AddInitializer(hint, [], [value]);
@@ -421,7 +418,7 @@ public static class TfliteToOnnxConverter
         private float[] ConstantData(TfliteOperator op, int tensor) =>
             tensor >= 0 && T(tensor).Data is { } data
                 ? data
-                : throw new ModelConversionException($"'{File}': operator {op.Index} ({OpName(op.Code)}) needs constant weights in input '{(tensor >= 0 ? T(tensor).Name : "(none)")}'.");
+                : throw new ModelConversionException($"'{File}': operator {op.Index} ({TfliteOpNames.Of(op.Code)}) needs constant weights in input '{(tensor >= 0 ? T(tensor).Name : "(none)")}'.");
 
         private (long[] Pads, string? AutoPad) Padding(TfliteOperator op, int input, int kh, int kw)
         {
@@ -463,7 +460,7 @@ public static class TfliteToOnnxConverter
             var data = ConstantData(op, weights.Index);
             if (weights.Shape.Length != 4 || Rank(input) != 4)
             {
-                throw new ModelConversionException($"'{File}': operator {op.Index} ({OpName(op.Code)}) expects 4-D input and weights.");
+                throw new ModelConversionException($"'{File}': operator {op.Index} ({TfliteOpNames.Of(op.Code)}) expects 4-D input and weights.");
             }
 
             // TFLite conv weights are [O,KH,KW,I], depthwise [1,KH,KW,C*M]; ONNX wants [O,I,KH,KW] and [C*M,1,KH,KW].
@@ -602,7 +599,7 @@ public static class TfliteToOnnxConverter
             {
                 if (Rank(tensor) != contextRank)
                 {
-                    throw new ModelConversionException($"'{File}': operator {op.Index} ({OpName(op.Code)}) mixes tensors of rank {Rank(tensor)} and {contextRank}.");
+                    throw new ModelConversionException($"'{File}': operator {op.Index} ({TfliteOpNames.Of(op.Code)}) mixes tensors of rank {Rank(tensor)} and {contextRank}.");
                 }
 
                 return Name(tensor);
@@ -642,12 +639,12 @@ public static class TfliteToOnnxConverter
             var rank = Rank(input);
             if (op.Inputs.Length < 2 || T(op.Inputs[1]).IntData is not { } axes)
             {
-                throw new ModelConversionException($"'{File}': operator {op.Index} ({OpName(op.Code)}) needs constant int32 axes.");
+                throw new ModelConversionException($"'{File}': operator {op.Index} ({TfliteOpNames.Of(op.Code)}) needs constant int32 axes.");
             }
 
             if (rank == 4 && !op.Options.KeepDims)
             {
-                throw new ModelConversionException($"'{File}': operator {op.Index} ({OpName(op.Code)}) drops dimensions of a 4-D tensor (keep_dims false), which is not supported.");
+                throw new ModelConversionException($"'{File}': operator {op.Index} ({TfliteOpNames.Of(op.Code)}) drops dimensions of a 4-D tensor (keep_dims false), which is not supported.");
             }
 
             var mapped = axes.Select(a => (long)(rank == 4 ? NhwcToNchwAxis[(a + rank) % rank] : a)).ToArray();

@@ -197,18 +197,23 @@ public static class OnnxWriter
             _out.WriteString(value);
         }
 
-        public void Bytes(int field, ReadOnlySpan<byte> value)
+        public void Bytes(int field, ReadOnlySpan<byte> value) => Bytes(field, ByteString.CopyFrom(value));
+
+        /// <summary>The sub-message's buffer is wrapped, not copied: it is finished and read only here.</summary>
+        public void Message(int field, Proto message) => Bytes(field, UnsafeByteOperations.UnsafeWrap(message.Written()));
+
+        public byte[] ToArray() => Written().ToArray();
+
+        private void Bytes(int field, ByteString value)
         {
             _out.WriteTag(field, WireFormat.WireType.LengthDelimited);
-            _out.WriteBytes(ByteString.CopyFrom(value));
+            _out.WriteBytes(value);
         }
 
-        public void Message(int field, Proto message) => Bytes(field, message.ToArray());
-
-        public byte[] ToArray()
+        private ReadOnlyMemory<byte> Written()
         {
             _out.Flush();
-            return _stream.ToArray();
+            return _stream.GetBuffer().AsMemory(0, (int)_stream.Length);
         }
     }
 }

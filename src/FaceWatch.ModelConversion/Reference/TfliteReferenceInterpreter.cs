@@ -45,7 +45,7 @@ public static class TfliteReferenceInterpreter
                 TfliteOp.Sum => Reduce(a, model.Tensors[op.Inputs[1]].IntData!, op.Options.KeepDims, 0f, (x, y) => x + y),
                 TfliteOp.ReduceMax => Reduce(a, model.Tensors[op.Inputs[1]].IntData!, op.Options.KeepDims, float.NegativeInfinity, Math.Max),
                 TfliteOp.Reshape => Reshape(a, op.Options.NewShape ?? model.Tensors[op.Inputs[1]].IntData!),
-                _ => throw new ModelConversionException($"Reference interpreter: unsupported op {TfliteToOnnxConverter.OpName(op.Code)}"),
+                _ => throw new ModelConversionException($"Reference interpreter: unsupported op {TfliteOpNames.Of(op.Code)}"),
             };
             values[op.Outputs[0]] = op.Options.Activation switch
             {

@@ -110,21 +110,20 @@ public sealed class InferenceSessionFactory
     /// <summary>Session options for the configured provider, threads and optimisation level.</summary>
     public SessionOptions CreateSessionOptions(int? threads = null)
     {
-        var sessionOptions = new SessionOptions
+        // Owned from the first line: a setter that throws (e.g. a bad thread count) must not leak the native options.
+        var sessionOptions = new SessionOptions();
+        try
         {
-            GraphOptimizationLevel = _options.Optimization switch
+            sessionOptions.GraphOptimizationLevel = _options.Optimization switch
             {
                 ModelOptimizationLevel.None => GraphOptimizationLevel.ORT_DISABLE_ALL,
                 ModelOptimizationLevel.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
                 ModelOptimizationLevel.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
                 _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
-            },
-            IntraOpNumThreads = threads ?? (_options.Threads > 0 ? _options.Threads : Environment.ProcessorCount),
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-        try
-        {
+            };
+            sessionOptions.IntraOpNumThreads = threads ?? _options.ThreadsOrAllCores();
+            sessionOptions.InterOpNumThreads = 1;
+            sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
             var spin = _options.AllowSpinning ? "1" : "0";
             sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
             sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", spin);

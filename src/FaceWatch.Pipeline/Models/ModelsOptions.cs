@@ -35,6 +35,9 @@ public sealed class ModelsOptions
     [Range(0, 256)]
     public int Threads { get; set; }
 
+    /// <summary>The intra-op thread count <see cref="Threads"/> stands for (0: all cores).</summary>
+    public int ThreadsOrAllCores() => Threads > 0 ? Threads : Environment.ProcessorCount;
+
     /// <summary>Graph optimisation ONNX Runtime applies when it loads a model.</summary>
     public ModelOptimizationLevel Optimization { get; set; } = ModelOptimizationLevel.All;
 

@@ -19,7 +19,7 @@ internal static class InfoCommand
             var version = typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?";
             Console.WriteLine($"facewatch {version}");
             Console.WriteLine($"ONNX Runtime providers available: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}");
-            Console.WriteLine($"Models:Provider: {options.Provider}, Models:Threads: {(options.Threads > 0 ? options.Threads : Environment.ProcessorCount)}, Models:Optimization: {options.Optimization}");
+            Console.WriteLine($"Models:Provider: {options.Provider}, Models:Threads: {options.ThreadsOrAllCores()}, Models:Optimization: {options.Optimization}");
             var exitCode = 0;
             string dir;
             try
