@@ -348,16 +348,18 @@ public sealed class MqttPublisher : BackgroundService
         }
     }
 
-    private string TopicKind(string topic)
-    {
-        if (topic == _messages.Topics.Status)
+    /// <summary>The <c>kind</c> tag of a sent message: its topic's last level (both status topics end in <c>status</c>).</summary>
+    private static string TopicKind(string topic) =>
+        // runs for every message sent: match the last level as a span, no substring
+        topic.AsSpan(topic.LastIndexOf('/') + 1) switch
         {
-            return "status";
-        }
-
-        var last = topic[(topic.LastIndexOf('/') + 1)..];
-        return last is "status" or "events" or "people" or "snapshot" ? last : last == "config" ? "discovery" : "other";
-    }
+            "status" => "status",
+            "events" => "events",
+            "people" => "people",
+            "snapshot" => "snapshot",
+            "config" => "discovery",
+            _ => "other",
+        };
 
     /// <summary>One outbox entry: messages that go out together, in order.</summary>
     private sealed class Pending(IReadOnlyList<MqttApplicationMessage> messages)
