@@ -68,33 +68,28 @@ public sealed class MqttMessageFactory
     /// <summary>An empty retained message: deletes a retained config or state topic on the broker (and the entity in Home Assistant).</summary>
     public MqttApplicationMessage ClearRetained(string topic) => Build(topic, [], retain: true);
 
-    public HaSensorConfig LastPersonConfig(string camera) => new()
-    {
-        Name = "Last person",
-        UniqueId = Topics.UniqueId(camera, "last_person"),
-        StateTopic = Topics.Events(camera),
-        ValueTemplate = "{{ value_json.name }}",
-        JsonAttributesTopic = Topics.Events(camera),
-        Availability = Availability(camera),
-        Icon = "mdi:face-recognition",
-        Qos = (int)_qos,
-        Device = Device(camera),
-        Origin = FaceWatchOrigin,
-    };
+    public HaSensorConfig LastPersonConfig(string camera) =>
+        SensorConfig(camera, "Last person", "last_person", Topics.Events(camera), "{{ value_json.name }}", "mdi:face-recognition");
 
-    public HaSensorConfig PeopleConfig(string camera) => new()
+    public HaSensorConfig PeopleConfig(string camera) =>
+        SensorConfig(camera, "People in view", "people", Topics.People(camera), "{{ value_json | count }}", "mdi:account-group") with
+        {
+            // attributes must be an object; the topic holds a list
+            JsonAttributesTemplate = "{{ {'people': value_json} | tojson }}",
+            UnitOfMeasurement = "people",
+            StateClass = "measurement",
+        };
+
+    /// <summary>What both sensors of a camera share; the state topic is also the attributes topic.</summary>
+    private HaSensorConfig SensorConfig(string camera, string name, string sensor, string stateTopic, string valueTemplate, string icon) => new()
     {
-        Name = "People in view",
-        UniqueId = Topics.UniqueId(camera, "people"),
-        StateTopic = Topics.People(camera),
-        ValueTemplate = "{{ value_json | count }}",
-        JsonAttributesTopic = Topics.People(camera),
-        // attributes must be an object; the topic holds a list
-        JsonAttributesTemplate = "{{ {'people': value_json} | tojson }}",
+        Name = name,
+        UniqueId = Topics.UniqueId(camera, sensor),
+        StateTopic = stateTopic,
+        ValueTemplate = valueTemplate,
+        JsonAttributesTopic = stateTopic,
         Availability = Availability(camera),
-        Icon = "mdi:account-group",
-        UnitOfMeasurement = "people",
-        StateClass = "measurement",
+        Icon = icon,
         Qos = (int)_qos,
         Device = Device(camera),
         Origin = FaceWatchOrigin,

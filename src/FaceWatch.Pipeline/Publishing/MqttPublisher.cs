@@ -26,7 +26,8 @@ public sealed class MqttPublisher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ChannelReader<IdentityEvent>? _events;
     private readonly MqttMessageFactory _messages;
-    private readonly BoundedOutbox<Pending> _outbox;
+    // One entry: messages that go out together, in order (each list is a fresh instance, as the outbox's Remove needs).
+    private readonly BoundedOutbox<IReadOnlyList<MqttApplicationMessage>> _outbox;
     private readonly PresenceBook _presence = new();
     private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
     private readonly Lock _announcedGate = new();
@@ -62,7 +63,7 @@ public sealed class MqttPublisher : BackgroundService
 
         var topics = new MqttTopics(mqtt.TopicPrefix, _homeAssistant.DiscoveryPrefix);
         _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)mqtt.Qos, mqtt.Snapshots);
-        _outbox = new BoundedOutbox<Pending>(mqtt.OutboxCapacity);
+        _outbox = new BoundedOutbox<IReadOnlyList<MqttApplicationMessage>>(mqtt.OutboxCapacity);
 
         _connector = new MqttConnector(mqtt, topics, _time, _logger);
 
@@ -225,7 +226,7 @@ public sealed class MqttPublisher : BackgroundService
     {
         while (true)
         {
-            if (!_outbox.TryPeek(out var item))
+            if (!_outbox.TryPeek(out var group))
             {
                 if (drainOnly)
                 {
@@ -241,12 +242,12 @@ public sealed class MqttPublisher : BackgroundService
                 continue;
             }
 
-            foreach (var message in item.Messages)
+            for (var i = 0; i < group.Count; i++) // by index: no enumerator boxed per group
             {
-                await PublishAsync(client, message, ct).ConfigureAwait(false);
+                await PublishAsync(client, group[i], ct).ConfigureAwait(false);
             }
 
-            _outbox.Remove(item);
+            _outbox.Remove(group);
             if (_dropping && _outbox.Count < _outbox.Capacity / 2)
             {
                 _dropping = false;
@@ -310,13 +311,13 @@ public sealed class MqttPublisher : BackgroundService
     {
         AnnounceIfNew(identityEvent.Camera);
         var people = _presence.Apply(identityEvent);
-        Enqueue(new Pending(_messages.ForEvent(identityEvent, people)));
+        Enqueue(_messages.ForEvent(identityEvent, people));
     }
 
     private void OnCameraStatusChanged(CameraHealth health)
     {
         AnnounceIfNew(health.Camera);
-        Enqueue(new Pending([_messages.CameraStatus(health.Camera, health.Online)]));
+        Enqueue([_messages.CameraStatus(health.Camera, health.Online)]);
     }
 
     private void AnnounceIfNew(string camera)
@@ -329,13 +330,13 @@ public sealed class MqttPublisher : BackgroundService
 
         if (added && _homeAssistant.Discovery)
         {
-            Enqueue(new Pending(_messages.Discovery(camera)));
+            Enqueue(_messages.Discovery(camera));
         }
     }
 
-    private void Enqueue(Pending item)
+    private void Enqueue(IReadOnlyList<MqttApplicationMessage> group)
     {
-        if (_outbox.Enqueue(item) is null)
+        if (_outbox.Enqueue(group) is null)
         {
             return;
         }
@@ -348,20 +349,16 @@ public sealed class MqttPublisher : BackgroundService
         }
     }
 
-    private string TopicKind(string topic)
-    {
-        if (topic == _messages.Topics.Status)
+    /// <summary>The <c>kind</c> tag of a sent message: its topic's last level (both status topics end in <c>status</c>).</summary>
+    private static string TopicKind(string topic) =>
+        // runs for every message sent: match the last level as a span, no substring
+        topic.AsSpan(topic.LastIndexOf('/') + 1) switch
         {
-            return "status";
-        }
-
-        var last = topic[(topic.LastIndexOf('/') + 1)..];
-        return last is "status" or "events" or "people" or "snapshot" ? last : last == "config" ? "discovery" : "other";
-    }
-
-    /// <summary>One outbox entry: messages that go out together, in order.</summary>
-    private sealed class Pending(IReadOnlyList<MqttApplicationMessage> messages)
-    {
-        public IReadOnlyList<MqttApplicationMessage> Messages { get; } = messages;
-    }
+            "status" => "status",
+            "events" => "events",
+            "people" => "people",
+            "snapshot" => "snapshot",
+            "config" => "discovery",
+            _ => "other",
+        };
 }

@@ -72,7 +72,18 @@ internal static class MqttTls
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var server = new X509Certificate2(certificate);
-        return chain.Build(server);
+        try
+        {
+            return chain.Build(server);
+        }
+        finally
+        {
+            // Build makes a new certificate for every chain element, and disposing the chain does not free them
+            foreach (var element in chain.ChainElements)
+            {
+                element.Certificate.Dispose();
+            }
+        }
     }
 
     private static X509Certificate2 LoadClientCertificate(MqttTlsOptions options)

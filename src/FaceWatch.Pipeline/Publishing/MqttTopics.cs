@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace FaceWatch.Pipeline.Publishing;
 
 /// <summary>
@@ -30,21 +28,22 @@ public sealed class MqttTopics
         _prefix = prefix;
         _discoveryPrefix = discoveryPrefix;
         Node = DiscoveryId(prefix);
+        Status = prefix + "/status";
     }
 
     /// <summary>Home Assistant node id: the prefix made safe as an id, so two FaceWatch instances with different prefixes never collide.</summary>
     public string Node { get; }
 
     /// <summary><c>&lt;prefix&gt;/status</c>: <c>online</c>/<c>offline</c>, retained, last will.</summary>
-    public string Status => _prefix + "/status";
+    public string Status { get; }
 
-    public string CameraStatus(string camera) => Camera(camera) + "/status";
+    public string CameraStatus(string camera) => Camera(camera, "/status");
 
-    public string Events(string camera) => Camera(camera) + "/events";
+    public string Events(string camera) => Camera(camera, "/events");
 
-    public string People(string camera) => Camera(camera) + "/people";
+    public string People(string camera) => Camera(camera, "/people");
 
-    public string Snapshot(string camera) => Camera(camera) + "/snapshot";
+    public string Snapshot(string camera) => Camera(camera, "/snapshot");
 
     /// <summary>Discovery config of the "last identified person" sensor of a camera.</summary>
     public string DiscoveryLastPerson(string camera) => $"{_discoveryPrefix}/sensor/{Node}/{DiscoveryId(camera)}_last_person/config";
@@ -60,48 +59,52 @@ public sealed class MqttTopics
 
     public string DeviceId(string camera) => $"facewatch_{Node}_{DiscoveryId(camera)}";
 
-    private string Camera(string camera) => _prefix + "/" + SanitizeSegment(camera);
+    private string Camera(string camera, string kind) => string.Concat(_prefix, "/", SanitizeSegment(camera), kind);
 
     /// <summary>
     /// Makes a name safe as one topic segment: '/', '+', '#', whitespace and control characters become '_';
     /// an empty or blank name becomes <c>_</c>. Everything else (letters of any script, '-', '.') is kept.
     /// </summary>
-    public static string SanitizeSegment(string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            return "_";
-        }
-
-        var sb = new StringBuilder(name.Length);
-        foreach (var c in name.Trim())
-        {
-            sb.Append(c is '/' or '+' or '#' || char.IsWhiteSpace(c) || char.IsControl(c) ? '_' : c);
-        }
-
-        return sb.ToString();
-    }
+    public static string SanitizeSegment(string? name) =>
+        ReplaceWithUnderscore(name, static c => !(c is '/' or '+' or '#' || char.IsWhiteSpace(c) || char.IsControl(c)));
 
     /// <summary>An id Home Assistant accepts in discovery topics and unique ids: [A-Za-z0-9_-], everything else '_'.</summary>
-    public static string DiscoveryId(string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            return "_";
-        }
-
-        var sb = new StringBuilder(name.Length);
-        foreach (var c in name.Trim())
-        {
-            sb.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_');
-        }
-
-        return sb.ToString();
-    }
+    public static string DiscoveryId(string? name) =>
+        ReplaceWithUnderscore(name, static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     /// <summary>A prefix may have several levels (<c>home/facewatch</c>) but no wildcards, control characters or empty levels.</summary>
     public static bool IsValidPrefix(string prefix) =>
         prefix.Length > 0
         && prefix.Split('/').All(s => s.Length > 0)
         && !prefix.Any(c => c is '+' or '#' || char.IsControl(c));
+
+    /// <summary>
+    /// The trimmed name with every character <paramref name="keep"/> rejects made '_' (a blank name is <c>_</c>).
+    /// Returns the trimmed name itself when nothing needs replacing: camera topics are built on every event.
+    /// </summary>
+    private static string ReplaceWithUnderscore(string? name, Func<char, bool> keep)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "_";
+        }
+
+        var trimmed = name.Trim();
+        foreach (var c in trimmed)
+        {
+            if (!keep(c))
+            {
+                return string.Create(trimmed.Length, (trimmed, keep), static (span, state) =>
+                {
+                    for (var i = 0; i < span.Length; i++)
+                    {
+                        var ch = state.trimmed[i];
+                        span[i] = state.keep(ch) ? ch : '_';
+                    }
+                });
+            }
+        }
+
+        return trimmed;
+    }
 }

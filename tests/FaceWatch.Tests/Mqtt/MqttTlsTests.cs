@@ -13,6 +13,8 @@ public sealed class TlsMosquittoFixture : IAsyncLifetime
     public const string User = "facewatch";
     public const string Password = "s3cret-Pa55";
 
+    private X509Certificate2? _ca;
+
     public MosquittoBroker Broker { get; private set; } = null!;
 
     /// <summary>A second listener that also requires a client certificate signed by the test CA.</summary>
@@ -35,6 +37,7 @@ public sealed class TlsMosquittoFixture : IAsyncLifetime
         await Run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=facewatch-client");
         await Run("openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.crt", "-days", "2");
         await Run("mosquitto_passwd", "-c", "-b", "passwords", User, Password);
+        _ca = X509CertificateLoader.LoadCertificateFromFile(CaFile);
         Broker = await MosquittoBroker.StartNewAsync(
             tls: new MosquittoTls(CaFile, Path.Combine(Dir, "server.crt"), Path.Combine(Dir, "server.key")),
             passwordFile: Path.Combine(Dir, "passwords"));
@@ -46,13 +49,14 @@ public sealed class TlsMosquittoFixture : IAsyncLifetime
     {
         await Broker.DisposeAsync();
         await MutualBroker.DisposeAsync();
+        _ca?.Dispose();
         Directory.Delete(Dir, recursive: true);
     }
 
-    /// <summary>A subscriber that speaks TLS (trusting the test CA) with the right credentials.</summary>
+    /// <summary>A subscriber that speaks TLS (trusting the test CA, loaded once and owned by the fixture) with the right credentials.</summary>
     public Task<MqttTestSubscriber> SubscribeAsync(string filter)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(CaFile);
+        var ca = _ca ?? throw new InvalidOperationException("The fixture is not initialized.");
         return MqttTestSubscriber.ConnectAsync(Broker.Port, filter, configure: b => b
             .WithCredentials(User, Password)
             .WithTlsOptions(o => o.UseTls().WithTargetHost("127.0.0.1").WithTrustChain([ca])
