@@ -38,31 +38,16 @@ internal static class BenchIdentifyCommand
             // Read every photo once (largest face), keep the crops, embed them with and without flip.
             var crops = new List<(string Person, string Source, Mat Crop)>();
             var issues = new List<EnrollmentIssue>();
+            var enroller = tools.Enroller();
             try
             {
                 foreach (var folder in folders)
                 {
                     foreach (var file in folder.Files)
                     {
-                        try
+                        if (enroller.ReadLargestFace(folder.Name, file, aligned: false, issues) is { } crop)
                         {
-                            using var photo = tools.Reader.Read(file);
-                            if (photo.Faces.Count > 1)
-                            {
-                                issues.Add(new(EnrollmentIssueKind.SeveralFaces, folder.Name, file, ""));
-                            }
-
-                            if (photo.Faces.Count == 0)
-                            {
-                                issues.Add(new(EnrollmentIssueKind.NoFace, folder.Name, file, ""));
-                                continue;
-                            }
-
-                            crops.Add((folder.Name, Path.GetRelativePath(root, file), photo.Faces[0].Crop.Clone()));
-                        }
-                        catch (Pipeline.Imaging.ImageLoadException)
-                        {
-                            issues.Add(new(EnrollmentIssueKind.Unreadable, folder.Name, file, ""));
+                            crops.Add((folder.Name, Path.GetRelativePath(root, file), crop));
                         }
                     }
                 }
