@@ -154,6 +154,7 @@ internal static class BenchIdentifyCommand
         SvmTrainingOptions training)
     {
         var names = faces.Select(f => f.Person).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var byName = names.ToDictionary(name => name, name => faces.Where(f => f.Person == name).Select(f => f.Face).ToArray());
         int closedCorrect = 0, closedTotal = 0, ruleCorrect = 0, ruleUnknown = 0, ruleWrong = 0;
         int strangerAccepted = 0, strangerTotal = 0, genuineOk = 0, genuineTotal = 0;
         var misses = new List<string>();
@@ -169,7 +170,7 @@ internal static class BenchIdentifyCommand
             var test = new List<(string Person, EnrolledFace Face)>();
             foreach (var name in names)
             {
-                var mine = faces.Where(f => f.Person == name).Select(f => f.Face).ToArray();
+                var mine = byName[name].ToArray(); // a copy: the shuffle is per split
                 rng.Shuffle(mine);
                 enrolled[name] = mine.Take(perPerson).ToArray();
                 test.AddRange(mine.Skip(perPerson).Select(f => (name, f)));
