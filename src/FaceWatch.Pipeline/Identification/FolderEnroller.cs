@@ -155,7 +155,8 @@ public sealed class FolderEnroller(PhotoFaceReader reader, IFaceEmbedder embedde
         return faces;
     }
 
-    private Mat? ReadLargestFace(string person, string file, bool aligned, List<EnrollmentIssue> issues)
+    /// <summary>Reads <paramref name="file"/> and returns a copy of its largest face's crop (the caller owns it), or null with an issue.</summary>
+    internal Mat? ReadLargestFace(string person, string file, bool aligned, List<EnrollmentIssue> issues)
     {
         try
         {

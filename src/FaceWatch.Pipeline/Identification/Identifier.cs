@@ -7,6 +7,8 @@ namespace FaceWatch.Pipeline.Identification;
 /// </summary>
 public sealed class Identifier
 {
+    private const int MaxStackDimension = 1024;
+
     public Identifier(Gallery gallery)
     {
         ArgumentNullException.ThrowIfNull(gallery);
@@ -31,7 +33,10 @@ public sealed class Identifier
                 $"Embedding has {embedding.Length} values, the gallery's model makes {Gallery.Model.Dimension}.", nameof(embedding));
         }
 
-        var x = VectorMath.Normalized(embedding);
+        // Normalised into a stack buffer: this runs per face, and the copy is only needed for this call.
+        Span<float> x = embedding.Length <= MaxStackDimension ? stackalloc float[embedding.Length] : new float[embedding.Length];
+        embedding.CopyTo(x);
+        VectorMath.NormalizeInPlace(x);
         int index;
         double probability;
         if (Gallery.Classifier is { } svm)

@@ -88,19 +88,4 @@ public static class OpenSetCalibration
 
         return scores;
     }
-
-    /// <summary>Leave-one-out: every face's similarity to the nearest other face of its own person.</summary>
-    public static List<double> GenuineScores(IReadOnlyList<EnrolledPerson> people)
-    {
-        var scores = new List<double>();
-        foreach (var p in people.Where(p => p.Faces.Count >= 2))
-        {
-            foreach (var face in p.Faces)
-            {
-                scores.Add(Gallery.SimilarityTo(p, face.Embedding, except: face));
-            }
-        }
-
-        return scores;
-    }
 }

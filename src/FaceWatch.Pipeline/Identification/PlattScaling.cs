@@ -28,13 +28,8 @@ public sealed record PlattSigmoid(double A, double B)
             t[i] = positive[i] ? hiTarget : loTarget;
         }
 
-        double a = 0, b = Math.Log((prior0 + 1.0) / (prior1 + 1.0)), fval = 0;
-        for (var i = 0; i < n; i++)
-        {
-            var fApB = (decisions[i] * a) + b;
-            fval += fApB >= 0 ? (t[i] * fApB) + Math.Log(1 + Math.Exp(-fApB)) : ((t[i] - 1) * fApB) + Math.Log(1 + Math.Exp(fApB));
-        }
-
+        double a = 0, b = Math.Log((prior0 + 1.0) / (prior1 + 1.0));
+        var fval = Objective(decisions, t, a, b);
         for (var iter = 0; iter < maxIter; iter++)
         {
             double h11 = sigma, h22 = sigma, h21 = 0, g1 = 0, g2 = 0;
@@ -76,13 +71,7 @@ public sealed record PlattSigmoid(double A, double B)
             {
                 var newA = a + (step * dA);
                 var newB = b + (step * dB);
-                double newf = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    var fApB = (decisions[i] * newA) + newB;
-                    newf += fApB >= 0 ? (t[i] * fApB) + Math.Log(1 + Math.Exp(-fApB)) : ((t[i] - 1) * fApB) + Math.Log(1 + Math.Exp(fApB));
-                }
-
+                var newf = Objective(decisions, t, newA, newB);
                 if (newf < fval + (0.0001 * step * gd))
                 {
                     a = newA;
@@ -101,5 +90,18 @@ public sealed record PlattSigmoid(double A, double B)
         }
 
         return new PlattSigmoid(a, b);
+    }
+
+    /// <summary>The regularised cross-entropy of targets <paramref name="t"/> under the sigmoid (a, b), written to stay finite.</summary>
+    private static double Objective(IReadOnlyList<double> decisions, double[] t, double a, double b)
+    {
+        double f = 0;
+        for (var i = 0; i < t.Length; i++)
+        {
+            var fApB = (decisions[i] * a) + b;
+            f += fApB >= 0 ? (t[i] * fApB) + Math.Log(1 + Math.Exp(-fApB)) : ((t[i] - 1) * fApB) + Math.Log(1 + Math.Exp(fApB));
+        }
+
+        return f;
     }
 }

@@ -23,6 +23,8 @@ public sealed record SvmClass(string Name, LinearModel Model, PlattSigmoid Sigmo
 /// </summary>
 public sealed class SvmClassifier
 {
+    private const int MaxStackClasses = 256;
+
     public SvmClassifier(IReadOnlyList<SvmClass> classes)
     {
         if (classes.Count < 2)
@@ -46,25 +48,16 @@ public sealed class SvmClassifier
     public double[] Probabilities(ReadOnlySpan<float> x)
     {
         var p = new double[Classes.Count];
-        double sum = 0;
-        for (var k = 0; k < p.Length; k++)
-        {
-            p[k] = Math.Max(Classes[k].Sigmoid.Probability(Classes[k].Model.Decision(x)), 1e-12);
-            sum += p[k];
-        }
-
-        for (var k = 0; k < p.Length; k++)
-        {
-            p[k] /= sum;
-        }
-
+        Probabilities(x, p);
         return p;
     }
 
     /// <summary>The most probable class and its probability.</summary>
     public (int Index, double Probability) Predict(ReadOnlySpan<float> x)
     {
-        var p = Probabilities(x);
+        // Runs per face: the per-class buffer lives on the stack.
+        Span<double> p = Classes.Count <= MaxStackClasses ? stackalloc double[Classes.Count] : new double[Classes.Count];
+        Probabilities(x, p);
         var best = 0;
         for (var k = 1; k < p.Length; k++)
         {
@@ -118,21 +111,50 @@ public sealed class SvmClassifier
         var trueProbabilities = new List<double>();
         if (folds >= 2)
         {
+            var p = new double[k];
             for (var i = 0; i < samples.Count; i++)
             {
-                double sum = 0, own = 0;
                 for (var c = 0; c < k; c++)
                 {
-                    var p = Math.Max(classes[c].Sigmoid.Probability(decisions[c][i]), 1e-12);
-                    sum += p;
-                    own = c == labels[i] ? p : own;
+                    p[c] = decisions[c][i];
                 }
 
-                trueProbabilities.Add(own / sum);
+                ToProbabilities(classes, p);
+                trueProbabilities.Add(p[labels[i]]);
             }
         }
 
         return new SvmClassifier(classes) { CrossValidatedTrueProbabilities = trueProbabilities };
+    }
+
+    private void Probabilities(ReadOnlySpan<float> x, Span<double> p)
+    {
+        for (var k = 0; k < p.Length; k++)
+        {
+            p[k] = Classes[k].Model.Decision(x);
+        }
+
+        ToProbabilities(Classes, p);
+    }
+
+    /// <summary>
+    /// The one rule from decision values to probabilities, for prediction and for the cross-validated calibration
+    /// alike: each class's decision value (one per class, replaced in place) through its sigmoid, floored so no class
+    /// is ruled out entirely, then normalised to sum to one.
+    /// </summary>
+    private static void ToProbabilities(IReadOnlyList<SvmClass> classes, Span<double> decisions)
+    {
+        double sum = 0;
+        for (var k = 0; k < decisions.Length; k++)
+        {
+            decisions[k] = Math.Max(classes[k].Sigmoid.Probability(decisions[k]), 1e-12);
+            sum += decisions[k];
+        }
+
+        for (var k = 0; k < decisions.Length; k++)
+        {
+            decisions[k] /= sum;
+        }
     }
 
     private static LinearModel[] TrainOneVsRest(IReadOnlyList<float[]> samples, IReadOnlyList<int> labels, int k, SvmTrainingOptions options)

@@ -47,14 +47,6 @@ public static class VectorMath
         return copy;
     }
 
-    /// <summary>Cosine similarity of two vectors (not assumed normalised).</summary>
-    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var na = Math.Sqrt(Dot(a, a));
-        var nb = Math.Sqrt(Dot(b, b));
-        return na == 0 || nb == 0 ? 0 : Dot(a, b) / (na * nb);
-    }
-
     /// <summary>Unit-length mean of unit vectors.</summary>
     public static float[] Centroid(IReadOnlyList<float[]> vectors)
     {

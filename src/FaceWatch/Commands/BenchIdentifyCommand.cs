@@ -38,31 +38,16 @@ internal static class BenchIdentifyCommand
             // Read every photo once (largest face), keep the crops, embed them with and without flip.
             var crops = new List<(string Person, string Source, Mat Crop)>();
             var issues = new List<EnrollmentIssue>();
+            var enroller = tools.Enroller();
             try
             {
                 foreach (var folder in folders)
                 {
                     foreach (var file in folder.Files)
                     {
-                        try
+                        if (enroller.ReadLargestFace(folder.Name, file, aligned: false, issues) is { } crop)
                         {
-                            using var photo = tools.Reader.Read(file);
-                            if (photo.Faces.Count > 1)
-                            {
-                                issues.Add(new(EnrollmentIssueKind.SeveralFaces, folder.Name, file, ""));
-                            }
-
-                            if (photo.Faces.Count == 0)
-                            {
-                                issues.Add(new(EnrollmentIssueKind.NoFace, folder.Name, file, ""));
-                                continue;
-                            }
-
-                            crops.Add((folder.Name, Path.GetRelativePath(root, file), photo.Faces[0].Crop.Clone()));
-                        }
-                        catch (Pipeline.Imaging.ImageLoadException)
-                        {
-                            issues.Add(new(EnrollmentIssueKind.Unreadable, folder.Name, file, ""));
+                            crops.Add((folder.Name, Path.GetRelativePath(root, file), crop));
                         }
                     }
                 }
@@ -169,6 +154,7 @@ internal static class BenchIdentifyCommand
         SvmTrainingOptions training)
     {
         var names = faces.Select(f => f.Person).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var byName = names.ToDictionary(name => name, name => faces.Where(f => f.Person == name).Select(f => f.Face).ToArray());
         int closedCorrect = 0, closedTotal = 0, ruleCorrect = 0, ruleUnknown = 0, ruleWrong = 0;
         int strangerAccepted = 0, strangerTotal = 0, genuineOk = 0, genuineTotal = 0;
         var misses = new List<string>();
@@ -184,7 +170,7 @@ internal static class BenchIdentifyCommand
             var test = new List<(string Person, EnrolledFace Face)>();
             foreach (var name in names)
             {
-                var mine = faces.Where(f => f.Person == name).Select(f => f.Face).ToArray();
+                var mine = byName[name].ToArray(); // a copy: the shuffle is per split
                 rng.Shuffle(mine);
                 enrolled[name] = mine.Take(perPerson).ToArray();
                 test.AddRange(mine.Skip(perPerson).Select(f => (name, f)));

@@ -26,7 +26,7 @@ internal static class EmbedCommand
                 try
                 {
                     using var photo = tools.Reader.Read(file, isAligned);
-                    var embeddings = photo.Faces.Count == 0 ? [] : tools.Embedder.Embed(photo.Faces.Select(f => f.Crop).ToArray());
+                    var embeddings = tools.Embed(photo);
                     results.Add(new EmbeddedImageJson(file, photo.Faces.Select((f, i) => new EmbeddedFaceJson(IdentifyCommand.Box(f), embeddings[i])).ToList()));
                 }
                 catch (ImageLoadException ex)

@@ -66,6 +66,9 @@ internal sealed class FaceTools : IDisposable
 
     public FolderEnroller Enroller() => new(Reader, Embedder, Embedder.Identity, TimeProvider.System);
 
+    /// <summary>The embedding of every face of <paramref name="photo"/>, in its face order (none for no face).</summary>
+    public float[][] Embed(PhotoFaces photo) => Embedder.Embed(photo.Faces.Select(f => f.Crop).ToArray());
+
     public void Dispose()
     {
         _detector?.Dispose();

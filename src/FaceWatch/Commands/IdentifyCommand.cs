@@ -46,7 +46,7 @@ internal static class IdentifyCommand
                 using (image)
                 {
                     using var photo = tools.Reader.Read(image, file);
-                    var embeddings = photo.Faces.Count == 0 ? [] : tools.Embedder.Embed(photo.Faces.Select(f => f.Crop).ToArray());
+                    var embeddings = tools.Embed(photo);
                     var faces = photo.Faces.Select((f, i) =>
                     {
                         var m = identifier.Identify(embeddings[i]);
