@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using FaceWatch.Pipeline.Identification;
 using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
@@ -33,7 +32,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
         {
             _inputName = PickName(_options.InputName, _session.InputMetadata.Keys, "input", ModelPath);
             _outputName = PickName(_options.OutputName, _session.OutputMetadata.Keys, "output", ModelPath);
-            ModelId = HashFile(ModelPath);
+            ModelId = ModelFetcher.Sha256Of(ModelPath);
             Dimension = ProbeDimension();
         }
         catch
@@ -239,11 +238,5 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
             ? configured
             : throw new InvalidOperationException(
                 $"Embedding:{(what == "input" ? "InputName" : "OutputName")} is '{configured}', but model '{model}' has {what}s: {string.Join(", ", all)}.");
-    }
-
-    private static string HashFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }
