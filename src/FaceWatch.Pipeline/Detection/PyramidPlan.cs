@@ -25,17 +25,11 @@ internal sealed class PyramidPlan
 {
     public const int Window = 12;
 
-    private PyramidPlan(Size image, int minFace, Size canvas, PyramidTile[] tiles)
+    private PyramidPlan(Size canvas, PyramidTile[] tiles)
     {
-        ImageSize = image;
-        MinFace = minFace;
         CanvasSize = canvas;
         Tiles = tiles;
     }
-
-    public Size ImageSize { get; }
-
-    public int MinFace { get; }
 
     public Size CanvasSize { get; }
 
@@ -73,7 +67,7 @@ internal sealed class PyramidPlan
         var sizes = LevelSizes(image, minFace, factor);
         if (sizes.Count == 0)
         {
-            return new PyramidPlan(image, minFace, new Size(0, 0), []);
+            return new PyramidPlan(new Size(0, 0), []);
         }
 
         var canvasWidth = sizes[0].Width + (sizes.Count > 1 ? Even(sizes[1].Width) : 0);
@@ -98,7 +92,7 @@ internal sealed class PyramidPlan
             shelfHeight = Math.Max(shelfHeight, s.Height);
         }
 
-        return new PyramidPlan(image, minFace, new Size(usedWidth, y + shelfHeight), tiles);
+        return new PyramidPlan(new Size(usedWidth, y + shelfHeight), tiles);
     }
 
     private static int Even(int v) => (v + 1) & ~1;

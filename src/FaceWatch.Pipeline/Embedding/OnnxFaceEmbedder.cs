@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using FaceWatch.Pipeline.Identification;
 using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
@@ -17,6 +16,10 @@ namespace FaceWatch.Pipeline.Embedding;
 /// </summary>
 public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
 {
+    // BGR source channel -> planar destination index (Cv2.MixChannels pairs).
+    private static readonly int[] BgrToRgbPlanes = [2, 0, 1, 1, 0, 2];
+    private static readonly int[] BgrToBgrPlanes = [0, 0, 1, 1, 2, 2];
+
     private readonly InferenceSession _session;
     private readonly EmbeddingOptions _options;
     private readonly string _inputName;
@@ -33,7 +36,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
         {
             _inputName = PickName(_options.InputName, _session.InputMetadata.Keys, "input", ModelPath);
             _outputName = PickName(_options.OutputName, _session.OutputMetadata.Keys, "output", ModelPath);
-            ModelId = HashFile(ModelPath);
+            ModelId = ModelFetcher.Sha256Of(ModelPath);
             Dimension = ProbeDimension();
         }
         catch
@@ -148,12 +151,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
             current = sized;
         }
 
-        if (_options.ChannelOrder == ChannelOrder.Rgb)
-        {
-            Cv2.CvtColor(current, sized, ColorConversionCodes.BGR2RGB);
-            current = sized;
-        }
-
+        // Channel order does not change the mean and deviation over all values, so they are taken before any reorder.
         double alpha, beta;
         if (_options.Normalization == EmbeddingNormalization.FixedMeanScale)
         {
@@ -170,44 +168,48 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
             beta = -mean.Val0 / adjusted;
         }
 
-        using var floats = new Mat();
-        current.ConvertTo(floats, MatType.CV_32FC3, alpha, beta);
+        var rgb = _options.ChannelOrder == ChannelOrder.Rgb;
         if (_options.Layout == TensorLayout.Nhwc)
         {
-            CopyContinuous(floats, target);
+            if (rgb)
+            {
+                Cv2.CvtColor(current, sized, ColorConversionCodes.BGR2RGB);
+                current = sized;
+            }
+
+            ConvertInto(current, target, s, s, MatType.CV_32FC3, alpha, beta);
             return;
         }
 
-        SplitInto(floats, target, s);
+        // NCHW: the split into byte planes also puts the channels in order, then one conversion writes all three planes.
+        using var planes = new Mat(3 * s, s, MatType.CV_8UC1);
+        using var p0 = planes.RowRange(0, s);
+        using var p1 = planes.RowRange(s, 2 * s);
+        using var p2 = planes.RowRange(2 * s, 3 * s);
+        Cv2.MixChannels([current], [p0, p1, p2], rgb ? BgrToRgbPlanes : BgrToBgrPlanes);
+        ConvertInto(planes, target, 3 * s, s, MatType.CV_32FC1, alpha, beta);
     }
 
-    /// <summary>Splits a 3-channel float image straight into the planes of <paramref name="target"/>: no plane Mats allocated and copied.</summary>
-    private static unsafe void SplitInto(Mat floats, Span<float> target, int side)
+    /// <summary>
+    /// Scales an 8-bit image straight into the float buffer behind <paramref name="target"/>
+    /// (<paramref name="rows"/> x <paramref name="cols"/> of <paramref name="type"/>): no float Mat is allocated and copied.
+    /// </summary>
+    private static unsafe void ConvertInto(Mat source, Span<float> target, int rows, int cols, MatType type, double alpha, double beta)
     {
-        var plane = side * side;
-        if (target.Length != 3 * plane)
+        if (rows * cols * type.Channels != target.Length)
         {
             throw new InvalidOperationException("Unexpected crop buffer shape.");
         }
 
         fixed (float* p = target)
         {
-            using var c0 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)p);
-            using var c1 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)(p + plane));
-            using var c2 = Mat.FromPixelData(side, side, MatType.CV_32FC1, (IntPtr)(p + (2 * plane)));
-            Cv2.MixChannels([floats], [c0, c1, c2], [0, 0, 1, 1, 2, 2]);
+            using var destination = Mat.FromPixelData(rows, cols, type, (IntPtr)p);
+            source.ConvertTo(destination, type, alpha, beta);
+            if (destination.Data != (IntPtr)p)
+            {
+                throw new InvalidOperationException("Unexpected crop buffer shape.");
+            }
         }
-    }
-
-    private static unsafe void CopyContinuous(Mat m, Span<float> target)
-    {
-        var length = (int)m.Total() * m.Channels();
-        if (!m.IsContinuous() || length != target.Length)
-        {
-            throw new InvalidOperationException("Unexpected crop buffer shape.");
-        }
-
-        new ReadOnlySpan<float>((void*)m.Data, length).CopyTo(target);
     }
 
     private int ProbeDimension()
@@ -239,11 +241,5 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
             ? configured
             : throw new InvalidOperationException(
                 $"Embedding:{(what == "input" ? "InputName" : "OutputName")} is '{configured}', but model '{model}' has {what}s: {string.Join(", ", all)}.");
-    }
-
-    private static string HashFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

@@ -32,22 +32,8 @@ public static class ImageConversion
             throw new ArgumentException($"The {what} has {channels} channels; expected 1 (grey), 3 (BGR) or 4 (BGRA).", nameof(image));
         }
 
-        // 8-bit input is read as is: the colour step below writes the new image, so no copy is needed first.
-        using var converted = new Mat();
-        var eightBit = image;
         var depth = image.Depth();
-        if (depth == MatType.CV_16U)
-        {
-            // 65535 -> 255.
-            image.ConvertTo(converted, MatType.MakeType(MatType.CV_8U, channels), 1.0 / 257.0);
-            eightBit = converted;
-        }
-        else if (depth == MatType.CV_32F || depth == MatType.CV_64F)
-        {
-            image.ConvertTo(converted, MatType.MakeType(MatType.CV_8U, channels), 255.0);
-            eightBit = converted;
-        }
-        else if (depth != MatType.CV_8U)
+        if (depth != MatType.CV_8U && depth != MatType.CV_16U && depth != MatType.CV_32F && depth != MatType.CV_64F)
         {
             throw new ArgumentException($"The {what} has pixel type {image.Type()}; expected 8-bit, 16-bit or float pixels.", nameof(image));
         }
@@ -55,6 +41,18 @@ public static class ImageConversion
         var bgr = new Mat();
         try
         {
+            // 8-bit input is read as is: the colour step below writes the new image, so no copy is needed first.
+            // Deeper BGR is scaled straight into the result; deeper grey or BGRA goes through an 8-bit copy first.
+            using var converted = new Mat();
+            var eightBit = image;
+            if (depth != MatType.CV_8U)
+            {
+                eightBit = channels == 3 ? bgr : converted;
+
+                // 65535 -> 255; float 1.0 -> 255.
+                image.ConvertTo(eightBit, MatType.MakeType(MatType.CV_8U, channels), depth == MatType.CV_16U ? 1.0 / 257.0 : 255.0);
+            }
+
             switch (channels)
             {
                 case 1:
@@ -64,7 +62,11 @@ public static class ImageConversion
                     BlendOverWhite(eightBit, bgr);
                     break;
                 default:
-                    eightBit.CopyTo(bgr);
+                    if (!ReferenceEquals(eightBit, bgr))
+                    {
+                        eightBit.CopyTo(bgr);
+                    }
+
                     break;
             }
 

@@ -14,6 +14,9 @@ internal static class DetectCommand
     /// <summary>Photos hold smaller faces than a live camera needs to care about.</summary>
     public const int PhotoMinFace = 20;
 
+    /// <summary>Left eye, right eye, nose, left and right mouth corner.</summary>
+    private static readonly Scalar[] LandmarkColours = [Scalar.Blue, Scalar.Red, Scalar.Yellow, Scalar.Cyan, Scalar.Magenta];
+
     public static Command Create()
     {
         var images = new Argument<string[]>("IMAGE")
@@ -204,10 +207,9 @@ internal static class DetectCommand
             Cv2.Rectangle(annotated, box, Scalar.LimeGreen, thickness);
             Cv2.PutText(annotated, f.Score.ToString("F3", CultureInfo.InvariantCulture), new Point(box.X, Math.Max(12, box.Y - 4)),
                 HersheyFonts.HersheySimplex, 0.4 * thickness, Scalar.LimeGreen, thickness);
-            Scalar[] colours = [Scalar.Blue, Scalar.Red, Scalar.Yellow, Scalar.Cyan, Scalar.Magenta];
             for (var j = 0; j < f.Landmarks.Length; j++)
             {
-                Cv2.Circle(annotated, (Point)f.Landmarks[j], 2 * thickness, colours[j], -1);
+                Cv2.Circle(annotated, (Point)f.Landmarks[j], 2 * thickness, LandmarkColours[j], -1);
             }
 
             if (writeAligned)

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using FaceWatch.Tests.Identification;
 
 namespace FaceWatch.Tests.Detection;
 
@@ -66,26 +66,7 @@ public sealed class DetectCommandTests : IDisposable
         Assert.Contains(stdout.Split('\n'), l => l.StartsWith("320x240", StringComparison.Ordinal));
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = TestPaths.RepoRoot,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "facewatch.dll"));
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["FACEWATCH_Models__Dir"] = TestPaths.ModelsDir;
-        using var process = Process.Start(info)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    /// <summary>The shared CLI runner, from the repository root as the working directory.</summary>
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        IdentificationFixture.RunCli(TestPaths.RepoRoot, null, args);
 }

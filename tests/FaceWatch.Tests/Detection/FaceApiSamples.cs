@@ -43,8 +43,9 @@ public sealed class FaceApiSamples
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Cannot start {file}.");
+        // Both pipes drain in the background, so a hung npm or tar still runs into the timeout below.
         var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEnd();
+        _ = process.StandardOutput.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);

@@ -189,7 +189,8 @@ public class MtcnnDetectorTests : IClassFixture<MtcnnDetectorFixture>
         var whole = Assert.Single(_detector.Detect(image));
         // Cut the frame through the middle of the face: the left half of the face is gone.
         var cut = (int)(whole.Box.X + (whole.Box.Width * 0.3f));
-        using var right = new Mat(image, new Rect(cut, 0, image.Width - cut, image.Height)).Clone();
+        using var view = new Mat(image, new Rect(cut, 0, image.Width - cut, image.Height));
+        using var right = view.Clone();
 
         var face = Assert.Single(_detector.Detect(right), f => f.Score > 0.9f);
 
