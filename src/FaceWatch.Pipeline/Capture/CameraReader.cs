@@ -141,7 +141,7 @@ public sealed class CameraReader
                 return SessionOutcome.EndOfFile;
             }
 
-            var reason = source is FfmpegFrameSource ffmpeg ? ffmpeg.DescribeEnd() : "stream ended";
+            var reason = session.EndReason;
             return healthy ? SessionOutcome.Lost(reason) : throw new CameraException(reason);
         }
         finally
@@ -161,41 +161,51 @@ public sealed class CameraReader
         }
     }
 
-    /// <summary>The camera thread: open, then read frames into the queue until the end, an abort or a failure.</summary>
+    /// <summary>
+    /// The camera thread: open, read frames into the queue until the end, an abort or a failure, then say why it ended
+    /// (this may block on the source, e.g. for ffmpeg's exit code: here, not on the pool).
+    /// </summary>
     private void ReadLoop(Session session, CancellationToken cancellationToken)
     {
         try
         {
-            session.Source.Open(cancellationToken);
-            Interlocked.Exchange(ref session.LastProgress, _time.GetTimestamp());
-            session.Opened = true;
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                var image = session.Source.Read(cancellationToken);
-                if (image is null)
-                {
-                    session.Completion.TrySetResult(!cancellationToken.IsCancellationRequested);
-                    return;
-                }
-
-                var now = _time.GetTimestamp();
-                Interlocked.Exchange(ref session.LastProgress, now);
-                _stats.OnCaptured();
-                if (Interlocked.Increment(ref session.FramesRead) == 1)
-                {
-                    SetOnline(image.Width, image.Height);
-                }
-
-                _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now));
-            }
-
-            session.Completion.TrySetResult(false);
+            var ended = ReadFrames(session, cancellationToken);
+            session.EndReason = session.Source.DescribeEnd();
+            session.Completion.TrySetResult(ended);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Handed to the reconnect loop, which logs it once per state change.
             session.Completion.TrySetException(ex);
         }
+    }
+
+    /// <returns>True: the stream ended on its own; false: stopped by us.</returns>
+    private bool ReadFrames(Session session, CancellationToken cancellationToken)
+    {
+        session.Source.Open(cancellationToken);
+        Interlocked.Exchange(ref session.LastProgress, _time.GetTimestamp());
+        session.Opened = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var image = session.Source.Read(cancellationToken);
+            if (image is null)
+            {
+                return !cancellationToken.IsCancellationRequested;
+            }
+
+            var now = _time.GetTimestamp();
+            Interlocked.Exchange(ref session.LastProgress, now);
+            _stats.OnCaptured();
+            if (Interlocked.Increment(ref session.FramesRead) == 1)
+            {
+                SetOnline(image.Width, image.Height);
+            }
+
+            _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now));
+        }
+
+        return false;
     }
 
     private void SetOnline(int width, int height)
@@ -287,6 +297,9 @@ public sealed class CameraReader
         public IFrameSource Source { get; } = source;
 
         public long StartedAt { get; } = startedAt;
+
+        /// <summary>The source's own account of the end, set by the camera thread before <see cref="Completion"/> succeeds.</summary>
+        public string EndReason { get; set; } = "stream ended";
 
         /// <summary>True: the stream ended on its own; false: stopped by us. Faulted: the session failed.</summary>
         public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

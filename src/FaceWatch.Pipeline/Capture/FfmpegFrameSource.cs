@@ -138,7 +138,7 @@ public sealed class FfmpegFrameSource : IFrameSource
         }
     }
 
-    /// <summary>Why the stream ended, from ffmpeg's exit code and last stderr lines (passwords masked).</summary>
+    /// <summary>Why the stream ended, from ffmpeg's exit code and last stderr lines (passwords masked). Blocks up to 2 s for the exit.</summary>
     public string DescribeEnd()
     {
         var process = _ffmpeg;

@@ -19,6 +19,12 @@ public interface IFrameSource : IDisposable
 
     /// <summary>True when the end of the stream is a normal end (a file played once), not a failure.</summary>
     bool EndIsFinal { get; }
+
+    /// <summary>
+    /// Why the stream ended, password-free. Called on the camera thread once <see cref="Read"/> has returned null or
+    /// the reading stopped, so it may block briefly (e.g. for a child process's exit code).
+    /// </summary>
+    string DescribeEnd() => "stream ended";
 }
 
 /// <summary>Makes a new session for a camera on every (re)connect.</summary>
