@@ -149,28 +149,30 @@ public sealed class CameraReader
             await sessionCts.CancelAsync().ConfigureAwait(false);
             source.Abort();
             await Task.WhenAny(session.Completion.Task, Task.Delay(ThreadStopTimeout, TimeProvider.System, CancellationToken.None)).ConfigureAwait(false);
-            if (session.Completion.Task.IsCompleted)
+            if (!session.Completion.Task.IsCompleted)
             {
-                source.Dispose();
-            }
-            else
-            {
-                // A driver that ignores the abort: leave the source to its thread rather than free it under its feet.
+                // A driver that ignores the abort: its thread still owns the source and disposes it if the read ever returns.
                 Log.ThreadStuck(_logger, _camera.Name, ThreadStopTimeout);
             }
         }
     }
 
     /// <summary>
-    /// The camera thread: open, read frames into the queue until the end, an abort or a failure, then say why it ended
-    /// (this may block on the source, e.g. for ffmpeg's exit code: here, not on the pool).
+    /// The camera thread, sole owner of the session's source: open, read frames into the queue until the end, an abort
+    /// or a failure, then say why it ended and dispose the source before completing the session. Both may block (ffmpeg's
+    /// exit): here, not on the pool.
     /// </summary>
     private void ReadLoop(Session session, CancellationToken cancellationToken)
     {
         try
         {
-            var ended = ReadFrames(session, cancellationToken);
-            session.EndReason = session.Source.DescribeEnd();
+            bool ended;
+            using (session.Source)
+            {
+                ended = ReadFrames(session, cancellationToken);
+                session.EndReason = session.Source.DescribeEnd();
+            }
+
             session.Completion.TrySetResult(ended);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -168,9 +168,17 @@ public sealed class FfmpegFrameSource : IFrameSource
     public void Dispose()
     {
         Abort();
-        _ffmpeg?.WaitForExit(2000);
-        _ffmpeg?.Dispose();
-        _probe?.Dispose();
+        Process? probe, ffmpeg;
+        lock (_gate)
+        {
+            // An Abort from the reader's cleanup may still come: it then finds nothing to kill.
+            (probe, ffmpeg) = (_probe, _ffmpeg);
+            (_probe, _ffmpeg) = (null, null);
+        }
+
+        ffmpeg?.WaitForExit(2000);
+        ffmpeg?.Dispose();
+        probe?.Dispose();
     }
 
     private (int Width, int Height) Probe(CancellationToken cancellationToken)

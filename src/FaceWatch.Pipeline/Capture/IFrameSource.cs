@@ -3,8 +3,9 @@ using OpenCvSharp;
 namespace FaceWatch.Pipeline.Capture;
 
 /// <summary>
-/// One open session of a camera. Not thread-safe: one camera thread calls <see cref="Open"/> and
-/// <see cref="Read"/>; only <see cref="Abort"/> may be called from another thread (to unblock a stalled read).
+/// One open session of a camera. Not thread-safe: one camera thread calls <see cref="Open"/>, <see cref="Read"/>,
+/// <see cref="DescribeEnd"/> and <see cref="IDisposable.Dispose"/>; only <see cref="Abort"/> may be called from another
+/// thread (to unblock a stalled read), also during or after the dispose, when it must do nothing harmful.
 /// </summary>
 public interface IFrameSource : IDisposable
 {
