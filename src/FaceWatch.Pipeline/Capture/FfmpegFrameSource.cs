@@ -231,6 +231,12 @@ public sealed class FfmpegFrameSource : IFrameSource
             _probe = process;
         }
 
+        if (_aborted)
+        {
+            // Aborted before the probe was visible to Abort: kill it here rather than wait out the time-out.
+            Kill(process);
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         if (!process.WaitForExit(TimeSpan.FromSeconds(_options.ProbeTimeoutSeconds)) || _aborted)
