@@ -149,7 +149,8 @@ public sealed class FfmpegFrameSource : IFrameSource
             recent = [.. _recentStderr];
         }
 
-        return recent.Length == 0 ? exit : $"{exit}: {UrlRedactor.Redact(string.Join(" | ", recent))}";
+        // The lines were masked as they arrived (OnStderr).
+        return recent.Length == 0 ? exit : $"{exit}: {string.Join(" | ", recent)}";
     }
 
     public void Abort()
