@@ -96,6 +96,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         var psi = new ProcessStartInfo(Executable, ["-c", ConfigFile]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        _process?.Dispose(); // the stopped run's process: one owner, disposed before it is replaced
         _process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto did not start.");
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.OutputDataReceived += (_, e) => Append(e.Data);
