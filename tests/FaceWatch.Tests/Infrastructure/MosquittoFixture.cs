@@ -83,7 +83,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         await File.WriteAllTextAsync(broker.ConfigFile, conf.ToString());
-        await broker.StartAsync();
+        try
+        {
+            await broker.StartAsync();
+        }
+        catch
+        {
+            await broker.DisposeAsync(); // the caller never gets the broker: kill its process and remove its folder here
+            throw;
+        }
+
         return broker;
     }
 
