@@ -170,6 +170,9 @@ public sealed class CameraReader
             using (session.Source)
             {
                 ended = ReadFrames(session, cancellationToken);
+
+                // The end is news too: the stall clock must not run out while the source says why and shuts down.
+                Interlocked.Exchange(ref session.LastProgress, _time.GetTimestamp());
                 session.EndReason = session.Source.DescribeEnd();
             }
 
