@@ -141,7 +141,7 @@ public sealed class CameraReader
                 return SessionOutcome.EndOfFile;
             }
 
-            var reason = source is FfmpegFrameSource ffmpeg ? ffmpeg.DescribeEnd() : "stream ended";
+            var reason = session.EndReason;
             return healthy ? SessionOutcome.Lost(reason) : throw new CameraException(reason);
         }
         finally
@@ -149,53 +149,68 @@ public sealed class CameraReader
             await sessionCts.CancelAsync().ConfigureAwait(false);
             source.Abort();
             await Task.WhenAny(session.Completion.Task, Task.Delay(ThreadStopTimeout, TimeProvider.System, CancellationToken.None)).ConfigureAwait(false);
-            if (session.Completion.Task.IsCompleted)
+            if (!session.Completion.Task.IsCompleted)
             {
-                source.Dispose();
-            }
-            else
-            {
-                // A driver that ignores the abort: leave the source to its thread rather than free it under its feet.
+                // A driver that ignores the abort: its thread still owns the source and disposes it if the read ever returns.
                 Log.ThreadStuck(_logger, _camera.Name, ThreadStopTimeout);
             }
         }
     }
 
-    /// <summary>The camera thread: open, then read frames into the queue until the end, an abort or a failure.</summary>
+    /// <summary>
+    /// The camera thread, sole owner of the session's source: open, read frames into the queue until the end, an abort
+    /// or a failure, then say why it ended and dispose the source before completing the session. Both may block (ffmpeg's
+    /// exit): here, not on the pool.
+    /// </summary>
     private void ReadLoop(Session session, CancellationToken cancellationToken)
     {
         try
         {
-            session.Source.Open(cancellationToken);
-            Interlocked.Exchange(ref session.LastProgress, _time.GetTimestamp());
-            session.Opened = true;
-            while (!cancellationToken.IsCancellationRequested)
+            bool ended;
+            using (session.Source)
             {
-                var image = session.Source.Read(cancellationToken);
-                if (image is null)
-                {
-                    session.Completion.TrySetResult(!cancellationToken.IsCancellationRequested);
-                    return;
-                }
+                ended = ReadFrames(session, cancellationToken);
 
-                var now = _time.GetTimestamp();
-                Interlocked.Exchange(ref session.LastProgress, now);
-                _stats.OnCaptured();
-                if (Interlocked.Increment(ref session.FramesRead) == 1)
-                {
-                    SetOnline(image.Width, image.Height);
-                }
-
-                _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now));
+                // The end is news too: the stall clock must not run out while the source says why and shuts down.
+                Interlocked.Exchange(ref session.LastProgress, _time.GetTimestamp());
+                session.EndReason = session.Source.DescribeEnd();
             }
 
-            session.Completion.TrySetResult(false);
+            session.Completion.TrySetResult(ended);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Handed to the reconnect loop, which logs it once per state change.
             session.Completion.TrySetException(ex);
         }
+    }
+
+    /// <returns>True: the stream ended on its own; false: stopped by us.</returns>
+    private bool ReadFrames(Session session, CancellationToken cancellationToken)
+    {
+        session.Source.Open(cancellationToken);
+        Interlocked.Exchange(ref session.LastProgress, _time.GetTimestamp());
+        session.Opened = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var image = session.Source.Read(cancellationToken);
+            if (image is null)
+            {
+                return !cancellationToken.IsCancellationRequested;
+            }
+
+            var now = _time.GetTimestamp();
+            Interlocked.Exchange(ref session.LastProgress, now);
+            _stats.OnCaptured();
+            if (Interlocked.Increment(ref session.FramesRead) == 1)
+            {
+                SetOnline(image.Width, image.Height);
+            }
+
+            _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now));
+        }
+
+        return false;
     }
 
     private void SetOnline(int width, int height)
@@ -287,6 +302,9 @@ public sealed class CameraReader
         public IFrameSource Source { get; } = source;
 
         public long StartedAt { get; } = startedAt;
+
+        /// <summary>The source's own account of the end, set by the camera thread before <see cref="Completion"/> succeeds.</summary>
+        public string EndReason { get; set; } = "stream ended";
 
         /// <summary>True: the stream ended on its own; false: stopped by us. Faulted: the session failed.</summary>
         public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

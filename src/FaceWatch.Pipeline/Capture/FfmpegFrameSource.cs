@@ -138,7 +138,7 @@ public sealed class FfmpegFrameSource : IFrameSource
         }
     }
 
-    /// <summary>Why the stream ended, from ffmpeg's exit code and last stderr lines (passwords masked).</summary>
+    /// <summary>Why the stream ended, from ffmpeg's exit code and last stderr lines (passwords masked). Blocks up to 2 s for the exit.</summary>
     public string DescribeEnd()
     {
         var process = _ffmpeg;
@@ -149,7 +149,8 @@ public sealed class FfmpegFrameSource : IFrameSource
             recent = [.. _recentStderr];
         }
 
-        return recent.Length == 0 ? exit : $"{exit}: {UrlRedactor.Redact(string.Join(" | ", recent))}";
+        // The lines were masked as they arrived (OnStderr).
+        return recent.Length == 0 ? exit : $"{exit}: {string.Join(" | ", recent)}";
     }
 
     public void Abort()
@@ -168,9 +169,17 @@ public sealed class FfmpegFrameSource : IFrameSource
     public void Dispose()
     {
         Abort();
-        _ffmpeg?.WaitForExit(2000);
-        _ffmpeg?.Dispose();
-        _probe?.Dispose();
+        Process? probe, ffmpeg;
+        lock (_gate)
+        {
+            // An Abort from the reader's cleanup may still come: it then finds nothing to kill.
+            (probe, ffmpeg) = (_probe, _ffmpeg);
+            (_probe, _ffmpeg) = (null, null);
+        }
+
+        ffmpeg?.WaitForExit(2000);
+        ffmpeg?.Dispose();
+        probe?.Dispose();
     }
 
     private (int Width, int Height) Probe(CancellationToken cancellationToken)
@@ -221,6 +230,12 @@ public sealed class FfmpegFrameSource : IFrameSource
         lock (_gate)
         {
             _probe = process;
+        }
+
+        if (_aborted)
+        {
+            // Aborted before the probe was visible to Abort: kill it here rather than wait out the time-out.
+            Kill(process);
         }
 
         process.BeginOutputReadLine();

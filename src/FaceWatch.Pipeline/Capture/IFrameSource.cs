@@ -3,8 +3,9 @@ using OpenCvSharp;
 namespace FaceWatch.Pipeline.Capture;
 
 /// <summary>
-/// One open session of a camera. Not thread-safe: one camera thread calls <see cref="Open"/> and
-/// <see cref="Read"/>; only <see cref="Abort"/> may be called from another thread (to unblock a stalled read).
+/// One open session of a camera. Not thread-safe: one camera thread calls <see cref="Open"/>, <see cref="Read"/>,
+/// <see cref="DescribeEnd"/> and <see cref="IDisposable.Dispose"/>; only <see cref="Abort"/> may be called from another
+/// thread (to unblock a stalled read), also during or after the dispose, when it must do nothing harmful.
 /// </summary>
 public interface IFrameSource : IDisposable
 {
@@ -19,6 +20,12 @@ public interface IFrameSource : IDisposable
 
     /// <summary>True when the end of the stream is a normal end (a file played once), not a failure.</summary>
     bool EndIsFinal { get; }
+
+    /// <summary>
+    /// Why the stream ended, password-free. Called on the camera thread once <see cref="Read"/> has returned null or
+    /// the reading stopped, so it may block briefly (e.g. for a child process's exit code).
+    /// </summary>
+    string DescribeEnd() => "stream ended";
 }
 
 /// <summary>Makes a new session for a camera on every (re)connect.</summary>

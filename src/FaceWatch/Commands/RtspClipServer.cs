@@ -37,7 +37,17 @@ internal sealed class RtspClipServer : IAsyncDisposable
     public static async Task<RtspClipServer> StartAsync(string file, int? port = null, CancellationToken cancellationToken = default)
     {
         var server = new RtspClipServer(FindScript(), file, port ?? FreePort());
-        await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not READY (error, time-out or cancel): the caller never gets the server, so stop and dispose its process here.
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return server;
     }
 

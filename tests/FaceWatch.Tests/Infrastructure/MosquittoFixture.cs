@@ -83,7 +83,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         await File.WriteAllTextAsync(broker.ConfigFile, conf.ToString());
-        await broker.StartAsync();
+        try
+        {
+            await broker.StartAsync();
+        }
+        catch
+        {
+            await broker.DisposeAsync(); // the caller never gets the broker: kill its process and remove its folder here
+            throw;
+        }
+
         return broker;
     }
 
@@ -96,6 +105,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         var psi = new ProcessStartInfo(Executable, ["-c", ConfigFile]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        _process?.Dispose(); // the stopped run's process: one owner, disposed before it is replaced
         _process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto did not start.");
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.OutputDataReceived += (_, e) => Append(e.Data);
