@@ -26,7 +26,7 @@ namespace FaceWatch.Web;
 /// </summary>
 public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 {
-    private const string Boundary = "facewatchframe";
+    internal const string Boundary = "facewatchframe";
     private const string TokenCookie = "facewatch_token";
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 
@@ -177,9 +177,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
                 var sent = _time.GetTimestamp();
                 var frame = await feed.NextAsync(version, ct).ConfigureAwait(false);
                 version = frame.Version;
-                var header = Encoding.ASCII.GetBytes(
-                    $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Jpeg.Length.ToString(CultureInfo.InvariantCulture)}\r\n\r\n");
-                await body.WriteAsync(header, ct).ConfigureAwait(false);
+                await body.WriteAsync(frame.PartHeader, ct).ConfigureAwait(false);
                 await body.WriteAsync(frame.Jpeg, ct).ConfigureAwait(false);
                 await body.WriteAsync(CrLf, ct).ConfigureAwait(false);
                 await body.FlushAsync(ct).ConfigureAwait(false);
