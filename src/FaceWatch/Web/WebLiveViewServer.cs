@@ -87,7 +87,17 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 
         MapEndpoints(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A port in use fails here: the app (its server, container and meter provider) is not kept, so dispose it now.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         _app = app;
         BoundUrls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
         Log.Listening(_logger, string.Join(", ", BoundUrls));
