@@ -89,9 +89,8 @@ internal static class BenchOverlayCommand
         long sequence = 0;
         foreach (var src in source)
         {
-            using var resized = new Mat();
-            Cv2.Resize(src, resized, new Size(width, height));
-            using var frame = new Frame("bench", ++sequence, resized.Clone(), DateTimeOffset.UtcNow, 0);
+            using var frame = new Frame("bench", ++sequence, new Mat(), DateTimeOffset.UtcNow, 0);
+            Cv2.Resize(src, frame.Image, new Size(width, height));
 
             var t0 = Stopwatch.GetTimestamp();
             using var copied = AnnotatedFrame.CopyOf(frame, tracks, health);
