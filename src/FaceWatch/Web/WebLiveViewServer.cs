@@ -237,6 +237,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
     {
         string? given = null;
+        var fromQuery = false;
         var auth = context.Request.Headers.Authorization.ToString();
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
@@ -245,10 +246,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         else if (context.Request.Query.TryGetValue("token", out var query))
         {
             given = query.ToString();
-            if (Matches(given, _token))
-            {
-                context.Response.Cookies.Append(TokenCookie, given, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
-            }
+            fromQuery = true;
         }
         else if (context.Request.Cookies.TryGetValue(TokenCookie, out var cookie))
         {
@@ -262,6 +260,11 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"facewatch\"";
             await context.Response.WriteAsync("Web:Token required (Authorization: Bearer <token>, or open /?token=<token> once).", context.RequestAborted).ConfigureAwait(false);
             return;
+        }
+
+        if (fromQuery)
+        {
+            context.Response.Cookies.Append(TokenCookie, given!, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
         }
 
         await next(context).ConfigureAwait(false);
