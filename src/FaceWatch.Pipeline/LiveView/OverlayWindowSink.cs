@@ -206,12 +206,10 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
         _closed[camera] = 0;
         open.Remove(camera);
         TryDestroy(camera);
+        // Closed for good: a frame still waiting is disposed, and one posted after the check in Post is disposed on arrival.
         if (_mailboxes.TryGetValue(camera, out var mailbox))
         {
-            while (mailbox.Reader.TryRead(out var left))
-            {
-                left.Dispose();
-            }
+            mailbox.Dispose();
         }
 
         Log.WindowClosed(_logger, camera, reason);
