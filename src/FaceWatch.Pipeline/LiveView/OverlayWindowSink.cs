@@ -27,6 +27,8 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
     private readonly Lock _startGate = new();
     private readonly Dictionary<string, MouseCallback> _mouseCallbacks = new(StringComparer.Ordinal);
     private const int MaxTimingSamples = 10_000;
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(2);
+    private readonly TaskCompletionSource _uiDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<double> _drawMs = [];
     private readonly List<double> _showMs = [];
     private volatile bool _stopping;
@@ -65,18 +67,23 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
-        // The UI thread notices within one WaitKey tick; a stuck display server must not block shutdown.
-        _uiThread?.Join(TimeSpan.FromSeconds(2));
-        return Task.CompletedTask;
+        if (_uiThread is null)
+        {
+            return;
+        }
+
+        // The UI thread notices within one WaitKey tick; a stuck display server must not block shutdown,
+        // and the host's thread is not blocked while waiting.
+        await _uiDone.Task.WaitAsync(StopWait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose()
     {
         _stopping = true;
-        _uiThread?.Join(TimeSpan.FromSeconds(2));
+        _uiThread?.Join(StopWait);
         foreach (var mailbox in _mailboxes.Values)
         {
             mailbox.Dispose();
@@ -156,6 +163,7 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
             }
 
             LogStats();
+            _uiDone.TrySetResult();
         }
     }
 
@@ -198,12 +206,10 @@ public sealed class OverlayWindowSink : IFrameAnnotationSink, IHostedService, ID
         _closed[camera] = 0;
         open.Remove(camera);
         TryDestroy(camera);
+        // Closed for good: a frame still waiting is disposed, and one posted after the check in Post is disposed on arrival.
         if (_mailboxes.TryGetValue(camera, out var mailbox))
         {
-            while (mailbox.Reader.TryRead(out var left))
-            {
-                left.Dispose();
-            }
+            mailbox.Dispose();
         }
 
         Log.WindowClosed(_logger, camera, reason);

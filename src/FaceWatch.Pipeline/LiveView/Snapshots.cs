@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.Channels;
@@ -170,6 +171,9 @@ public sealed class SnapshotSink : IFrameAnnotationSink, IDisposable
 /// </summary>
 public sealed class SnapshotWriter : BackgroundService
 {
+    /// <summary>Characters a file name must not have, and <c>.</c>: each becomes <c>_</c>.</summary>
+    private static readonly SearchValues<char> UnsafeNameChars = SearchValues.Create([.. Path.GetInvalidFileNameChars(), '.']);
+
     private readonly SnapshotSink _sink;
     private readonly SnapshotOptions _options;
     private readonly SnapshotCleaner _cleaner;
@@ -280,9 +284,12 @@ public sealed class SnapshotWriter : BackgroundService
         }
     }
 
-    private static string Safe(string value)
-    {
-        var invalid = Path.GetInvalidFileNameChars();
-        return string.Concat(value.Select(c => invalid.Contains(c) || c == '.' ? '_' : c));
-    }
+    private static string Safe(string value) =>
+        string.Create(value.Length, value, static (chars, source) =>
+        {
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = UnsafeNameChars.Contains(source[i]) ? '_' : source[i];
+            }
+        });
 }

@@ -40,8 +40,8 @@ public sealed class FaceWatchMetrics : IDisposable
         _meter.CreateObservableCounter("facewatch.frames.read", () => PerCamera(h => h.FramesRead), "{frame}", "Frames decoded from each camera.");
         _meter.CreateObservableCounter("facewatch.frames.dropped", () => PerCamera(h => h.FramesDropped), "{frame}", "Frames skipped because detection was busy (newest frame wins).");
         _meter.CreateObservableCounter("facewatch.camera.reconnects", () => PerCamera(h => h.Reconnects), "{reconnect}", "Camera reconnect attempts.");
-        _meter.CreateObservableGauge("facewatch.camera.online", () => PerCamera(h => h.Online ? 1 : 0), "{camera}", "1 while the camera delivers frames, else 0.");
-        _meter.CreateObservableGauge("facewatch.camera.processed_fps", () => PerCameraDouble(h => h.ProcessedFps), "{frame}/s", "Frames per second through detection.");
+        _meter.CreateObservableGauge("facewatch.camera.online", () => PerCamera(h => h.Online ? 1L : 0L), "{camera}", "1 while the camera delivers frames, else 0.");
+        _meter.CreateObservableGauge("facewatch.camera.processed_fps", () => PerCamera(h => h.ProcessedFps), "{frame}/s", "Frames per second through detection.");
         _framesProcessed = _meter.CreateCounter<long>("facewatch.frames.processed", "{frame}", "Frames that went through detection.");
         _embeddingMs = _meter.CreateHistogram("facewatch.embedding.duration", "ms", "Embedding time per face batch.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
@@ -95,19 +95,12 @@ public sealed class FaceWatchMetrics : IDisposable
         }
     }
 
-    private IEnumerable<Measurement<long>> PerCamera(Func<CameraHealth, long> value)
+    private IEnumerable<Measurement<T>> PerCamera<T>(Func<CameraHealth, T> value)
+        where T : struct
     {
         foreach (var health in _cameras?.Snapshot() ?? [])
         {
-            yield return new Measurement<long>(value(health), new KeyValuePair<string, object?>("camera", health.Camera));
-        }
-    }
-
-    private IEnumerable<Measurement<double>> PerCameraDouble(Func<CameraHealth, double> value)
-    {
-        foreach (var health in _cameras?.Snapshot() ?? [])
-        {
-            yield return new Measurement<double>(value(health), new KeyValuePair<string, object?>("camera", health.Camera));
+            yield return new Measurement<T>(value(health), new KeyValuePair<string, object?>("camera", health.Camera));
         }
     }
 }

@@ -40,30 +40,35 @@ internal static class BenchOverlayCommand
             }
 
             var source = new List<Mat>();
-            for (var i = 0; i < parseResult.GetValue(frames); i++)
+            try
             {
-                var m = new Mat();
-                if (!capture.Read(m) || m.Empty())
+                for (var i = 0; i < parseResult.GetValue(frames); i++)
                 {
-                    m.Dispose();
-                    capture.Set(VideoCaptureProperties.PosFrames, 0);
-                    continue;
+                    var m = new Mat();
+                    if (!capture.Read(m) || m.Empty())
+                    {
+                        m.Dispose();
+                        capture.Set(VideoCaptureProperties.PosFrames, 0);
+                        continue;
+                    }
+
+                    source.Add(m);
                 }
 
-                source.Add(m);
+                Console.WriteLine($"{"size",-10} {"copy (Post)",14} {"draw",14} {"jpeg q80",14}   ms median / p90 over {source.Count} frames, 3 tracks");
+                foreach (var size in parseResult.GetValue(sizes)!)
+                {
+                    var parts = size.Split('x');
+                    var (w, h) = (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+                    Run(source, w, h);
+                }
             }
-
-            Console.WriteLine($"{"size",-10} {"copy (Post)",14} {"draw",14} {"jpeg q80",14}   ms median / p90 over {source.Count} frames, 3 tracks");
-            foreach (var size in parseResult.GetValue(sizes)!)
+            finally
             {
-                var parts = size.Split('x');
-                var (w, h) = (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
-                Run(source, w, h);
-            }
-
-            foreach (var m in source)
-            {
-                m.Dispose();
+                foreach (var m in source)
+                {
+                    m.Dispose();
+                }
             }
 
             return 0;
@@ -89,9 +94,8 @@ internal static class BenchOverlayCommand
         long sequence = 0;
         foreach (var src in source)
         {
-            using var resized = new Mat();
-            Cv2.Resize(src, resized, new Size(width, height));
-            using var frame = new Frame("bench", ++sequence, resized.Clone(), DateTimeOffset.UtcNow, 0);
+            using var frame = new Frame("bench", ++sequence, new Mat(), DateTimeOffset.UtcNow, 0);
+            Cv2.Resize(src, frame.Image, new Size(width, height));
 
             var t0 = Stopwatch.GetTimestamp();
             using var copied = AnnotatedFrame.CopyOf(frame, tracks, health);

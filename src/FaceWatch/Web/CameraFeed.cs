@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Telemetry;
@@ -9,7 +11,13 @@ using OpenCvSharp;
 namespace FaceWatch.Web;
 
 /// <summary>One encoded, annotated frame of a camera; <see cref="Version"/> grows with every new frame.</summary>
-public sealed record JpegFrame(byte[] Jpeg, long Version, long Sequence, DateTimeOffset CapturedAt);
+public sealed record JpegFrame(byte[] Jpeg, long Version, long Sequence, DateTimeOffset CapturedAt)
+{
+    /// <summary>The MJPEG part header in front of <see cref="Jpeg"/>: made once per frame, shared by every viewer.</summary>
+    internal byte[] PartHeader { get; } = Encoding.ASCII.GetBytes(string.Create(
+        CultureInfo.InvariantCulture,
+        $"--{WebLiveViewServer.Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {Jpeg.Length}\r\n\r\n"));
+}
 
 /// <summary>
 /// The web view's sink: copies at most <c>Web:MaxStreamFps</c> frames per second per camera while

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FaceWatch.Pipeline.Capture;
@@ -81,8 +80,7 @@ public sealed class HealthReporter
 
         foreach (var file in Directory.EnumerateFiles(dir, "*.onnx").Order(StringComparer.Ordinal))
         {
-            using var stream = File.OpenRead(file);
-            hashes[Path.GetFileName(file)] = Convert.ToHexStringLower(SHA256.HashData(stream))[..16];
+            hashes[Path.GetFileName(file)] = ModelFetcher.Sha256Of(file)[..16];
         }
 
         return hashes;

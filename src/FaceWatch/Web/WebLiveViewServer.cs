@@ -26,7 +26,7 @@ namespace FaceWatch.Web;
 /// </summary>
 public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 {
-    private const string Boundary = "facewatchframe";
+    internal const string Boundary = "facewatchframe";
     private const string TokenCookie = "facewatch_token";
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 
@@ -87,7 +87,17 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 
         MapEndpoints(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A port in use fails here: the app (its server, container and meter provider) is not kept, so dispose it now.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         _app = app;
         BoundUrls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
         Log.Listening(_logger, string.Join(", ", BoundUrls));
@@ -177,9 +187,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
                 var sent = _time.GetTimestamp();
                 var frame = await feed.NextAsync(version, ct).ConfigureAwait(false);
                 version = frame.Version;
-                var header = Encoding.ASCII.GetBytes(
-                    $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {frame.Jpeg.Length.ToString(CultureInfo.InvariantCulture)}\r\n\r\n");
-                await body.WriteAsync(header, ct).ConfigureAwait(false);
+                await body.WriteAsync(frame.PartHeader, ct).ConfigureAwait(false);
                 await body.WriteAsync(frame.Jpeg, ct).ConfigureAwait(false);
                 await body.WriteAsync(CrLf, ct).ConfigureAwait(false);
                 await body.FlushAsync(ct).ConfigureAwait(false);
@@ -229,6 +237,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
     {
         string? given = null;
+        var fromQuery = false;
         var auth = context.Request.Headers.Authorization.ToString();
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
@@ -237,10 +246,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         else if (context.Request.Query.TryGetValue("token", out var query))
         {
             given = query.ToString();
-            if (Matches(given, _token))
-            {
-                context.Response.Cookies.Append(TokenCookie, given, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
-            }
+            fromQuery = true;
         }
         else if (context.Request.Cookies.TryGetValue(TokenCookie, out var cookie))
         {
@@ -254,6 +260,11 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"facewatch\"";
             await context.Response.WriteAsync("Web:Token required (Authorization: Bearer <token>, or open /?token=<token> once).", context.RequestAborted).ConfigureAwait(false);
             return;
+        }
+
+        if (fromQuery)
+        {
+            context.Response.Cookies.Append(TokenCookie, given!, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
         }
 
         await next(context).ConfigureAwait(false);

@@ -240,7 +240,8 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
     {
         try
         {
-            return (await http.GetAsync(path)).StatusCode;
+            using var response = await http.GetAsync(path);
+            return response.StatusCode;
         }
         catch (HttpRequestException)
         {

@@ -20,13 +20,13 @@ public sealed class WebLiveViewTests(ITestOutputHelper output)
         await using var web = await WebHostFixture.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(web.BaseUrl) };
 
-        var before = await http.GetAsync("/healthz");
+        using var before = await http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
         Assert.Equal("down", JsonDocument.Parse(await before.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
 
         web.Health.Report(new CameraHealth("stage", true, 120, 3, 1, 14.5, null, DateTimeOffset.UtcNow));
         web.Health.Report(new CameraHealth("door", false, 0, 0, 4, 0, "connection refused", DateTimeOffset.UtcNow));
-        var after = await http.GetAsync("/healthz");
+        using var after = await http.GetAsync("/healthz");
         var body = await after.Content.ReadAsStringAsync();
         output.WriteLine(body);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
@@ -58,7 +58,7 @@ public sealed class WebLiveViewTests(ITestOutputHelper output)
         await WaitUntilAsync(() => web.Host.Services.GetRequiredService<FaceWatch.Web.RecentEvents>().Snapshot().Count == 1, TimeSpan.FromSeconds(5));
 
         using var http = new HttpClient { BaseAddress = new Uri(web.BaseUrl) };
-        var response = await http.GetAsync("/metrics");
+        using var response = await http.GetAsync("/metrics");
         var text = await response.Content.ReadAsStringAsync();
         output.WriteLine(text);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
