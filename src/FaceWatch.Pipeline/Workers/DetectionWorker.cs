@@ -89,7 +89,7 @@ public sealed class DetectionWorker
                     // No frame (camera offline): tracks still expire.
                     EndTracks(_tracker.Expire(_time.GetTimestamp()));
                     _book.Sweep(_time.GetTimestamp());
-                    await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+                    await _book.FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -116,7 +116,7 @@ public sealed class DetectionWorker
                 }
 
                 _book.Sweep(_time.GetTimestamp());
-                await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+                await _book.FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -128,7 +128,7 @@ public sealed class DetectionWorker
             // Every announced track gets its "left", also at shutdown.
             EndTracks(_tracker.EndAll());
             _book.Sweep(_time.GetTimestamp(), all: true);
-            await FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
+            await _book.FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -246,14 +246,6 @@ public sealed class DetectionWorker
         foreach (var track in ended)
         {
             _book.Ended(track.Id, now);
-        }
-    }
-
-    private async ValueTask FlushOverflowAsync(CancellationToken cancellationToken)
-    {
-        foreach (var e in _book.TakeOverflow())
-        {
-            await _book.Outbox.WriteAsync(e, cancellationToken).ConfigureAwait(false);
         }
     }
 }

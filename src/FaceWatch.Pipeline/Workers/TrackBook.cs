@@ -29,8 +29,6 @@ public sealed class TrackBook
 
     public string Camera { get; }
 
-    public EventOutbox Outbox => _outbox;
-
     /// <summary>Detection worker: a confirmed track was seen in a frame of the given size.</summary>
     public void Seen(Track track, Size frameSize)
     {
@@ -175,8 +173,16 @@ public sealed class TrackBook
         });
     }
 
-    /// <summary>Events that did not fit the outbox at once; the caller awaits writing them (rare: outbox full).</summary>
-    public IReadOnlyList<IdentityEvent> TakeOverflow()
+    /// <summary>Writes the events that did not fit the outbox at once, waiting for room (rare: outbox full).</summary>
+    public async ValueTask FlushOverflowAsync(CancellationToken cancellationToken)
+    {
+        foreach (var e in TakeOverflow())
+        {
+            await _outbox.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IReadOnlyList<IdentityEvent> TakeOverflow()
     {
         lock (_gate)
         {
