@@ -195,7 +195,9 @@ public sealed class DetectionWorker
     private void Schedule(Frame frame, Track track, FaceDetection detection)
     {
         var faceSize = Math.Min(detection.Box.Width, detection.Box.Height);
-        if (FaceQuality.Gate(faceSize, detection.Score, _camera.MinFaceSize, _recognition) is not null)
+        // A settled track between rechecks is not embedded: skip aligning and measuring its face (most faces, most frames).
+        if (FaceQuality.Gate(faceSize, detection.Score, _camera.MinFaceSize, _recognition) is not null
+            || !_book.MayEmbed(track.Id, frame.CaptureTimestamp))
         {
             return;
         }
