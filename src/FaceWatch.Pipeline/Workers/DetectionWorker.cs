@@ -82,7 +82,12 @@ public sealed class DetectionWorker
             while (true)
             {
                 waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-                await Task.WhenAny(waiting, Task.Delay(IdleTick, _time, cancellationToken)).ConfigureAwait(false);
+                if (!waiting.IsCompleted)
+                {
+                    // Only a wait needs the idle timer: frames already queued (the usual case under load) start none.
+                    await Task.WhenAny(waiting, Task.Delay(IdleTick, _time, cancellationToken)).ConfigureAwait(false);
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!waiting.IsCompleted)
                 {
