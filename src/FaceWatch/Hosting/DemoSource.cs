@@ -11,11 +11,13 @@ public static class DemoSource
 {
     public const string Clip = "short_hamilton_clip.mp4";
 
-    public static string? FindClip(string configured) => Candidates(configured, Clip, extra: Path.Combine("..", "shared", "data", "video", Clip)).FirstOrDefault(File.Exists);
+    private static readonly string SharedClip = Path.Combine("..", "shared", "data", "video", Clip);
+
+    public static string? FindClip(string configured) => Candidates(configured, Clip, extra: SharedClip).FirstOrDefault(File.Exists);
 
     public static string? FindGallery(string configured) => Candidates(configured, "gallery", extra: null).FirstOrDefault(Directory.Exists);
 
-    public static string Describe(string configured) => string.Join(", ", Candidates(configured, Clip, Path.Combine("..", "shared", "data", "video", Clip)));
+    public static string Describe(string configured) => string.Join(", ", Candidates(configured, Clip, SharedClip));
 
     private static IEnumerable<string> Candidates(string configured, string name, string? extra)
     {
