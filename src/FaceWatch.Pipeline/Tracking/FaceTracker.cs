@@ -14,6 +14,7 @@ public sealed class Track
         Box = detection.Box;
         Hits = 1;
         LastUpdate = timestamp;
+        LastPredict = timestamp;
         LastMatched = detection.Box;
         FirstSeen = seenAt;
         LastSeen = seenAt;
@@ -74,14 +75,11 @@ public sealed class FaceTracker
     public TrackerUpdate Update(IReadOnlyList<FaceDetection> detections, long timestamp, DateTimeOffset seenAt)
     {
         ArgumentNullException.ThrowIfNull(detections);
-        var predicted = new Rect2f[_tracks.Count];
-        for (var i = 0; i < _tracks.Count; i++)
+        // Until a track is matched below, its Box is its prediction for this frame (the matching reads it there).
+        foreach (var track in _tracks)
         {
-            var track = _tracks[i];
-            var dt = _time.GetElapsedTime(track.LastPredict == 0 ? track.LastUpdate : track.LastPredict, timestamp).TotalSeconds;
-            predicted[i] = track.Filter.Predict(dt);
+            track.Box = track.Filter.Predict(_time.GetElapsedTime(track.LastPredict, timestamp).TotalSeconds);
             track.LastPredict = timestamp;
-            track.Box = predicted[i];
             track.Detection = null;
         }
 
@@ -90,7 +88,7 @@ public sealed class FaceTracker
         {
             for (var d = 0; d < detections.Count; d++)
             {
-                var iou = Iou(predicted[t], detections[d].Box);
+                var iou = Iou(_tracks[t].Box, detections[d].Box);
                 if (iou >= _options.IouThreshold)
                 {
                     pairs.Add((iou, t, d));
@@ -121,7 +119,7 @@ public sealed class FaceTracker
         {
             for (var d = 0; d < detections.Count; d++)
             {
-                if (!trackUsed[t] && !detectionUsed[d] && Near(predicted[t], _tracks[t].LastMatched, detections[d].Box) is { } distance)
+                if (!trackUsed[t] && !detectionUsed[d] && Near(_tracks[t].Box, _tracks[t].LastMatched, detections[d].Box) is { } distance)
                 {
                     near.Add((distance, t, d));
                 }
@@ -146,7 +144,7 @@ public sealed class FaceTracker
             // A second detection of a face a track already took in this frame starts no track of its own.
             if (!detectionUsed[d] && !matched.Any(m => SameFace(m.Box, detections[d].Box)))
             {
-                var track = new Track(_nextId++, detections[d], timestamp, seenAt) { LastPredict = timestamp };
+                var track = new Track(_nextId++, detections[d], timestamp, seenAt);
                 track.Confirmed = track.Hits >= _options.MinHits;
                 _tracks.Add(track);
             }
