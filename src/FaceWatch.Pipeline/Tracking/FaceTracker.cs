@@ -6,9 +6,12 @@ namespace FaceWatch.Pipeline.Tracking;
 /// <summary>One face followed over frames.</summary>
 public sealed class Track
 {
-    internal Track(long id, FaceDetection detection, long timestamp, DateTimeOffset seenAt)
+    private readonly int _minHits;
+
+    internal Track(long id, FaceDetection detection, long timestamp, DateTimeOffset seenAt, int minHits)
     {
         Id = id;
+        _minHits = minHits;
         Filter = new BoxKalmanFilter(detection.Box);
         Detection = detection;
         Box = detection.Box;
@@ -30,7 +33,8 @@ public sealed class Track
 
     public int Hits { get; internal set; }
 
-    public bool Confirmed { get; internal set; }
+    /// <summary>Matched in <c>MinHits</c> frames (hits only grow, so a confirmed track stays confirmed).</summary>
+    public bool Confirmed => Hits >= _minHits;
 
     public DateTimeOffset FirstSeen { get; }
 
@@ -144,9 +148,7 @@ public sealed class FaceTracker
             // A second detection of a face a track already took in this frame starts no track of its own.
             if (!detectionUsed[d] && !matched.Any(m => SameFace(m.Box, detections[d].Box)))
             {
-                var track = new Track(_nextId++, detections[d], timestamp, seenAt);
-                track.Confirmed = track.Hits >= _options.MinHits;
-                _tracks.Add(track);
+                _tracks.Add(new Track(_nextId++, detections[d], timestamp, seenAt, _options.MinHits));
             }
         }
 
@@ -199,7 +201,6 @@ public sealed class FaceTracker
         track.Hits++;
         track.LastUpdate = timestamp;
         track.LastSeen = seenAt;
-        track.Confirmed |= track.Hits >= _options.MinHits;
     }
 
     /// <summary>Centre distance relative to the face size when the boxes are close and of similar size, else null.</summary>
