@@ -64,8 +64,14 @@ public static partial class DemoGallery
             people.Add(new EnrolledPerson(Path.GetFileName(personDir), faces));
         }
 
-        var identity = new EmbeddingModelIdentity(embedder.ModelId, "", embedder.InputSize, embedder.Dimension);
-        return Gallery.Create(identity, people, time.GetUtcNow());
+        return Gallery.Create(ModelOf(embedder), people, time.GetUtcNow());
+    }
+
+    /// <summary>The model a gallery embedded by <paramref name="embedder"/> belongs to (no file: compared by id, size and dimension).</summary>
+    public static EmbeddingModelIdentity ModelOf(IFaceEmbedder embedder)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        return new EmbeddingModelIdentity(embedder.ModelId, "", embedder.InputSize, embedder.Dimension);
     }
 
     [LoggerMessage(312, LogLevel.Warning, "Demo gallery photo {File} has no face; skipped")]
