@@ -147,7 +147,7 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
         using var host = BuildHost(logs, [.. settings]);
         var events = Collect(host);
         await host.StartAsync();
-        var process = Process.GetCurrentProcess();
+        using var process = Process.GetCurrentProcess();
         try
         {
             // Warm-up: allocator arenas per thread, ONNX Runtime buffers for the batch shapes the clip produces, the managed heap.
