@@ -100,10 +100,7 @@ public sealed class FaceTracker
             }
         }
 
-        // Confirmed tracks first (SORT's matching cascade): a tentative duplicate must not take an established face's detection.
-        pairs.Sort((a, b) => _tracks[b.Track].Confirmed != _tracks[a.Track].Confirmed
-            ? _tracks[b.Track].Confirmed.CompareTo(_tracks[a.Track].Confirmed)
-            : b.Iou.CompareTo(a.Iou));
+        pairs.Sort((a, b) => ConfirmedFirst(a.Track, b.Track) is var c and not 0 ? c : b.Iou.CompareTo(a.Iou));
         var trackUsed = new bool[_tracks.Count];
         var detectionUsed = new bool[detections.Count];
         foreach (var (_, t, d) in pairs)
@@ -130,9 +127,7 @@ public sealed class FaceTracker
             }
         }
 
-        near.Sort((a, b) => _tracks[b.Track].Confirmed != _tracks[a.Track].Confirmed
-            ? _tracks[b.Track].Confirmed.CompareTo(_tracks[a.Track].Confirmed)
-            : a.Distance.CompareTo(b.Distance));
+        near.Sort((a, b) => ConfirmedFirst(a.Track, b.Track) is var c and not 0 ? c : a.Distance.CompareTo(b.Distance));
         foreach (var (_, t, d) in near)
         {
             if (!trackUsed[t] && !detectionUsed[d])
@@ -162,6 +157,12 @@ public sealed class FaceTracker
 
         return new TrackerUpdate([.. _tracks], [.. duplicates, .. Expire(timestamp)]);
     }
+
+    /// <summary>
+    /// Orders candidate matches confirmed tracks first (SORT's matching cascade): a tentative duplicate must not take an
+    /// established face's detection. 0 when both tracks are alike.
+    /// </summary>
+    private int ConfirmedFirst(int a, int b) => _tracks[b].Confirmed.CompareTo(_tracks[a].Confirmed);
 
     /// <summary>Two boxes on one face: they overlap by half, or one's centre lies inside the other.</summary>
     private static bool SameFace(Rect2f a, Rect2f b) =>
@@ -220,8 +221,9 @@ public sealed class FaceTracker
             return null;
         }
 
-        var dx = (predicted.X + (predicted.Width / 2)) - (detected.X + (detected.Width / 2));
-        var dy = (predicted.Y + (predicted.Height / 2)) - (detected.Y + (detected.Height / 2));
+        var (from, to) = (Centre(predicted), Centre(detected));
+        var dx = from.X - to.X;
+        var dy = from.Y - to.Y;
         var distance = Math.Sqrt((dx * dx) + (dy * dy)) / size;
         return distance <= 0.75 ? distance : null;
     }
