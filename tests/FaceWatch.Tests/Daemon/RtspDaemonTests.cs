@@ -208,7 +208,6 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
         return builder.Build();
     }
 
-    /// <summary>Every event the hub publishes; <see cref="EventLog.Ended"/> completes when the hub ends its stream.</summary>
     private static int ThreadsNamed(string name) =>
         Directory.GetDirectories("/proc/self/task").Count(task =>
         {
@@ -222,6 +221,7 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             }
         });
 
+    /// <summary>Every event the hub publishes; <see cref="EventLog.Ended"/> completes when the hub ends its stream.</summary>
     private static EventLog Collect(IHost host)
     {
         var events = new EventLog();
