@@ -18,7 +18,8 @@ public sealed class BoxKalmanFilter
 
     public BoxKalmanFilter(Rect2f box)
     {
-        var z = Measure(box);
+        Span<double> z = stackalloc double[4];
+        Measure(box, z);
         var size = Math.Max(box.Width, box.Height);
         for (var i = 0; i < 4; i++)
         {
@@ -46,7 +47,8 @@ public sealed class BoxKalmanFilter
 
     public void Update(Rect2f box)
     {
-        var z = Measure(box);
+        Span<double> z = stackalloc double[4];
+        Measure(box, z);
         var r = MeasurementNoise * Math.Max(box.Width, box.Height);
         for (var i = 0; i < 4; i++)
         {
@@ -54,7 +56,14 @@ public sealed class BoxKalmanFilter
         }
     }
 
-    private static double[] Measure(Rect2f b) => [b.X + (b.Width / 2.0), b.Y + (b.Height / 2.0), b.Width, b.Height];
+    /// <summary>The measurement of a box, written into <paramref name="z"/> (4 values, on the caller's stack: one per matched face and frame).</summary>
+    private static void Measure(Rect2f b, Span<double> z)
+    {
+        z[0] = b.X + (b.Width / 2.0);
+        z[1] = b.Y + (b.Height / 2.0);
+        z[2] = b.Width;
+        z[3] = b.Height;
+    }
 
     private static Rect2f ToBox(double cx, double cy, double w, double h) =>
         new((float)(cx - (w / 2)), (float)(cy - (h / 2)), (float)w, (float)h);

@@ -21,6 +21,13 @@ public sealed class EmbedScheduler
         _time = time;
     }
 
+    /// <summary>
+    /// True while a settled track waits for its recheck: <see cref="ShouldEmbed"/> would say no whatever the face, so the
+    /// caller need not align or measure it (settled stays settled, so skipping that call changes nothing later).
+    /// </summary>
+    public bool Resting(bool settled, long timestamp) =>
+        _any && settled && _time.GetElapsedTime(_lastEmbed, timestamp).TotalSeconds < _options.RecheckSeconds;
+
     /// <summary>Call once per frame where the track's face passed the gates; true means embed this face now.</summary>
     public bool ShouldEmbed(double faceSize, double sharpness, bool settled, long timestamp)
     {
@@ -32,7 +39,7 @@ public sealed class EmbedScheduler
         }
         else if (settled)
         {
-            embed = _time.GetElapsedTime(_lastEmbed, timestamp).TotalSeconds >= _options.RecheckSeconds;
+            embed = !Resting(settled, timestamp);
         }
         else
         {

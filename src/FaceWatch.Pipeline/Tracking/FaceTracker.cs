@@ -6,14 +6,18 @@ namespace FaceWatch.Pipeline.Tracking;
 /// <summary>One face followed over frames.</summary>
 public sealed class Track
 {
-    internal Track(long id, FaceDetection detection, long timestamp, DateTimeOffset seenAt)
+    private readonly int _minHits;
+
+    internal Track(long id, FaceDetection detection, long timestamp, DateTimeOffset seenAt, int minHits)
     {
         Id = id;
+        _minHits = minHits;
         Filter = new BoxKalmanFilter(detection.Box);
         Detection = detection;
         Box = detection.Box;
         Hits = 1;
         LastUpdate = timestamp;
+        LastPredict = timestamp;
         LastMatched = detection.Box;
         FirstSeen = seenAt;
         LastSeen = seenAt;
@@ -29,7 +33,8 @@ public sealed class Track
 
     public int Hits { get; internal set; }
 
-    public bool Confirmed { get; internal set; }
+    /// <summary>Matched in <c>MinHits</c> frames (hits only grow, so a confirmed track stays confirmed).</summary>
+    public bool Confirmed => Hits >= _minHits;
 
     public DateTimeOffset FirstSeen { get; }
 
@@ -74,14 +79,11 @@ public sealed class FaceTracker
     public TrackerUpdate Update(IReadOnlyList<FaceDetection> detections, long timestamp, DateTimeOffset seenAt)
     {
         ArgumentNullException.ThrowIfNull(detections);
-        var predicted = new Rect2f[_tracks.Count];
-        for (var i = 0; i < _tracks.Count; i++)
+        // Until a track is matched below, its Box is its prediction for this frame (the matching reads it there).
+        foreach (var track in _tracks)
         {
-            var track = _tracks[i];
-            var dt = _time.GetElapsedTime(track.LastPredict == 0 ? track.LastUpdate : track.LastPredict, timestamp).TotalSeconds;
-            predicted[i] = track.Filter.Predict(dt);
+            track.Box = track.Filter.Predict(_time.GetElapsedTime(track.LastPredict, timestamp).TotalSeconds);
             track.LastPredict = timestamp;
-            track.Box = predicted[i];
             track.Detection = null;
         }
 
@@ -90,7 +92,7 @@ public sealed class FaceTracker
         {
             for (var d = 0; d < detections.Count; d++)
             {
-                var iou = Iou(predicted[t], detections[d].Box);
+                var iou = Iou(_tracks[t].Box, detections[d].Box);
                 if (iou >= _options.IouThreshold)
                 {
                     pairs.Add((iou, t, d));
@@ -98,10 +100,7 @@ public sealed class FaceTracker
             }
         }
 
-        // Confirmed tracks first (SORT's matching cascade): a tentative duplicate must not take an established face's detection.
-        pairs.Sort((a, b) => _tracks[b.Track].Confirmed != _tracks[a.Track].Confirmed
-            ? _tracks[b.Track].Confirmed.CompareTo(_tracks[a.Track].Confirmed)
-            : b.Iou.CompareTo(a.Iou));
+        pairs.Sort((a, b) => ConfirmedFirst(a.Track, b.Track) is var c and not 0 ? c : b.Iou.CompareTo(a.Iou));
         var trackUsed = new bool[_tracks.Count];
         var detectionUsed = new bool[detections.Count];
         foreach (var (_, t, d) in pairs)
@@ -121,16 +120,14 @@ public sealed class FaceTracker
         {
             for (var d = 0; d < detections.Count; d++)
             {
-                if (!trackUsed[t] && !detectionUsed[d] && Near(predicted[t], _tracks[t].LastMatched, detections[d].Box) is { } distance)
+                if (!trackUsed[t] && !detectionUsed[d] && Near(_tracks[t].Box, _tracks[t].LastMatched, detections[d].Box) is { } distance)
                 {
                     near.Add((distance, t, d));
                 }
             }
         }
 
-        near.Sort((a, b) => _tracks[b.Track].Confirmed != _tracks[a.Track].Confirmed
-            ? _tracks[b.Track].Confirmed.CompareTo(_tracks[a.Track].Confirmed)
-            : a.Distance.CompareTo(b.Distance));
+        near.Sort((a, b) => ConfirmedFirst(a.Track, b.Track) is var c and not 0 ? c : a.Distance.CompareTo(b.Distance));
         foreach (var (_, t, d) in near)
         {
             if (!trackUsed[t] && !detectionUsed[d])
@@ -146,9 +143,7 @@ public sealed class FaceTracker
             // A second detection of a face a track already took in this frame starts no track of its own.
             if (!detectionUsed[d] && !matched.Any(m => SameFace(m.Box, detections[d].Box)))
             {
-                var track = new Track(_nextId++, detections[d], timestamp, seenAt) { LastPredict = timestamp };
-                track.Confirmed = track.Hits >= _options.MinHits;
-                _tracks.Add(track);
+                _tracks.Add(new Track(_nextId++, detections[d], timestamp, seenAt, _options.MinHits));
             }
         }
 
@@ -162,6 +157,12 @@ public sealed class FaceTracker
 
         return new TrackerUpdate([.. _tracks], [.. duplicates, .. Expire(timestamp)]);
     }
+
+    /// <summary>
+    /// Orders candidate matches confirmed tracks first (SORT's matching cascade): a tentative duplicate must not take an
+    /// established face's detection. 0 when both tracks are alike.
+    /// </summary>
+    private int ConfirmedFirst(int a, int b) => _tracks[b].Confirmed.CompareTo(_tracks[a].Confirmed);
 
     /// <summary>Two boxes on one face: they overlap by half, or one's centre lies inside the other.</summary>
     private static bool SameFace(Rect2f a, Rect2f b) =>
@@ -201,7 +202,6 @@ public sealed class FaceTracker
         track.Hits++;
         track.LastUpdate = timestamp;
         track.LastSeen = seenAt;
-        track.Confirmed |= track.Hits >= _options.MinHits;
     }
 
     /// <summary>Centre distance relative to the face size when the boxes are close and of similar size, else null.</summary>
@@ -221,8 +221,9 @@ public sealed class FaceTracker
             return null;
         }
 
-        var dx = (predicted.X + (predicted.Width / 2)) - (detected.X + (detected.Width / 2));
-        var dy = (predicted.Y + (predicted.Height / 2)) - (detected.Y + (detected.Height / 2));
+        var (from, to) = (Centre(predicted), Centre(detected));
+        var dx = from.X - to.X;
+        var dy = from.Y - to.Y;
         var distance = Math.Sqrt((dx * dx) + (dy * dy)) / size;
         return distance <= 0.75 ? distance : null;
     }

@@ -82,14 +82,19 @@ public sealed class DetectionWorker
             while (true)
             {
                 waiting ??= reader.WaitToReadAsync(cancellationToken).AsTask();
-                await Task.WhenAny(waiting, Task.Delay(IdleTick, _time, cancellationToken)).ConfigureAwait(false);
+                if (!waiting.IsCompleted)
+                {
+                    // Only a wait needs the idle timer: frames already queued (the usual case under load) start none.
+                    await Task.WhenAny(waiting, Task.Delay(IdleTick, _time, cancellationToken)).ConfigureAwait(false);
+                }
+
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!waiting.IsCompleted)
                 {
                     // No frame (camera offline): tracks still expire.
                     EndTracks(_tracker.Expire(_time.GetTimestamp()));
                     _book.Sweep(_time.GetTimestamp());
-                    await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+                    await _book.FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
@@ -116,7 +121,7 @@ public sealed class DetectionWorker
                 }
 
                 _book.Sweep(_time.GetTimestamp());
-                await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
+                await _book.FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -128,7 +133,7 @@ public sealed class DetectionWorker
             // Every announced track gets its "left", also at shutdown.
             EndTracks(_tracker.EndAll());
             _book.Sweep(_time.GetTimestamp(), all: true);
-            await FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
+            await _book.FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -195,7 +200,9 @@ public sealed class DetectionWorker
     private void Schedule(Frame frame, Track track, FaceDetection detection)
     {
         var faceSize = Math.Min(detection.Box.Width, detection.Box.Height);
-        if (FaceQuality.Gate(faceSize, detection.Score, _camera.MinFaceSize, _recognition) is not null)
+        // A settled track between rechecks is not embedded: skip aligning and measuring its face (most faces, most frames).
+        if (FaceQuality.Gate(faceSize, detection.Score, _camera.MinFaceSize, _recognition) is not null
+            || !_book.MayEmbed(track.Id, frame.CaptureTimestamp))
         {
             return;
         }
@@ -246,14 +253,6 @@ public sealed class DetectionWorker
         foreach (var track in ended)
         {
             _book.Ended(track.Id, now);
-        }
-    }
-
-    private async ValueTask FlushOverflowAsync(CancellationToken cancellationToken)
-    {
-        foreach (var e in _book.TakeOverflow())
-        {
-            await _book.Outbox.WriteAsync(e, cancellationToken).ConfigureAwait(false);
         }
     }
 }

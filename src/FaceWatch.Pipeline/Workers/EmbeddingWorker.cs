@@ -112,10 +112,7 @@ public sealed class EmbeddingWorker
         // Rare: the outbox was full when a book made an event; write those now, waiting for room.
         foreach (var book in _books)
         {
-            foreach (var e in book.TakeOverflow())
-            {
-                await book.Outbox.WriteAsync(e, cancellationToken).ConfigureAwait(false);
-            }
+            await book.FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -29,8 +29,6 @@ public sealed class TrackBook
 
     public string Camera { get; }
 
-    public EventOutbox Outbox => _outbox;
-
     /// <summary>Detection worker: a confirmed track was seen in a frame of the given size.</summary>
     public void Seen(Track track, Size frameSize)
     {
@@ -59,10 +57,21 @@ public sealed class TrackBook
                 return false;
             }
 
-            var settled = entry.Voter.Current is not null && entry.Voter.Observations >= _options.SettledObservations;
-            return entry.Scheduler.ShouldEmbed(faceSize, sharpness, settled, timestamp);
+            return entry.Scheduler.ShouldEmbed(faceSize, sharpness, Settled(entry), timestamp);
         }
     }
+
+    /// <summary>Detection worker: false while the track is settled and its recheck is not due, so its face need not be aligned or measured.</summary>
+    public bool MayEmbed(long trackId, long timestamp)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(trackId, out var entry) && !entry.Scheduler.Resting(Settled(entry), timestamp);
+        }
+    }
+
+    // Settled stays settled: the decision never goes back to none and observations only grow.
+    private bool Settled(Entry entry) => entry.Voter.Current is not null && entry.Voter.Observations >= _options.SettledObservations;
 
     /// <summary>The current decision of a track, for overlays.</summary>
     public IdentityDecision? DecisionOf(long trackId)
@@ -175,8 +184,16 @@ public sealed class TrackBook
         });
     }
 
-    /// <summary>Events that did not fit the outbox at once; the caller awaits writing them (rare: outbox full).</summary>
-    public IReadOnlyList<IdentityEvent> TakeOverflow()
+    /// <summary>Writes the events that did not fit the outbox at once, waiting for room (rare: outbox full).</summary>
+    public async ValueTask FlushOverflowAsync(CancellationToken cancellationToken)
+    {
+        foreach (var e in TakeOverflow())
+        {
+            await _outbox.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IReadOnlyList<IdentityEvent> TakeOverflow()
     {
         lock (_gate)
         {

@@ -90,63 +90,70 @@ internal static class PipelineBenchCommand
                 }
             }, CancellationToken.None);
 
-            await host.StartAsync(ct).ConfigureAwait(false);
-            var pipeline = host.Services.GetRequiredService<PipelineService>().Pipeline!;
-            var tracked = new ConcurrentQueue<double>();
-            var identified = new ConcurrentQueue<double>();
-            foreach (var camera in pipeline.Cameras)
+            try
             {
-                camera.Worker.Processed = ms =>
+                await host.StartAsync(ct).ConfigureAwait(false);
+                var pipeline = host.Services.GetRequiredService<PipelineService>().Pipeline!;
+                var tracked = new ConcurrentQueue<double>();
+                var identified = new ConcurrentQueue<double>();
+                foreach (var camera in pipeline.Cameras)
+                {
+                    camera.Worker.Processed = ms =>
+                    {
+                        if (Volatile.Read(ref measuring))
+                        {
+                            tracked.Enqueue(ms);
+                        }
+                    };
+                }
+
+                pipeline.Embedding.Identified = (_, ms) =>
                 {
                     if (Volatile.Read(ref measuring))
                     {
-                        tracked.Enqueue(ms);
+                        identified.Enqueue(ms);
                     }
                 };
-            }
 
-            pipeline.Embedding.Identified = (_, ms) =>
-            {
-                if (Volatile.Read(ref measuring))
+                Console.WriteLine($"{cameraCount} camera(s) on {server.Url}; warming up {warmup} s, then measuring {seconds} s ...");
+                await Task.Delay(TimeSpan.FromSeconds(warmup), ct).ConfigureAwait(false);
+                var before = pipeline.Cameras.Select(c => (c.Stats.Captured, c.Stats.Processed, c.Stats.Dropped, c.Stats.Skipped)).ToArray();
+                var faces0 = pipeline.Embedding.Faces;
+                var batches0 = pipeline.Embedding.Batches;
+                var cpu0 = CpuSeconds();
+                var clock = Stopwatch.StartNew();
+                Volatile.Write(ref measuring, true);
+                await Task.Delay(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
+                Volatile.Write(ref measuring, false);
+                var wall = clock.Elapsed.TotalSeconds;
+                var cpu = CpuSeconds();
+
+                Console.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| camera | captured fps | processed fps | dropped | skipped (DetectFps) |"));
+                Console.WriteLine("|---|---|---|---|---|");
+                for (var i = 0; i < pipeline.Cameras.Count; i++)
                 {
-                    identified.Enqueue(ms);
+                    var s = pipeline.Cameras[i].Stats;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {pipeline.Cameras[i].Options.Name} | {(s.Captured - before[i].Captured) / wall:0.0} | {(s.Processed - before[i].Processed) / wall:0.0} | {s.Dropped - before[i].Dropped} | {s.Skipped - before[i].Skipped} |"));
                 }
-            };
 
-            Console.WriteLine($"{cameraCount} camera(s) on {server.Url}; warming up {warmup} s, then measuring {seconds} s ...");
-            await Task.Delay(TimeSpan.FromSeconds(warmup), ct).ConfigureAwait(false);
-            var before = pipeline.Cameras.Select(c => (c.Stats.Captured, c.Stats.Processed, c.Stats.Dropped, c.Stats.Skipped)).ToArray();
-            var faces0 = pipeline.Embedding.Faces;
-            var batches0 = pipeline.Embedding.Batches;
-            var cpu0 = CpuSeconds();
-            var clock = Stopwatch.StartNew();
-            Volatile.Write(ref measuring, true);
-            await Task.Delay(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
-            Volatile.Write(ref measuring, false);
-            var wall = clock.Elapsed.TotalSeconds;
-            var cpu = CpuSeconds();
-
-            Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| camera | captured fps | processed fps | dropped | skipped (DetectFps) |"));
-            Console.WriteLine("|---|---|---|---|---|");
-            for (var i = 0; i < pipeline.Cameras.Count; i++)
-            {
-                var s = pipeline.Cameras[i].Stats;
+                Console.WriteLine();
+                var faces = pipeline.Embedding.Faces - faces0;
+                var batches = Math.Max(1, pipeline.Embedding.Batches - batches0);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"faces embedded: {faces} in {batches} batches ({(double)faces / batches:0.00} per batch); crops dropped: {pipeline.CropsDropped}"));
+                Console.WriteLine($"latency capture -> tracked    {Describe(tracked)}");
+                Console.WriteLine($"latency capture -> identified {Describe(identified)}");
+                Console.WriteLine($"latency capture -> event      {Describe(eventLatencies)} ({eventCount} arrived/changed events)");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {pipeline.Cameras[i].Options.Name} | {(s.Captured - before[i].Captured) / wall:0.0} | {(s.Processed - before[i].Processed) / wall:0.0} | {s.Dropped - before[i].Dropped} | {s.Skipped - before[i].Skipped} |"));
+                    $"CPU: daemon {cpu.Daemon - cpu0.Daemon:0.0} s + ffmpeg {cpu.Ffmpeg - cpu0.Ffmpeg:0.0} s over {wall:0.0} s = {100 * ((cpu.Daemon - cpu0.Daemon) + (cpu.Ffmpeg - cpu0.Ffmpeg)) / wall / Environment.ProcessorCount:0}% of {Environment.ProcessorCount} cores"));
+                return 0;
             }
-
-            Console.WriteLine();
-            var faces = pipeline.Embedding.Faces - faces0;
-            var batches = Math.Max(1, pipeline.Embedding.Batches - batches0);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"faces embedded: {faces} in {batches} batches ({(double)faces / batches:0.00} per batch); crops dropped: {pipeline.CropsDropped}"));
-            Console.WriteLine($"latency capture -> tracked    {Describe(tracked)}");
-            Console.WriteLine($"latency capture -> identified {Describe(identified)}");
-            Console.WriteLine($"latency capture -> event      {Describe(eventLatencies)} ({eventCount} arrived/changed events)");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"CPU: daemon {cpu.Daemon - cpu0.Daemon:0.0} s + ffmpeg {cpu.Ffmpeg - cpu0.Ffmpeg:0.0} s over {wall:0.0} s = {100 * ((cpu.Daemon - cpu0.Daemon) + (cpu.Ffmpeg - cpu0.Ffmpeg)) / wall / Environment.ProcessorCount:0}% of {Environment.ProcessorCount} cores"));
-            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            return 0;
+            finally
+            {
+                // Also when cancelled (Ctrl+C) or failing: stop the pipeline's threads before the host disposes the sessions they use.
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {

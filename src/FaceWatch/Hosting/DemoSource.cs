@@ -11,11 +11,13 @@ public static class DemoSource
 {
     public const string Clip = "short_hamilton_clip.mp4";
 
-    public static string? FindClip(string configured) => Candidates(configured, Clip, extra: Path.Combine("..", "shared", "data", "video", Clip)).FirstOrDefault(File.Exists);
+    private static readonly string SharedClip = Path.Combine("..", "shared", "data", "video", Clip);
+
+    public static string? FindClip(string configured) => Candidates(configured, Clip, extra: SharedClip).FirstOrDefault(File.Exists);
 
     public static string? FindGallery(string configured) => Candidates(configured, "gallery", extra: null).FirstOrDefault(Directory.Exists);
 
-    public static string Describe(string configured) => string.Join(", ", Candidates(configured, Clip, Path.Combine("..", "shared", "data", "video", Clip)));
+    public static string Describe(string configured) => string.Join(", ", Candidates(configured, Clip, SharedClip));
 
     private static IEnumerable<string> Candidates(string configured, string name, string? extra)
     {
@@ -62,8 +64,14 @@ public static partial class DemoGallery
             people.Add(new EnrolledPerson(Path.GetFileName(personDir), faces));
         }
 
-        var identity = new EmbeddingModelIdentity(embedder.ModelId, "", embedder.InputSize, embedder.Dimension);
-        return Gallery.Create(identity, people, time.GetUtcNow());
+        return Gallery.Create(ModelOf(embedder), people, time.GetUtcNow());
+    }
+
+    /// <summary>The model a gallery embedded by <paramref name="embedder"/> belongs to (no file: compared by id, size and dimension).</summary>
+    public static EmbeddingModelIdentity ModelOf(IFaceEmbedder embedder)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        return new EmbeddingModelIdentity(embedder.ModelId, "", embedder.InputSize, embedder.Dimension);
     }
 
     [LoggerMessage(312, LogLevel.Warning, "Demo gallery photo {File} has no face; skipped")]

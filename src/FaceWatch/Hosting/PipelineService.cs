@@ -1,7 +1,6 @@
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
-using FaceWatch.Pipeline.Identification;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Tracking;
@@ -78,8 +77,7 @@ public sealed partial class PipelineService : BackgroundService
             }
         }
 
-        var expected = new EmbeddingModelIdentity(_embedder.ModelId, "", _embedder.InputSize, _embedder.Dimension);
-        _watcher = new GalleryWatcher(_gallery.Value.Path, expected, _time, _loggers.CreateLogger<GalleryWatcher>());
+        _watcher = new GalleryWatcher(_gallery.Value.Path, DemoGallery.ModelOf(_embedder), _time, _loggers.CreateLogger<GalleryWatcher>());
         if (demo && string.IsNullOrWhiteSpace(_gallery.Value.Path) && DemoSource.FindGallery(_demo.Value.Gallery) is { } folder)
         {
             _watcher.Use(DemoGallery.Enroll(folder, _detector, _embedder, _time, _logger), folder);

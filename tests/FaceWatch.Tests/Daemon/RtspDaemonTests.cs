@@ -53,7 +53,8 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             var killedAt = Stopwatch.StartNew();
             await WaitUntilAsync(() => health.Get("stage") is { Online: false }, TimeSpan.FromSeconds(15), "stage offline");
             var audienceBefore = health.Get("audience")!.FramesRead;
-            await Task.Delay(TimeSpan.FromSeconds(15) - killedAt.Elapsed);
+            var outageLeft = TimeSpan.FromSeconds(15) - killedAt.Elapsed;
+            await Task.Delay(outageLeft > TimeSpan.Zero ? outageLeft : TimeSpan.Zero); // going offline may take nearly all of it
             await _fixture.Server.RestartAsync();
             var restartedAt = Stopwatch.StartNew();
             await WaitUntilAsync(() => health.Get("stage") is { Online: true }, TimeSpan.FromSeconds(45), "stage online again");
@@ -147,7 +148,7 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
         using var host = BuildHost(logs, [.. settings]);
         var events = Collect(host);
         await host.StartAsync();
-        var process = Process.GetCurrentProcess();
+        using var process = Process.GetCurrentProcess();
         try
         {
             // Warm-up: allocator arenas per thread, ONNX Runtime buffers for the batch shapes the clip produces, the managed heap.
@@ -208,7 +209,6 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
         return builder.Build();
     }
 
-    /// <summary>Every event the hub publishes; <see cref="EventLog.Ended"/> completes when the hub ends its stream.</summary>
     private static int ThreadsNamed(string name) =>
         Directory.GetDirectories("/proc/self/task").Count(task =>
         {
@@ -222,6 +222,7 @@ public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
             }
         });
 
+    /// <summary>Every event the hub publishes; <see cref="EventLog.Ended"/> completes when the hub ends its stream.</summary>
     private static EventLog Collect(IHost host)
     {
         var events = new EventLog();

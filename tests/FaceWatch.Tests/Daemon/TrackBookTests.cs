@@ -30,10 +30,10 @@ public class TrackBookTests
         return track;
     }
 
-    private static List<IdentityEvent> Drain(EventOutbox outbox, ChannelReaderHolder reader)
+    private static async Task<List<IdentityEvent>> DrainAsync(EventOutbox outbox, ChannelReaderHolder reader)
     {
         outbox.Complete();
-        outbox.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+        await outbox.RunAsync(CancellationToken.None);
         var events = new List<IdentityEvent>();
         while (reader.Reader.TryRead(out var e))
         {
@@ -44,7 +44,7 @@ public class TrackBookTests
     }
 
     [Fact]
-    public void A_known_person_back_after_a_cut_continues_the_same_visit()
+    public async Task A_known_person_back_after_a_cut_continues_the_same_visit()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
         var (book, tracker, outbox) = Make();
@@ -61,7 +61,7 @@ public class TrackBookTests
         _time.Advance(TimeSpan.FromSeconds(5));
         book.Sweep(_time.GetTimestamp());
 
-        var events = Drain(outbox, reader);
+        var events = await DrainAsync(outbox, reader);
         Assert.Equal([IdentityEventKind.Arrived, IdentityEventKind.Left], events.Select(e => e.Event));
         Assert.All(events, e => Assert.Equal(first.Id, e.TrackId));
         Assert.Equal(2, events[1].Observations);
@@ -69,7 +69,7 @@ public class TrackBookTests
     }
 
     [Fact]
-    public void After_the_rejoin_window_a_new_visit_starts()
+    public async Task After_the_rejoin_window_a_new_visit_starts()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
         var (book, tracker, outbox) = Make();
@@ -83,7 +83,7 @@ public class TrackBookTests
         book.Ended(second.Id, _time.GetTimestamp());
         book.Sweep(_time.GetTimestamp(), all: true);
 
-        var events = Drain(outbox, reader);
+        var events = await DrainAsync(outbox, reader);
         Assert.Equal(
             [(IdentityEventKind.Arrived, first.Id), (IdentityEventKind.Left, first.Id), (IdentityEventKind.Arrived, second.Id), (IdentityEventKind.Left, second.Id)],
             events.Select(e => (e.Event, e.TrackId)));
@@ -91,7 +91,7 @@ public class TrackBookTests
     }
 
     [Fact]
-    public void Only_the_arrived_event_carries_the_face_jpeg_and_only_arrived_encodes_it()
+    public async Task Only_the_arrived_event_carries_the_face_jpeg_and_only_arrived_encodes_it()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
         var (book, tracker, outbox) = Make();
@@ -111,7 +111,7 @@ public class TrackBookTests
         _time.Advance(TimeSpan.FromSeconds(10));
         book.Sweep(_time.GetTimestamp());
 
-        var events = Drain(outbox, reader);
+        var events = await DrainAsync(outbox, reader);
         Assert.Equal([IdentityEventKind.Arrived, IdentityEventKind.Left], events.Select(e => e.Event));
         using var decoded = Cv2.ImDecode(events[0].FaceJpeg!, ImreadModes.Color);
         Assert.Equal(new Size(112, 112), decoded.Size());
@@ -120,7 +120,7 @@ public class TrackBookTests
     }
 
     [Fact]
-    public void A_track_that_never_got_a_decision_ends_silently()
+    public async Task A_track_that_never_got_a_decision_ends_silently()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
         var (book, tracker, outbox) = Make();
@@ -128,7 +128,7 @@ public class TrackBookTests
         book.Identified(track.Id, new IdentityObservation("unknown", false, 0.3, 0.1, 1), _time.GetTimestamp());
         book.Ended(track.Id, _time.GetTimestamp());
         book.Sweep(_time.GetTimestamp(), all: true);
-        Assert.Empty(Drain(outbox, reader));
+        Assert.Empty(await DrainAsync(outbox, reader));
     }
 
     private sealed record ChannelReaderHolder(System.Threading.Channels.ChannelReader<IdentityEvent> Reader);
