@@ -53,6 +53,9 @@ public sealed class GalleryWatcher
         Log.GalleryLoaded(_logger, label, gallery.People.Count, gallery.FaceCount);
     }
 
+    /// <summary>The current gallery's same-person cosine for tracks (the default without a gallery).</summary>
+    public double SameFace => Current?.Gallery.SameFace.Cosine ?? SameFaceCalibration.Default;
+
     public IdentityMatch Identify(float[] embedding) =>
         Current?.Identify(embedding) ?? new IdentityMatch(IdentityMatch.Unknown, false, 0, 0, null);
 

@@ -2,6 +2,7 @@ using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.Models;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Tracking;
@@ -94,6 +95,8 @@ public static class DaemonHost
         AddSection<PipelineOptions>(services, configuration, PipelineOptions.SectionName);
         AddSection<TrackingOptions>(services, configuration, TrackingOptions.SectionName);
         AddSection<RecognitionOptions>(services, configuration, RecognitionOptions.SectionName);
+        AddSection<IdentityOptions>(services, configuration, IdentityOptions.SectionName);
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
         AddSection<GalleryOptions>(services, configuration, GalleryOptions.SectionName);
         services.AddSingleton<IValidateOptions<GalleryOptions>, GalleryOptionsValidator>();
         AddSection<DemoOptions>(services, configuration, DemoOptions.SectionName);
