@@ -50,7 +50,7 @@ public sealed class GalleryWatcher
     {
         ArgumentNullException.ThrowIfNull(gallery);
         Volatile.Write(ref _current, new Identifier(gallery));
-        Log.GalleryLoaded(_logger, label, gallery.People.Count, gallery.FaceCount);
+        Log.GalleryLoaded(_logger, label, gallery.People.Count, gallery.FaceCount, gallery.SameFace.Cosine, gallery.SameFace.Method);
     }
 
     /// <summary>The current gallery's same-person cosine for tracks (the default without a gallery).</summary>
@@ -113,7 +113,7 @@ public sealed class GalleryWatcher
     private void Swap(Gallery gallery)
     {
         Volatile.Write(ref _current, new Identifier(gallery));
-        Log.GalleryLoaded(_logger, _path!, gallery.People.Count, gallery.FaceCount);
+        Log.GalleryLoaded(_logger, _path!, gallery.People.Count, gallery.FaceCount, gallery.SameFace.Cosine, gallery.SameFace.Method);
     }
 
     private static (DateTime Written, long Length) Stamp(string path)
