@@ -88,7 +88,7 @@ internal static class BenchTrackingCommand
                 var score = ScenarioScorer.Score(truth, run.Frames, run.Events);
                 runs.Add((score, run));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {name} run {i + 1}: {score.Named}/{score.Visits.Count} named, {score.Inherited} inherited, {score.NoEvent} no event, IDF1 {score.Mot.Idf1:0.000}, {run.Frames.Count} frames processed in {run.Wall.TotalSeconds:0} s"));
+                    $"  {name} run {i + 1}: {score.Named}/{score.Visits.Count} named, {score.Inherited} inherited, {score.NoEvent} no event, {score.ReusedTracks} on a reused track, IDF1 {score.Mot.Idf1:0.000}, {run.Frames.Count} frames processed in {run.Wall.TotalSeconds:0} s"));
                 if (details)
                 {
                     foreach (var v in score.Visits)
@@ -103,18 +103,18 @@ internal static class BenchTrackingCommand
         }
 
         Console.WriteLine();
-        Console.WriteLine("| scenario | visits | named | inherited name | no event | extra arrived | ID switches | IDF1 | embeddings/s per face |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| scenario | visits | named | inherited name | no event | extra arrived | track reused | ID switches | IDF1 | embeddings/s per face |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (name, runs) in rows)
         {
             double M(Func<(ScenarioScore Score, ScenarioRun Run), double> f) => Median(runs.Select(f));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {runs[0].Score.Visits.Count} | {M(r => r.Score.Named):0.#} | {M(r => r.Score.Inherited):0.#} | {M(r => r.Score.NoEvent):0.#} | {M(r => r.Score.ExtraArrivals):0.#} | {M(r => r.Score.Mot.IdSwitches):0.#} | {M(r => r.Score.Mot.Idf1):0.000} | {M(r => r.Run.EmbeddingsPerFaceSecond):0.00} |"));
+                $"| {name} | {runs[0].Score.Visits.Count} | {M(r => r.Score.Named):0.#} | {M(r => r.Score.Inherited):0.#} | {M(r => r.Score.NoEvent):0.#} | {M(r => r.Score.ExtraArrivals):0.#} | {M(r => r.Score.ReusedTracks):0.#} | {M(r => r.Score.Mot.IdSwitches):0.#} | {M(r => r.Score.Mot.Idf1):0.000} | {M(r => r.Run.EmbeddingsPerFaceSecond):0.00} |"));
         }
 
         var all = rows.SelectMany(r => r.Runs).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| all (sum of medians / runs) | {rows.Sum(r => r.Runs[0].Score.Visits.Count)} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Named))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Inherited))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.NoEvent))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ExtraArrivals))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Mot.IdSwitches))):0.#} | {Median(all.Select(x => x.Score.Mot.Idf1)):0.000} | {all.Sum(x => x.Run.EmbeddedFaces) / all.Sum(x => x.Score.FaceSeconds):0.00} |"));
+            $"| all (sum of medians / runs) | {rows.Sum(r => r.Runs[0].Score.Visits.Count)} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Named))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Inherited))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.NoEvent))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ExtraArrivals))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ReusedTracks))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Mot.IdSwitches))):0.#} | {Median(all.Select(x => x.Score.Mot.Idf1)):0.000} | {all.Sum(x => x.Run.EmbeddedFaces) / all.Sum(x => x.Score.FaceSeconds):0.00} |"));
         return 0;
     }
 

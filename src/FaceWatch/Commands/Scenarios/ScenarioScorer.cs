@@ -17,7 +17,8 @@ public sealed record VisitScore(SegmentTruth Visit, bool Named, IReadOnlyList<st
 }
 
 /// <summary>A scenario's result: per visit, the MOT identity measures, and events that fell on no visit.</summary>
-public sealed record ScenarioScore(string Scenario, IReadOnlyList<VisitScore> Visits, IdMetricsResult Mot, int StrayEvents, int ProcessedFrames, double FaceSeconds)
+/// <see cref="ReusedTracks"/>: visits whose face was matched (IoU &gt;= 0.5) to a track id first matched to an earlier visit.
+public sealed record ScenarioScore(string Scenario, IReadOnlyList<VisitScore> Visits, IdMetricsResult Mot, int StrayEvents, int ProcessedFrames, double FaceSeconds, int ReusedTracks)
 {
     public int Named => Visits.Count(v => v.Named);
 
@@ -43,6 +44,8 @@ public static class ScenarioScorer
         var processed = frames.Where(f => f.Frame >= 0 && f.Frame < truth.FrameCount).GroupBy(f => f.Frame).Select(g => g.First()).OrderBy(f => f.Frame).ToArray();
         var wrong = truth.Segments.ToDictionary(s => s.Id, _ => new SortedSet<string>(StringComparer.Ordinal));
         var mot = new List<IdFrame>();
+        var firstVisitOfTrack = new Dictionary<long, long>();
+        var reused = new HashSet<long>();
         foreach (var record in processed)
         {
             var here = truth.At(record.Frame).ToArray();
@@ -61,9 +64,17 @@ public static class ScenarioScorer
             // Hidden or cut-off faces are "don't care": their boxes, and tracks on them, count neither way.
             var ignored = here.Where(h => h.Box.Ignore).Select(h => new IdBox(h.Segment.Id, h.Box.Rect)).ToArray();
             var onIgnored = IdMetrics.Match(ignored, predicted).Select(m => m.Predicted.Id).ToHashSet();
-            mot.Add(new IdFrame(record.Frame,
+            var counted = new IdFrame(record.Frame,
                 [.. here.Where(h => !h.Box.Ignore).Select(h => new IdBox(h.Segment.Id, h.Box.Rect))],
-                [.. predicted.Where(p => !onIgnored.Contains(p.Id))]));
+                [.. predicted.Where(p => !onIgnored.Contains(p.Id))]);
+            mot.Add(counted);
+            foreach (var (t, p) in IdMetrics.Match(counted.Truth, counted.Predicted))
+            {
+                if (!firstVisitOfTrack.TryAdd(p.Id, t.Id) && firstVisitOfTrack[p.Id] != t.Id)
+                {
+                    reused.Add(t.Id);
+                }
+            }
         }
 
         var decisions = truth.Segments.ToDictionary(s => s.Id, _ => new List<IdentityEvent>());
@@ -95,7 +106,7 @@ public static class ScenarioScorer
             [.. wrong[s.Id]],
             decisions[s.Id].Count(e => e.Event == IdentityEventKind.Arrived),
             [.. decisions[s.Id].Select(e => $"{e.Event} #{e.TrackId} {e.Name}")])).ToArray();
-        return new ScenarioScore(truth.Name, visits, IdMetrics.Compute(mot), stray, processed.Length, truth.Segments.Sum(s => s.Seconds));
+        return new ScenarioScore(truth.Name, visits, IdMetrics.Compute(mot), stray, processed.Length, truth.Segments.Sum(s => s.Seconds), reused.Count);
     }
 
     /// <summary>A name of another person: for an enrolled visit any other enrolled name, for a stranger any enrolled name.</summary>
