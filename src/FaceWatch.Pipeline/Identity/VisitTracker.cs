@@ -80,6 +80,11 @@ public sealed class VisitTracker
             visit.TrustedLastSeen = track.LastSeen;
         }
 
+        if (track.Detection is not null)
+        {
+            visit.Remember(track.LastUpdate, track.Box, track.LastSeen);
+        }
+
         visit.LastSeen = track.LastSeen;
         visit.Box = track.Box;
         visit.FrameSize = frameSize;
@@ -127,17 +132,26 @@ public sealed class VisitTracker
             return; // the track ended while its face waited for the embedder
         }
 
-        if (!visit.Template.IsEmpty && visit.Template.Similarity(embedding) < sameFace)
+        var otherFace = !visit.Template.IsEmpty && visit.Template.Similarity(embedding) < sameFace;
+        // The gallery names this face as another enrolled person than the visit's: not the same face either, but a
+        // single such answer can be a poor view of the same face, so it needs a second one even under doubt.
+        var otherName = visit.Voter.Current is { Known: true } current && observation.Known && observation.Name != current.Name;
+        visit.Disagreements = otherName && !otherFace ? visit.Disagreements + 1 : 0;
+        if (otherFace || otherName)
         {
-            if (visit.Doubt is null)
+            if (visit.Doubt is null || (!otherFace && visit.Disagreements < 2))
             {
-                // One mismatch without a doubt from the tracker: withhold the name and look again at once.
-                visit.Doubt = AppearanceChange;
+                // Withhold the name and look again at once.
+                visit.Doubt ??= AppearanceChange;
                 visit.DoubtSince = visit.LastSeen;
                 return;
             }
 
-            visit = TrySwap(trackId, visit, embedding, sameFace) ?? Split(trackId, visit, captureTimestamp, events);
+            visit = (otherFace ? TrySwap(trackId, visit, embedding, sameFace) : null) ?? Split(trackId, visit, captureTimestamp, events);
+        }
+        else
+        {
+            visit.Verified(captureTimestamp);
         }
 
         visit.Doubt = null;
@@ -249,8 +263,7 @@ public sealed class VisitTracker
         if (visit.Announced)
         {
             // Up to the change: the visit ended with the last face that was still this person.
-            visit.Box = visit.TrustedBox;
-            visit.LastSeen = visit.TrustedLastSeen;
+            (visit.Box, visit.LastSeen) = visit.LastVerified ?? (visit.TrustedBox, visit.TrustedLastSeen);
             if (_options.RejoinSeconds > 0)
             {
                 Linger(visit, timestamp);
@@ -366,5 +379,35 @@ public sealed class VisitTracker
         public bool Announced { get; set; }
 
         public int PriorObservations { get; set; }
+
+        /// <summary>Identifications in a row that named another enrolled person than the visit's.</summary>
+        public int Disagreements { get; set; }
+
+        /// <summary>Box and sighting of the frame of the latest face that matched the visit's appearance.</summary>
+        public (Rect2f Box, DateTimeOffset Seen)? LastVerified { get; private set; }
+
+        // The boxes of the latest matched frames by capture timestamp, to find the frame of an identified crop.
+        private readonly Queue<(long Timestamp, Rect2f Box, DateTimeOffset Seen)> _recent = new();
+
+        public void Remember(long timestamp, Rect2f box, DateTimeOffset seen)
+        {
+            _recent.Enqueue((timestamp, box, seen));
+            while (_recent.Count > 64)
+            {
+                _recent.Dequeue();
+            }
+        }
+
+        /// <summary>The face of the frame captured at <paramref name="timestamp"/> matched the visit.</summary>
+        public void Verified(long timestamp)
+        {
+            foreach (var (t, box, seen) in _recent)
+            {
+                if (t == timestamp)
+                {
+                    LastVerified = (box, seen);
+                }
+            }
+        }
     }
 }

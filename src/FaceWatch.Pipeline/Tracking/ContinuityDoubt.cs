@@ -20,6 +20,9 @@ public enum ContinuityDoubt
 
     /// <summary>The track's box overlapped another track's and has just separated from it (people crossing).</summary>
     Crossing,
+
+    /// <summary>The face in the box looks different from the previous frame's (see <see cref="FacePatchCheck"/>).</summary>
+    Appearance,
 }
 
 /// <summary>Payload words for <see cref="ContinuityDoubt"/> (the <c>reason</c> of an event after a split).</summary>
@@ -31,6 +34,7 @@ public static class ContinuityReasons
         ContinuityDoubt.ShotCut => "shot-cut",
         ContinuityDoubt.Jump => "jump",
         ContinuityDoubt.Crossing => "crossing",
+        ContinuityDoubt.Appearance => "appearance-change",
         _ => "none",
     };
 }

@@ -56,6 +56,9 @@ public sealed class Track
     /// <summary>Why the face matched in the latest update may be someone else (None when not matched or no doubt).</summary>
     public ContinuityDoubt Doubt { get; internal set; }
 
+    /// <summary>Thumbnail of the face at the latest match (see <see cref="FacePatchCheck"/>); null before the first.</summary>
+    internal float[]? Patch { get; set; }
+
     /// <summary>Processed frames in a row without a match.</summary>
     internal int Missed { get; set; }
 

@@ -41,4 +41,11 @@ public sealed class TrackingOptions
     /// <summary>...and their 16-bin grey histograms to be at least this far apart (Bhattacharyya distance, 0..1; 1 turns cut detection off).</summary>
     [Range(0.01, 1)]
     public double ShotCutHistogramDistance { get; set; } = 0.15;
+
+    /// <summary>
+    /// A matched face whose 16x16 grey thumbnail correlates less than this with the track's previous match is in doubt
+    /// (another face in the same place): it is embedded at once. 1 puts every match in doubt, -1 turns the check off.
+    /// </summary>
+    [Range(-1, 1)]
+    public double FaceChangeMaxCorrelation { get; set; } = 0.75;
 }

@@ -164,6 +164,7 @@ public sealed class DetectionWorker
                 continue;
             }
 
+            FacePatchCheck.Check(image, track, _tracker.Options);
             _book.Seen(track, frameSize);
             if (track.Detection is not { } detection)
             {
