@@ -33,6 +33,15 @@ public sealed class OverlayRecorder : IFrameAnnotationSink
     /// <summary>Frames whose number could not be read (no or damaged stamp).</summary>
     public int Unreadable { get; private set; }
 
+    /// <summary>
+    /// When the stream started again from its beginning (an RTSP reader reconnects at the end of the video and the
+    /// server serves it anew); frames from then on are not recorded. Null while the video plays through once.
+    /// </summary>
+    public DateTimeOffset? ReplayedAt { get; private set; }
+
+    // A frame this far before the newest one is the video starting over, not a late frame.
+    private const int ReplayJump = 30;
+
     public void Post(Frame frame, IReadOnlyList<TrackOverlay> tracks, CameraHealth? health)
     {
         ArgumentNullException.ThrowIfNull(frame);
@@ -41,6 +50,17 @@ public sealed class OverlayRecorder : IFrameAnnotationSink
         if (index is not { } i)
         {
             Unreadable++;
+            return;
+        }
+
+        if (ReplayedAt is not null)
+        {
+            return;
+        }
+
+        if (i < Volatile.Read(ref _lastFrame) - ReplayJump)
+        {
+            ReplayedAt = frame.CapturedAt;
             return;
         }
 

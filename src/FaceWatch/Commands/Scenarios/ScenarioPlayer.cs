@@ -27,8 +27,12 @@ public sealed record ScenarioPlayOptions
     public Action<HostApplicationBuilder>? Configure { get; init; }
 }
 
-/// <summary>What a run saw: every overlay frame, every identity event from the hub, and faces the embedder embedded.</summary>
-public sealed record ScenarioRun(ScenarioTruth Truth, IReadOnlyList<FrameRecord> Frames, IReadOnlyList<IdentityEvent> Events, long EmbeddedFaces, int UnreadableFrames, TimeSpan Wall)
+/// <summary>
+/// What a run saw: every overlay frame, every identity event from the hub, and faces the embedder embedded. Events of
+/// tracks first seen after <see cref="ReplayedAt"/> (the video starting over) are left out.
+/// </summary>
+public sealed record ScenarioRun(
+    ScenarioTruth Truth, IReadOnlyList<FrameRecord> Frames, IReadOnlyList<IdentityEvent> Events, long EmbeddedFaces, int UnreadableFrames, DateTimeOffset? ReplayedAt, TimeSpan Wall)
 {
     /// <summary>Embeddings per second per face on screen (the pipeline's embedded-faces counter over face-seconds of the truth).</summary>
     public double EmbeddingsPerFaceSecond => EmbeddedFaces / Math.Max(1e-9, Truth.Segments.Sum(s => s.Seconds));
@@ -102,9 +106,12 @@ public static class ScenarioPlayer
             await host.StartAsync(ct).ConfigureAwait(false);
             try
             {
-                // The empty tail reached (RTSP), or the pipeline ended by itself (a file played once), or far too long.
+                // Half a second into the empty tail (the last frames of an RTSP stream may never arrive), the video starting
+                // over (RTSP reconnect), the pipeline ending by itself (a file played once), or far too long.
+                var tailStart = truth.Segments.Max(s => s.LastFrame) + 1;
+                var enough = Math.Min(truth.FrameCount - 1, tailStart + (int)Math.Round(truth.Fps / 2));
                 var deadline = TimeSpan.FromSeconds((truth.Seconds * 2) + 45);
-                while (recorder.LastFrame < truth.FrameCount - 3 && !ended.IsCompleted && clock.Elapsed < deadline)
+                while (recorder.LastFrame < enough && recorder.ReplayedAt is null && !ended.IsCompleted && clock.Elapsed < deadline)
                 {
                     await Task.Delay(100, ct).ConfigureAwait(false);
                 }
@@ -119,10 +126,11 @@ public static class ScenarioPlayer
             IdentityEvent[] all;
             lock (events)
             {
-                all = [.. events];
+                // Tracks begun on a replay of the video are not part of this run (their "left" at the stop included).
+                all = [.. events.Where(e => recorder.ReplayedAt is not { } replay || e.FirstSeen < replay)];
             }
 
-            return new ScenarioRun(truth, recorder.Frames, all, embedded, recorder.Unreadable, clock.Elapsed);
+            return new ScenarioRun(truth, recorder.Frames, all, embedded, recorder.Unreadable, recorder.ReplayedAt, clock.Elapsed);
         }
         finally
         {
