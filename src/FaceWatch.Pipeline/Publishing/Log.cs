@@ -41,6 +41,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6011, Level = LogLevel.Information, Message = "Home Assistant: removed discovery config {Topic} (camera no longer configured)")]
     public static partial void DiscoveryRemoved(ILogger logger, string topic);
 
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Home Assistant: left {Count} discovery config(s) under this node alone ({Topics}, ...): not published by this instance ('{InstanceId}')")]
+    public static partial void DiscoveryNotOurs(ILogger logger, int count, string topics, string instanceId);
+
     [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Endpoint}")]
     public static partial void EmbeddedStarted(ILogger logger, string endpoint);
 

@@ -13,7 +13,7 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
 
         if (!string.IsNullOrEmpty(options.TopicPrefix) && !MqttTopics.IsValidPrefix(options.TopicPrefix))
         {
-            errors.Add($"Mqtt:TopicPrefix '{options.TopicPrefix}' is not a valid topic prefix: no '+', '#', control characters, empty segments or leading/trailing '/'.");
+            errors.Add($"Mqtt:TopicPrefix '{options.TopicPrefix}' is not a valid topic prefix: no '+', '#', control characters, empty segments, leading/trailing '/' or leading '$' ('$' topics such as $SYS belong to the broker).");
         }
 
         if (options.ReconnectMinDelaySeconds > options.ReconnectMaxDelaySeconds)
@@ -96,7 +96,7 @@ public sealed class HomeAssistantOptionsValidator : IValidateOptions<HomeAssista
         if (options.Discovery && !MqttTopics.IsValidPrefix(options.DiscoveryPrefix ?? string.Empty))
         {
             return ValidateOptionsResult.Fail(
-                $"HomeAssistant:DiscoveryPrefix '{options.DiscoveryPrefix}' is not a valid topic prefix: no '+', '#', empty segments or leading/trailing '/'.");
+                $"HomeAssistant:DiscoveryPrefix '{options.DiscoveryPrefix}' is not a valid topic prefix: no '+', '#', control characters, empty segments, leading/trailing '/' or leading '$'.");
         }
 
         return ValidateOptionsResult.Success;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -62,7 +63,7 @@ public sealed class MqttPublisher : BackgroundService
         _configured = configuredCameras;
 
         var topics = new MqttTopics(mqtt.TopicPrefix, _homeAssistant.DiscoveryPrefix);
-        _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)mqtt.Qos, mqtt.Snapshots);
+        _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)mqtt.Qos, mqtt.Snapshots, mqtt.EffectiveClientId);
         _outbox = new BoundedOutbox<IReadOnlyList<MqttApplicationMessage>>(mqtt.OutboxCapacity);
 
         _connector = new MqttConnector(mqtt, topics, _time, _logger);
@@ -210,7 +211,14 @@ public sealed class MqttPublisher : BackgroundService
     /// <summary>Empties the retained discovery configs (and state topics) of cameras no longer configured.</summary>
     private async Task RemoveStaleDiscoveryAsync(IMqttClient client, IReadOnlyCollection<string> cameras, CancellationToken ct)
     {
-        foreach (var stale in await DiscoveryCleanup.FindStaleAsync(client, _messages.Topics, cameras, _time, ct).ConfigureAwait(false))
+        var scan = await DiscoveryCleanup.FindStaleAsync(client, _messages, cameras, _time, ct).ConfigureAwait(false);
+        if (scan.Foreign.Count > 0)
+        {
+            // one line however many there are: anyone who can publish to the broker decides how many
+            Log.DiscoveryNotOurs(_logger, scan.Foreign.Count, string.Join(", ", scan.Foreign.Take(3).Select(LogText.Printable)), _messages.InstanceId);
+        }
+
+        foreach (var stale in scan.Stale)
         {
             foreach (var topic in stale.StateTopics.Append(stale.ConfigTopic))
             {
