@@ -123,8 +123,10 @@ public sealed class MqttPublisher : BackgroundService
             {
                 connection = await _connector.ConnectAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping mid-connect: MQTTnet may report the cancelled connect as a communication error, not as a
+                // cancellation. Either way it is a stop, not a crash (a crash would turn a failed start into exit 70).
                 break;
             }
 
@@ -140,8 +142,9 @@ public sealed class MqttPublisher : BackgroundService
                     _connected = false;
                     Log.Lost(_logger, Broker, await connection.Lost.ConfigureAwait(false), _outbox.Count);
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
                 {
+                    // any failure of a send cut short by the stop (cancelled, or the client torn down): flush and leave
                     await pump.ConfigureAwait(false);
                     await CloseAsync(connection.Client, connection.Lost).ConfigureAwait(false);
                     _connected = false;
