@@ -50,7 +50,8 @@ public sealed class MqttPublisher : BackgroundService
         ILogger<MqttPublisher> logger,
         TimeProvider? timeProvider = null,
         IMeterFactory? meterFactory = null,
-        IConfiguredCameras? configuredCameras = null)
+        IConfiguredCameras? configuredCameras = null,
+        EmbeddedBroker? embeddedBroker = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(homeAssistant);
@@ -66,7 +67,7 @@ public sealed class MqttPublisher : BackgroundService
         _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)mqtt.Qos, mqtt.Snapshots, mqtt.EffectiveClientId);
         _outbox = new BoundedOutbox<IReadOnlyList<MqttApplicationMessage>>(mqtt.OutboxCapacity);
 
-        _connector = new MqttConnector(mqtt, topics, _time, _logger);
+        _connector = new MqttConnector(mqtt, topics, _time, _logger, embeddedBroker is null ? null : () => embeddedBroker.OwnCredentials);
 
         var meter = meterFactory?.Create("FaceWatch") ?? (_ownedMeter = new Meter("FaceWatch"));
         meter.CreateObservableGauge("facewatch.mqtt.outbox.size", () => _outbox.Count, "{message_group}", "Message groups (event + people list, or a state change) waiting for the broker");
