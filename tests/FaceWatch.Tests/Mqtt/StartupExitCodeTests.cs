@@ -95,7 +95,10 @@ public class StartupExitCodeTests(MosquittoFixture mosquitto) : IClassFixture<Mo
     }
 
     /// <summary>Runs <c>facewatch run</c> (one camera: the demo clip) to its exit; returns the exit code and everything it printed.</summary>
-    internal static async Task<(int Code, string Output)> RunDaemonAsync(IDictionary<string, string> environment, params string[] arguments)
+    internal static Task<(int Code, string Output)> RunDaemonAsync(IDictionary<string, string> environment, params string[] arguments) =>
+        RunDaemonAsync(environment, camera: true, arguments);
+
+    internal static async Task<(int Code, string Output)> RunDaemonAsync(IDictionary<string, string> environment, bool camera, params string[] arguments)
     {
         var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "facewatch.dll"), "run", .. arguments])
         {
@@ -105,9 +108,13 @@ public class StartupExitCodeTests(MosquittoFixture mosquitto) : IClassFixture<Mo
             UseShellExecute = false,
         };
         psi.Environment["FACEWATCH_Models__Dir"] = TestPaths.ModelsDir;
-        psi.Environment["FACEWATCH_Cameras__0__Name"] = "stage";
-        psi.Environment["FACEWATCH_Cameras__0__Source"] = Path.Combine(TestPaths.RepoRoot, "demo", "short_hamilton_clip.mp4");
-        psi.Environment["FACEWATCH_Cameras__0__DetectFps"] = "0.5";
+        if (camera)
+        {
+            psi.Environment["FACEWATCH_Cameras__0__Name"] = "stage";
+            psi.Environment["FACEWATCH_Cameras__0__Source"] = Path.Combine(TestPaths.RepoRoot, "demo", "short_hamilton_clip.mp4");
+            psi.Environment["FACEWATCH_Cameras__0__DetectFps"] = "0.5";
+        }
+
         psi.Environment["FACEWATCH_Mqtt__ReconnectMinDelaySeconds"] = "0.05";
         foreach (var (key, value) in environment)
         {
@@ -120,7 +127,7 @@ public class StartupExitCodeTests(MosquittoFixture mosquitto) : IClassFixture<Mo
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -131,7 +138,7 @@ public class StartupExitCodeTests(MosquittoFixture mosquitto) : IClassFixture<Mo
             await process.WaitForExitAsync();
             lock (output)
             {
-                return (-1, "did not exit within 60 s:\n" + output);
+                return (-1, "did not exit within 30 s:\n" + output);
             }
         }
 
