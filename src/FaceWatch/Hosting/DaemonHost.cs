@@ -81,10 +81,10 @@ public static class DaemonHost
         services.AddOptions<CamerasOptions>()
             .Configure(o =>
             {
-                var unknown = StrictBinder.UnknownSections(configuration).ToList();
+                var unknown = StrictBinder.UnknownSections(configuration).Select(k => $"{k}: unknown section").Concat(StrictBinder.LoggingProblems(configuration)).ToList();
                 if (unknown.Count > 0)
                 {
-                    throw new OptionsValidationException("", typeof(CamerasOptions), unknown.Select(k => $"{k}: unknown section"));
+                    throw new OptionsValidationException("", typeof(CamerasOptions), unknown);
                 }
 
                 StrictBinder.BindList(configuration, CamerasOptions.SectionName, o.Items);

@@ -64,6 +64,35 @@ public static class StrictBinder
         }
     }
 
+    /// <summary>
+    /// Problems in the <c>Logging</c> section (bound by the logging library, which ignores what it does not know): only
+    /// <c>Logging:LogLevel:&lt;category&gt;</c> = a level name is a setting; anything else is an unknown setting.
+    /// </summary>
+    public static IEnumerable<string> LoggingProblems(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (var child in configuration.GetSection("Logging").GetChildren())
+        {
+            if (!child.Key.Equals("LogLevel", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return $"{child.Path}: unknown setting (the Logging section takes LogLevel:<category>, e.g. Logging:LogLevel:Default)";
+                continue;
+            }
+
+            foreach (var level in child.GetChildren())
+            {
+                if (level.Value is null || level.GetChildren().Any())
+                {
+                    yield return $"{level.Path}: expected a log level (Trace, Debug, Information, Warning, Error, Critical or None)";
+                }
+                else if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level.Value, ignoreCase: true, out _) || int.TryParse(level.Value, out _))
+                {
+                    yield return $"{level.Path}: '{level.Value}' is not a log level (Trace, Debug, Information, Warning, Error, Critical or None)";
+                }
+            }
+        }
+    }
+
     /// <summary>Top-level keys that are no known section.</summary>
     public static IEnumerable<string> UnknownSections(IConfiguration configuration)
     {
