@@ -47,5 +47,5 @@ public sealed class TrackingOptions
     /// (another face in the same place): it is embedded at once. 1 puts every match in doubt, -1 turns the check off.
     /// </summary>
     [Range(-1, 1)]
-    public double FaceChangeMaxCorrelation { get; set; } = 0.75;
+    public double FaceChangeMaxCorrelation { get; set; } = 0.5;
 }
