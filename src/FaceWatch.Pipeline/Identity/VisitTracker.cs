@@ -132,6 +132,7 @@ public sealed class VisitTracker
             return; // the track ended while its face waited for the embedder
         }
 
+        Visit? splitFrom = null;
         var otherFace = !visit.Template.IsEmpty && visit.Template.Similarity(embedding) < sameFace;
         // The gallery names this face as another enrolled person than the visit's: not the same face either, but a
         // single such answer can be a poor view of the same face, so it needs a second one even under doubt.
@@ -147,7 +148,9 @@ public sealed class VisitTracker
                 return;
             }
 
+            var previous = visit;
             visit = (otherFace ? TrySwap(trackId, visit, embedding, sameFace) : null) ?? Split(trackId, visit, captureTimestamp, events);
+            splitFrom = ReferenceEquals(visit, previous) ? null : previous;
         }
         else
         {
@@ -155,7 +158,7 @@ public sealed class VisitTracker
         }
 
         visit.Doubt = null;
-        if (!visit.Announced && TryRejoin(trackId, embedding, sameFace) is { } rejoined)
+        if (!visit.Announced && TryRejoin(trackId, observation, embedding, sameFace, splitFrom) is { } rejoined)
         {
             visit = rejoined;
         }
@@ -189,6 +192,12 @@ public sealed class VisitTracker
         if (!_visits.Remove(trackId, out var visit) || !visit.Announced || visit.Voter.Current is not { } decision)
         {
             return;
+        }
+
+        if (visit.Doubt is not null)
+        {
+            // It ended before the doubt was settled: the visit ends with the last face known to be this person.
+            (visit.Box, visit.LastSeen) = visit.LastVerified ?? (visit.TrustedBox, visit.TrustedLastSeen);
         }
 
         if (decision.Known && _options.RejoinSeconds > 0)
@@ -278,13 +287,24 @@ public sealed class VisitTracker
     }
 
     /// <summary>A lingering visit whose template matches this face continues on <paramref name="trackId"/>; null if none.</summary>
-    private Visit? TryRejoin(long trackId, ReadOnlySpan<float> embedding, double sameFace)
+    /// <remarks>
+    /// Never the visit this face was just split from, and never a visit decided as another enrolled person than the
+    /// one the gallery names this face.
+    /// </remarks>
+    private Visit? TryRejoin(long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, Visit? splitFrom)
     {
         var index = -1;
         var bestSimilarity = sameFace;
         for (var i = 0; i < _lingering.Count; i++)
         {
-            if (_lingering[i].Visit.Template.Similarity(embedding) is var s && s >= bestSimilarity)
+            var candidate = _lingering[i].Visit;
+            if (ReferenceEquals(candidate, splitFrom)
+                || (observation.Known && candidate.Voter.Current is { Known: true } decided && decided.Name != observation.Name))
+            {
+                continue;
+            }
+
+            if (candidate.Template.Similarity(embedding) is var s && s >= bestSimilarity)
             {
                 (index, bestSimilarity) = (i, s);
             }

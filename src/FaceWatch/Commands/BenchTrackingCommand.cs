@@ -94,7 +94,7 @@ internal static class BenchTrackingCommand
                     foreach (var v in score.Visits)
                     {
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"    visit {v.Visit.Id} {v.Visit.Start:0.0}-{v.Visit.End:0.0}s expected {v.Visit.Expected}: {(v.Decisions.Count == 0 ? "no event" : string.Join(", ", v.Decisions))}{(v.Inherited ? "; other names: " + string.Join(", ", v.WrongNames) : "")}"));
+                            $"    visit {v.Visit.Id} {v.Visit.Start:0.0}-{v.Visit.End:0.0}s expected {v.Visit.Expected}{(v.SecondsToName is { } t ? $" (named after {t:0.00} s)" : "")}: {(v.Decisions.Count == 0 ? "no event" : string.Join(", ", v.Decisions))}{(v.Inherited ? "; other names: " + string.Join(", ", v.WrongNames) : "")}"));
                     }
                 }
             }
@@ -103,18 +103,18 @@ internal static class BenchTrackingCommand
         }
 
         Console.WriteLine();
-        Console.WriteLine("| scenario | visits | named | inherited name | no event | extra arrived | track reused | ID switches | IDF1 | embeddings/s per face |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| scenario | visits | named | inherited name | no event | extra arrived | track reused | ID switches | IDF1 | embeddings/s per face | slowest name (s) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (name, runs) in rows)
         {
             double M(Func<(ScenarioScore Score, ScenarioRun Run), double> f) => Median(runs.Select(f));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {runs[0].Score.Visits.Count} | {M(r => r.Score.Named):0.#} | {M(r => r.Score.Inherited):0.#} | {M(r => r.Score.NoEvent):0.#} | {M(r => r.Score.ExtraArrivals):0.#} | {M(r => r.Score.ReusedTracks):0.#} | {M(r => r.Score.Mot.IdSwitches):0.#} | {M(r => r.Score.Mot.Idf1):0.000} | {M(r => r.Run.EmbeddingsPerFaceSecond):0.00} |"));
+                $"| {name} | {runs[0].Score.Visits.Count} | {M(r => r.Score.Named):0.#} | {M(r => r.Score.Inherited):0.#} | {M(r => r.Score.NoEvent):0.#} | {M(r => r.Score.ExtraArrivals):0.#} | {M(r => r.Score.ReusedTracks):0.#} | {M(r => r.Score.Mot.IdSwitches):0.#} | {M(r => r.Score.Mot.Idf1):0.000} | {M(r => r.Run.EmbeddingsPerFaceSecond):0.00} | {M(r => r.Score.MaxSecondsToName):0.00} |"));
         }
 
         var all = rows.SelectMany(r => r.Runs).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| all (sum of medians / runs) | {rows.Sum(r => r.Runs[0].Score.Visits.Count)} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Named))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Inherited))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.NoEvent))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ExtraArrivals))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ReusedTracks))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Mot.IdSwitches))):0.#} | {Median(all.Select(x => x.Score.Mot.Idf1)):0.000} | {all.Sum(x => x.Run.EmbeddedFaces) / all.Sum(x => x.Score.FaceSeconds):0.00} |"));
+            $"| all (sum of medians / runs) | {rows.Sum(r => r.Runs[0].Score.Visits.Count)} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Named))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Inherited))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.NoEvent))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ExtraArrivals))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ReusedTracks))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Mot.IdSwitches))):0.#} | {Median(all.Select(x => x.Score.Mot.Idf1)):0.000} | {all.Sum(x => x.Run.EmbeddedFaces) / all.Sum(x => x.Score.FaceSeconds):0.00} | {all.Max(x => x.Score.MaxSecondsToName):0.00} |"));
         return 0;
     }
 

@@ -211,6 +211,44 @@ public class TrackBookTests
     }
 
     [Fact]
+    public async Task A_lookalike_the_gallery_names_as_someone_else_twice_is_a_new_visit_not_a_change()
+    {
+        // The face is close enough to the template (a lookalike), but the gallery says another enrolled person.
+        var reader = new ChannelReaderHolder(_hub.Subscribe());
+        var (book, tracker, outbox) = Make();
+        var track = See(book, tracker, 100);
+        Identify(book, track, "ada", Ada);
+        See(book, tracker, 100);
+        Identify(book, track, "bob", AdaTurned);
+        Assert.Equal((track.Id, null), (book.ViewOf(track.Id)?.VisitId, book.ViewOf(track.Id)?.Decision));
+        See(book, tracker, 100);
+        Identify(book, track, "bob", AdaTurned);
+        Assert.NotEqual(track.Id, book.ViewOf(track.Id)?.VisitId); // split, and not rejoined to the visit it left
+        Assert.Equal("bob", book.ViewOf(track.Id)?.Decision?.Name);
+
+        var events = await DrainAsync(outbox, reader, book, tracker);
+        Assert.DoesNotContain(events, e => e.Event == IdentityEventKind.Changed);
+        Assert.Equal(["ada", "bob"], events.Where(e => e.Event == IdentityEventKind.Arrived).Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task One_answer_naming_someone_else_is_not_enough_to_split()
+    {
+        var reader = new ChannelReaderHolder(_hub.Subscribe());
+        var (book, tracker, outbox) = Make();
+        var track = See(book, tracker, 100);
+        Identify(book, track, "ada", Ada);
+        See(book, tracker, 100);
+        Identify(book, track, "bob", AdaTurned); // a poor view of ada
+        See(book, tracker, 100);
+        Identify(book, track, "ada", Ada);
+        Assert.Equal(("ada", track.Id), (book.ViewOf(track.Id)?.Decision?.Name, book.ViewOf(track.Id)?.VisitId));
+
+        var events = await DrainAsync(outbox, reader, book, tracker);
+        Assert.Equal(["arrived ada", "left ada"], events.Select(e => $"{e.Event} {e.Name}"));
+    }
+
+    [Fact]
     public async Task Two_people_who_crossed_and_swapped_boxes_keep_their_own_visits()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());

@@ -9,7 +9,8 @@ namespace FaceWatch.Commands.Scenarios;
 /// with the expected name. <see cref="WrongNames"/>: names of other people given to its face, by an event or an overlay
 /// label (the "inherited" names). <see cref="Arrivals"/>: <c>arrived</c> events on its face (one is right).
 /// </summary>
-public sealed record VisitScore(SegmentTruth Visit, bool Named, IReadOnlyList<string> WrongNames, int Arrivals, IReadOnlyList<string> Decisions)
+/// <see cref="SecondsToName"/>: from the visit's start to the frame of the first event naming it right (null if none).
+public sealed record VisitScore(SegmentTruth Visit, bool Named, IReadOnlyList<string> WrongNames, int Arrivals, IReadOnlyList<string> Decisions, double? SecondsToName = null)
 {
     public bool Inherited => WrongNames.Count > 0;
 
@@ -27,6 +28,9 @@ public sealed record ScenarioScore(string Scenario, IReadOnlyList<VisitScore> Vi
     public int NoEvent => Visits.Count(v => v.NoEvent);
 
     public int ExtraArrivals => Visits.Sum(v => Math.Max(0, v.Arrivals - 1));
+
+    /// <summary>The slowest named visit's <see cref="VisitScore.SecondsToName"/> (0 when none was named).</summary>
+    public double MaxSecondsToName => Visits.Select(v => v.SecondsToName ?? 0).DefaultIfEmpty(0).Max();
 }
 
 /// <summary>Scores a run (overlay frames and identity events) against a scenario's truth. Pure.</summary>
@@ -105,8 +109,16 @@ public static class ScenarioScorer
             decisions[s.Id].Any(e => e.Name == s.Expected),
             [.. wrong[s.Id]],
             decisions[s.Id].Count(e => e.Event == IdentityEventKind.Arrived),
-            [.. decisions[s.Id].Select(e => $"{e.Event} #{e.TrackId} {e.Name}")])).ToArray();
+            [.. decisions[s.Id].Select(e => $"{e.Event} #{e.TrackId} {e.Name}")],
+            decisions[s.Id].FirstOrDefault(e => e.Name == s.Expected) is { } first ? SecondsToName(truth, byTime, first, s) : null)).ToArray();
         return new ScenarioScore(truth.Name, visits, IdMetrics.Compute(mot), stray, processed.Length, truth.Segments.Sum(s => s.Seconds), reused.Count);
+    }
+
+    /// <summary>Video seconds from the visit's start to the frame of the event's last sighting (the face it decided on).</summary>
+    private static double SecondsToName(ScenarioTruth truth, FrameRecord[] byTime, IdentityEvent e, SegmentTruth segment)
+    {
+        var index = Math.Max(0, Array.FindLastIndex(byTime, f => f.CapturedAt <= e.LastSeen.AddMilliseconds(1)));
+        return Math.Max(0, Math.Round((byTime[index].Frame / truth.Fps) - segment.Start, 2));
     }
 
     /// <summary>A name of another person: for an enrolled visit any other enrolled name, for a stranger any enrolled name.</summary>
