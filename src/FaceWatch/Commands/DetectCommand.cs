@@ -72,8 +72,10 @@ internal static class DetectCommand
         }
 
         MtcnnDetector detector;
+        long maxPixels;
         try
         {
+            maxPixels = DetectorSetup.Images(config).MaxPixels;
             detector = DetectorSetup.Create(config, o => o.MinFaceSize = minFace);
         }
         catch (Exception e) when (DetectorSetup.IsSetupError(e))
@@ -103,7 +105,7 @@ internal static class DetectCommand
                 Mat image;
                 try
                 {
-                    image = ImageLoader.Load(file);
+                    image = ImageLoader.Load(file, maxPixels);
                 }
                 catch (ImageLoadException e)
                 {

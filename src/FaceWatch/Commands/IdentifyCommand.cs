@@ -35,7 +35,7 @@ internal static class IdentifyCommand
                 Mat image;
                 try
                 {
-                    image = ImageLoader.Load(file);
+                    image = ImageLoader.Load(file, tools.Reader.MaxPixels);
                 }
                 catch (ImageLoadException ex)
                 {

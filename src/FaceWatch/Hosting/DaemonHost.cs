@@ -2,6 +2,7 @@ using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Imaging;
 using FaceWatch.Pipeline.Models;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Tracking;
@@ -102,6 +103,7 @@ public static class DaemonHost
         AddSection<MtcnnOptions>(services, configuration, MtcnnOptions.SectionName);
         services.AddSingleton<IValidateOptions<MtcnnOptions>, MtcnnOptionsValidator>();
         AddSection<EmbeddingOptions>(services, configuration, EmbeddingOptions.SectionName);
+        AddSection<ImageOptions>(services, configuration, ImageOptions.SectionName);
 
         services.TryAddSingleton<InferenceSessionFactory>();
         services.TryAddSingleton<IFrameSourceFactory, FrameSourceFactory>();

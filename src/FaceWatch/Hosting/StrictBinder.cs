@@ -15,7 +15,7 @@ public static class StrictBinder
     public static readonly IReadOnlySet<string> KnownSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         "Cameras", "Capture", "Pipeline", "Tracking", "Recognition", "Gallery", "Demo", "Models", "Detection", "Embedding",
-        "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging",
+        "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging", "Images",
     };
 
     public static void Bind<T>(IConfiguration configuration, string sectionName, T target)
