@@ -25,6 +25,7 @@ public static partial class SafeFile
     private const int AtFdCwd = -100;
     private const uint StatxType = 0x1;
     private const uint StatxSize = 0x200;
+    private const uint StatxIno = 0x100;
 
     /// <summary>The kind of <paramref name="path"/> (symbolic links followed) and, for regular files, its size.</summary>
     public static FileKind KindOf(string path, out long length)
@@ -44,6 +45,27 @@ public static partial class SafeFile
         }
 
         return Directory.Exists(path) ? FileKind.Directory : FileKind.Missing;
+    }
+
+    /// <summary>
+    /// What makes <paramref name="path"/> the same file or folder as another path (device and inode on Linux, links
+    /// followed; the full path elsewhere).
+    /// </summary>
+    public static unsafe string Identity(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (OperatingSystem.IsLinux())
+        {
+            var buffer = stackalloc byte[256];
+            if (Statx(AtFdCwd, path, 0, StatxIno, buffer) == 0)
+            {
+                // stx_ino at 32, stx_dev_major and stx_dev_minor at 136 and 140.
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{*(uint*)(buffer + 136)}:{*(uint*)(buffer + 140)}:{*(ulong*)(buffer + 32)}");
+            }
+        }
+
+        return Path.GetFullPath(path);
     }
 
     /// <summary>"a directory", "a FIFO (named pipe)", ...: for messages about a file that was not read.</summary>
