@@ -5,9 +5,14 @@ namespace FaceWatch.Pipeline.Capture;
 /// <summary>One entry of the <c>Cameras</c> list.</summary>
 public sealed class CameraOptions
 {
-    /// <summary>Unique name, used in events, topics and logs.</summary>
+    /// <summary>
+    /// Unique name, used in events, topics and logs: letters of any script, digits, '_', '-' and inner spaces, at most
+    /// 64 characters (<c>front door</c>, <c>Tür</c>, <c>café</c>). Topics get it with spaces as '_' (<c>front_door</c>),
+    /// Home Assistant ids without accents (<c>Tur</c>, <c>cafe</c>); two names that would give the same are refused.
+    /// </summary>
     [Required(AllowEmptyStrings = false)]
-    [RegularExpression(@"^[A-Za-z0-9_\-]+$", ErrorMessage = "Name may only hold letters, digits, '_' and '-' (it becomes part of MQTT topics).")]
+    [StringLength(64, ErrorMessage = "Name must be at most 64 characters.")]
+    [RegularExpression(@"^[\p{L}\p{M}\p{N}_\-]+( [\p{L}\p{M}\p{N}_\-]+)*$", ErrorMessage = "Name may only hold letters (of any script), digits, '_', '-' and single spaces between words (it becomes part of MQTT topics).")]
     public string Name { get; set; } = "";
 
     /// <summary>A device index (<c>0</c>), a device path (<c>/dev/video0</c>), a file path, or a URL that ffmpeg reads.</summary>

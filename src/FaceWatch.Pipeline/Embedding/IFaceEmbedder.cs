@@ -14,6 +14,9 @@ public interface IFaceEmbedder
     /// <summary>Identity of the embedding model (SHA-256 of the file), stored in galleries.</summary>
     string ModelId { get; }
 
+    /// <summary>Name of the embedding model shown to users (the model file's name), never empty.</summary>
+    string ModelName => GetType().Name;
+
     /// <summary>Embeds all crops in one batched call; one L2-normalised vector per crop.</summary>
     float[][] Embed(IReadOnlyList<Mat> alignedCrops);
 }

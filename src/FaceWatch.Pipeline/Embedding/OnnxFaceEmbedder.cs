@@ -55,6 +55,8 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
     public string ModelId { get; }
 
     /// <summary>What a gallery records about the model that made its embeddings.</summary>
+    public string ModelName => Path.GetFileName(ModelPath);
+
     public EmbeddingModelIdentity Identity => new(ModelId, Path.GetFileName(ModelPath), InputSize, Dimension);
 
     public float[][] Embed(IReadOnlyList<Mat> alignedCrops)

@@ -29,6 +29,8 @@ public sealed record OpenSetThresholds(double Probability, double Similarity, st
 /// </summary>
 public sealed class Gallery
 {
+    private SameFaceThreshold? _sameFace;
+
     internal Gallery(
         EmbeddingModelIdentity model, IReadOnlyList<EnrolledPerson> people, SvmClassifier? classifier,
         OpenSetThresholds thresholds, SvmTrainingOptions training, DateTimeOffset createdAt)
@@ -50,6 +52,9 @@ public sealed class Gallery
     public SvmClassifier? Classifier { get; }
 
     public OpenSetThresholds Thresholds { get; }
+
+    /// <summary>When a tracked face is still the same person (see <see cref="SameFaceCalibration"/>); derived from the faces, not stored.</summary>
+    public SameFaceThreshold SameFace => _sameFace ??= SameFaceCalibration.Calibrate(People);
 
     public SvmTrainingOptions Training { get; }
 

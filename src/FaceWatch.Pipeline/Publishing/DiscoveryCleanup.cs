@@ -6,21 +6,28 @@ using MQTTnet.Protocol;
 
 namespace FaceWatch.Pipeline.Publishing;
 
-/// <summary>A discovery config of a camera that is no longer configured, and the retained state topics it points at.</summary>
+/// <summary>A discovery config of a camera that is no longer configured, and the retained state topics of that camera.</summary>
 internal sealed record StaleDiscovery(string ConfigTopic, IReadOnlyList<string> StateTopics);
 
+/// <summary>What the broker holds under our node: configs of removed cameras (ours), and configs that are not ours.</summary>
+internal sealed record DiscoveryScan(IReadOnlyList<StaleDiscovery> Stale, IReadOnlyList<string> Foreign);
+
 /// <summary>
-/// Finds Home Assistant configs of removed cameras. The broker is the record of what was announced: our retained
-/// configs under <see cref="MqttTopics.DiscoveryFilter"/> that no configured camera would publish are stale.
+/// Finds Home Assistant configs of removed cameras. The broker is the record of what was announced, but anyone may
+/// write there: a retained config under <see cref="MqttTopics.DiscoveryFilter"/> counts as ours only when it is
+/// exactly what this instance would publish for the camera it names (same topic, unique id, state and availability
+/// topics under our prefix, and our instance id in <c>device.serial_number</c>). The state topics cleared with it
+/// are computed from our own prefix, never read from the payload.
 /// </summary>
 internal static class DiscoveryCleanup
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(3);
 
-    public static async Task<IReadOnlyList<StaleDiscovery>> FindStaleAsync(
-        IMqttClient client, MqttTopics topics, IReadOnlyCollection<string> cameras, TimeProvider time, CancellationToken ct)
+    public static async Task<DiscoveryScan> FindStaleAsync(
+        IMqttClient client, MqttMessageFactory messages, IReadOnlyCollection<string> cameras, TimeProvider time, CancellationToken ct)
     {
+        var topics = messages.Topics;
         var expected = cameras.SelectMany(c => new[] { topics.DiscoveryLastPerson(c), topics.DiscoveryPeople(c) }).ToHashSet(StringComparer.Ordinal);
         var found = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
         var lastArrival = time.GetTimestamp();
@@ -55,14 +62,25 @@ internal static class DiscoveryCleanup
             client.ApplicationMessageReceivedAsync -= OnMessage;
         }
 
-        return [.. found
-            .Where(f => !expected.Contains(f.Key))
-            .OrderBy(f => f.Key, StringComparer.Ordinal)
-            .Select(f => new StaleDiscovery(f.Key, StateTopics(f.Value, topics)))];
+        var stale = new List<StaleDiscovery>();
+        var foreign = new List<string>();
+        foreach (var (topic, payload) in found.Where(f => !expected.Contains(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            if (OwnCamera(topic, payload, messages) is { } camera)
+            {
+                stale.Add(new StaleDiscovery(topic, [topics.CameraStatus(camera), topics.People(camera)]));
+            }
+            else
+            {
+                foreign.Add(topic);
+            }
+        }
+
+        return new DiscoveryScan(stale, foreign);
     }
 
-    /// <summary>The retained per-camera topics a config points at: the camera's status (availability) and people list.</summary>
-    private static string[] StateTopics(byte[] payload, MqttTopics topics)
+    /// <summary>The camera a retained config was published for by this very instance, or null when it is not ours.</summary>
+    internal static string? OwnCamera(string topic, byte[] payload, MqttMessageFactory messages)
     {
         HaSensorConfig? config;
         try
@@ -71,20 +89,29 @@ internal static class DiscoveryCleanup
         }
         catch (JsonException)
         {
-            return [];
+            return null;
         }
 
-        if (config is null)
+        if (config?.Device is not { Name: { } deviceName } device
+            || !deviceName.StartsWith(MqttMessageFactory.DeviceNamePrefix, StringComparison.Ordinal)
+            || device.SerialNumber != messages.InstanceId)
         {
-            return [];
+            return null;
         }
 
-        var state = config.Availability.Select(a => a.Topic).Where(t => t != topics.Status).ToList();
-        if (config.StateTopic.EndsWith("/people", StringComparison.Ordinal))
-        {
-            state.Add(config.StateTopic);
-        }
-
-        return [.. state];
+        var camera = deviceName[MqttMessageFactory.DeviceNamePrefix.Length..];
+        var topics = messages.Topics;
+        var ours = topic == topics.DiscoveryLastPerson(camera) ? messages.LastPersonConfig(camera)
+            : topic == topics.DiscoveryPeople(camera) ? messages.PeopleConfig(camera)
+            : null;
+        return ours is not null
+            && config.UniqueId == ours.UniqueId
+            && config.StateTopic == ours.StateTopic
+            && config.JsonAttributesTopic == ours.JsonAttributesTopic
+            && config.Availability is { } availability
+            && availability.Select(a => a.Topic).SequenceEqual(ours.Availability.Select(a => a.Topic), StringComparer.Ordinal)
+            && device.Identifiers is { } ids && ids.SequenceEqual(ours.Device.Identifiers, StringComparer.Ordinal)
+            ? camera
+            : null;
     }
 }

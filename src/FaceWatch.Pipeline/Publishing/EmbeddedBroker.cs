@@ -1,18 +1,32 @@
 using System.Net;
-using System.Reflection;
 using System.Net.Sockets;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using FaceWatch.Pipeline.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet;
 using MQTTnet.Packets;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 
 namespace FaceWatch.Pipeline.Publishing;
 
 /// <summary>
-/// An MQTT broker inside the daemon (<c>Mqtt:Embedded:Enabled</c>), on loopback by default, so the
-/// zero-config demo can be watched with <c>mosquitto_sub</c>. Registered before <see cref="MqttPublisher"/>,
-/// so it listens before the publisher's first connect. Retained messages live in memory only.
+/// An MQTT broker inside the daemon (<c>Mqtt:Embedded:Enabled</c>): a local default for one machine (the zero-config
+/// demo, a single box with Home Assistant next to it), not a shared broker. Registered before <see cref="MqttPublisher"/>,
+/// so it listens before the publisher's first connect. Retained messages live in memory only. It guards itself:
+/// <list type="bullet">
+/// <item>FaceWatch's own client id is reserved: only the publisher of this process (which proves it with a secret made
+/// at start) may use it, so nobody can kick FaceWatch off;</item>
+/// <item>only FaceWatch publishes under <c>Mqtt:TopicPrefix</c> and its Home Assistant node (also as a last will);</item>
+/// <item>messages over <c>MaxMessageBytes</c>, and retained messages of others beyond <c>MaxRetainedMessages</c> /
+/// <c>MaxRetainedBytes</c>, are refused;</item>
+/// <item>with <c>Username</c>/<c>Password</c> set (required for a non-loopback bind) every other client must give them.</item>
+/// </list>
+/// Every refusal is logged, rate-limited (an outsider decides how often).
 /// </summary>
 public sealed class EmbeddedBroker : IHostedService, IDisposable
 {
@@ -24,17 +38,34 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
     private readonly EmbeddedBrokerOptions _options;
     private readonly bool _enabled;
     private readonly ILogger _logger;
+    private readonly string _ownClientId;
+    private readonly byte[] _ownSecret = RandomNumberGenerator.GetBytes(32);
+    private readonly string _prefix;
+    private readonly string _discoveryPrefix;
+    private readonly string _node;
+    private readonly LogThrottle _throttle = new();
+    private readonly Lock _retainedGate = new();
+    private readonly Dictionary<string, (int Bytes, bool Own)> _retained = new(StringComparer.Ordinal);
+    private long _othersRetainedBytes;
+    private int _othersRetainedCount;
     private MqttServer? _server;
 
-    public EmbeddedBroker(IOptions<MqttOptions> options, ILogger<EmbeddedBroker> logger)
+    public EmbeddedBroker(IOptions<MqttOptions> options, ILogger<EmbeddedBroker> logger, IOptions<HomeAssistantOptions>? homeAssistant = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value.Embedded;
         _enabled = options.Value.Enabled && _options.Enabled;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _ownClientId = options.Value.EffectiveClientId;
+        _prefix = options.Value.TopicPrefix;
+        _discoveryPrefix = homeAssistant?.Value.DiscoveryPrefix is { Length: > 0 } discovery ? discovery : "homeassistant";
+        _node = MqttTopics.NodeId(string.IsNullOrEmpty(_prefix) ? "facewatch" : _prefix);
     }
 
     public bool IsRunning => _server?.IsStarted == true;
+
+    /// <summary>What this process's publisher logs in with while this broker runs (null otherwise): never sent to another broker.</summary>
+    internal MqttClientCredentials? OwnCredentials => IsRunning ? new MqttClientCredentials(_ownClientId, _ownSecret) : null;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -53,7 +84,8 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
 
         _server = new MqttServerFactory().CreateMqttServer(builder.Build());
-        _server.ValidatingConnectionAsync += AssignClientId;
+        _server.ValidatingConnectionAsync += ValidateConnection;
+        _server.InterceptingPublishAsync += InterceptPublish;
         try
         {
             await _server.StartAsync().ConfigureAwait(false);
@@ -74,7 +106,16 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
                 ex);
         }
 
-        Log.EmbeddedStarted(_logger, $"{_options.BindAddress}:{_options.Port}");
+        var endpoint = $"{_options.BindAddress}:{_options.Port}";
+        var access = string.IsNullOrEmpty(_options.Username) ? "anonymous clients allowed" : $"clients log in as '{_options.Username}'";
+        if (_options.IsLoopback)
+        {
+            Log.EmbeddedStarted(_logger, endpoint, access);
+        }
+        else
+        {
+            Log.EmbeddedExposed(_logger, endpoint, access);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -88,20 +129,164 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
 
     public void Dispose() => _server?.Dispose();
 
+    private Task ValidateConnection(ValidatingConnectionEventArgs args)
+    {
+        var packet = ConnectPacketField?.GetValue(args) as MqttConnectPacket;
+        if (args.ClientId == _ownClientId)
+        {
+            if (!CryptographicOperations.FixedTimeEquals(args.RawPassword ?? [], _ownSecret))
+            {
+                args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                Refuse("own-client-id", args.RemoteEndPoint, $"client id '{LogText.Printable(args.ClientId)}' is FaceWatch's own");
+            }
+
+            return Task.CompletedTask;
+        }
+
+        if (!string.IsNullOrEmpty(_options.Username)
+            && !(args.UserName == _options.Username
+                 && CryptographicOperations.FixedTimeEquals(args.RawPassword ?? [], Encoding.UTF8.GetBytes(_options.Password ?? ""))))
+        {
+            args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            Refuse("credentials", args.RemoteEndPoint, string.IsNullOrEmpty(args.UserName)
+                ? "no user name (Mqtt:Embedded:Username is set)"
+                : $"wrong user name or password for user '{LogText.Printable(args.UserName)}'");
+            return Task.CompletedTask;
+        }
+
+        if (packet is { WillFlag: true, WillTopic: { } will } && IsProtected(will))
+        {
+            args.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+            Refuse("will", args.RemoteEndPoint, $"last will on '{LogText.Printable(will)}', which only FaceWatch may publish");
+            return Task.CompletedTask;
+        }
+
+        AssignClientId(args, packet);
+        return Task.CompletedTask;
+    }
+
+    private Task InterceptPublish(InterceptingPublishEventArgs args)
+    {
+        var message = args.ApplicationMessage;
+        var own = args.ClientId == _ownClientId;
+        var size = message.Payload.Length;
+        if (size > _options.MaxMessageBytes)
+        {
+            Reject(args, MqttPubAckReasonCode.QuotaExceeded, "too-large",
+                $"{size} byte message on '{LogText.Printable(message.Topic)}' (Mqtt:Embedded:MaxMessageBytes is {_options.MaxMessageBytes})");
+            return Task.CompletedTask;
+        }
+
+        if (!own && IsProtected(message.Topic))
+        {
+            Reject(args, MqttPubAckReasonCode.NotAuthorized, "acl",
+                $"publish on '{LogText.Printable(message.Topic)}', which only FaceWatch may publish");
+            return Task.CompletedTask;
+        }
+
+        if (message.Retain && !TryRetain(message.Topic, (int)size, own))
+        {
+            Reject(args, MqttPubAckReasonCode.QuotaExceeded, "retained",
+                $"retained message on '{LogText.Printable(message.Topic)}': the retained store of other clients is full (Mqtt:Embedded:MaxRetainedMessages {_options.MaxRetainedMessages}, Mqtt:Embedded:MaxRetainedBytes {_options.MaxRetainedBytes})");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Counts a retained message (an empty one deletes); false when another client's would overflow the limits.</summary>
+    private bool TryRetain(string topic, int size, bool own)
+    {
+        lock (_retainedGate)
+        {
+            var had = _retained.TryGetValue(topic, out var old);
+            var count = _othersRetainedCount - (had && !old.Own ? 1 : 0);
+            var bytes = _othersRetainedBytes - (had && !old.Own ? old.Bytes : 0);
+            if (size > 0 && !own && (count + 1 > _options.MaxRetainedMessages || bytes + size > _options.MaxRetainedBytes))
+            {
+                return false;
+            }
+
+            if (size == 0)
+            {
+                _retained.Remove(topic);
+            }
+            else
+            {
+                _retained[topic] = (size, own);
+                if (!own)
+                {
+                    count++;
+                    bytes += size;
+                }
+            }
+
+            _othersRetainedCount = count;
+            _othersRetainedBytes = bytes;
+            return true;
+        }
+    }
+
+    /// <summary>Topics only FaceWatch publishes: its prefix, and its node under the Home Assistant discovery prefix.</summary>
+    private bool IsProtected(string topic)
+    {
+        if (MqttTopics.IsUnder(topic, _prefix))
+        {
+            return true;
+        }
+
+        // <discovery_prefix>/<component>/<node>/...: Home Assistant's own <discovery_prefix>/status stays open
+        if (!MqttTopics.IsUnder(topic, _discoveryPrefix))
+        {
+            return false;
+        }
+
+        var rest = topic.AsSpan(Math.Min(topic.Length, _discoveryPrefix.Length + 1));
+        var slash = rest.IndexOf('/');
+        if (slash < 0)
+        {
+            return false;
+        }
+
+        var afterComponent = rest[(slash + 1)..];
+        var end = afterComponent.IndexOf('/');
+        var node = end < 0 ? afterComponent : afterComponent[..end];
+        return node.SequenceEqual(_node);
+    }
+
+    private void Reject(InterceptingPublishEventArgs args, MqttPubAckReasonCode code, string kind, string what)
+    {
+        args.ProcessPublish = false;
+        if (args.Response is { } response)
+        {
+            response.ReasonCode = code;
+        }
+
+        if (_throttle.ShouldLog(kind, out var suppressed))
+        {
+            Log.EmbeddedPublishRefused(_logger, LogText.Printable(args.ClientId), what, suppressed);
+        }
+    }
+
+    private void Refuse(string kind, EndPoint? remote, string why)
+    {
+        if (_throttle.ShouldLog(kind, out var suppressed))
+        {
+            Log.EmbeddedConnectionRefused(_logger, remote?.ToString() ?? "?", why, suppressed);
+        }
+    }
+
     /// <summary>Gives a client that sent an empty client id (allowed with clean session) a generated one, as brokers do.</summary>
-    private static Task AssignClientId(ValidatingConnectionEventArgs args)
+    private static void AssignClientId(ValidatingConnectionEventArgs args, MqttConnectPacket? packet)
     {
         if (string.IsNullOrEmpty(args.ClientId) && args.CleanSession != false)
         {
             var id = "auto-" + Guid.NewGuid().ToString("N");
             args.AssignedClientIdentifier = id; // MQTT 5
-            if (ConnectPacketField?.GetValue(args) is MqttConnectPacket packet)
+            if (packet is not null)
             {
                 packet.ClientId = id; // MQTT 3.1.1
             }
         }
-
-        return Task.CompletedTask;
     }
 
     private static SocketException? FindSocketError(Exception? ex)

@@ -32,6 +32,13 @@ public sealed record IdentityEvent
     public required DateTimeOffset LastSeen { get; init; }
     public required double LatencyMs { get; init; }
 
+    /// <summary>
+    /// For <c>arrived</c> of a visit split off a track (the face changed): why the track was in doubt
+    /// (<c>appearance-change</c>, <c>shot-cut</c>, <c>gap</c>, <c>jump</c>, <c>crossing</c>); for <c>changed</c>: what
+    /// decided (<c>strong-evidence</c>, <c>votes</c>); else null.
+    /// </summary>
+    public string? Reason { get; init; }
+
     /// <summary>For <c>left</c>: seconds between first and last sighting.</summary>
     public double? DurationSeconds { get; init; }
 

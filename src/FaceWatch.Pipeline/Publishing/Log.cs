@@ -41,8 +41,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 6011, Level = LogLevel.Information, Message = "Home Assistant: removed discovery config {Topic} (camera no longer configured)")]
     public static partial void DiscoveryRemoved(ILogger logger, string topic);
 
-    [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Endpoint}")]
-    public static partial void EmbeddedStarted(ILogger logger, string endpoint);
+    [LoggerMessage(EventId = 6018, Level = LogLevel.Information, Message = "Home Assistant: left {Count} discovery config(s) under this node alone ({Topics}, ...): not published by this instance ('{InstanceId}')")]
+    public static partial void DiscoveryNotOurs(ILogger logger, int count, string topics, string instanceId);
+
+    [LoggerMessage(EventId = 6012, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Endpoint} ({Access}); a local broker for this machine, not a shared one")]
+    public static partial void EmbeddedStarted(ILogger logger, string endpoint, string access);
+
+    [LoggerMessage(EventId = 6019, Level = LogLevel.Warning, Message = "Embedded MQTT broker listening on {Endpoint}, which is reachable from the network ({Access}); it is meant for one machine: prefer a real broker (mosquitto) for a network")]
+    public static partial void EmbeddedExposed(ILogger logger, string endpoint, string access);
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Warning, Message = "Embedded MQTT broker refused a connection from {Remote}: {Reason} ({Suppressed} similar refusal(s) not logged since the last one)")]
+    public static partial void EmbeddedConnectionRefused(ILogger logger, string remote, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 6021, Level = LogLevel.Warning, Message = "Embedded MQTT broker refused a message of client '{ClientId}': {What} ({Suppressed} similar refusal(s) not logged since the last one)")]
+    public static partial void EmbeddedPublishRefused(ILogger logger, string clientId, string what, long suppressed);
 
     [LoggerMessage(EventId = 6016, Level = LogLevel.Warning, Message = "Embedded MQTT broker not started: {Endpoint} is already in use by another broker; publishing to that one instead (set Mqtt:Embedded:Port to run the embedded broker elsewhere)")]
     public static partial void EmbeddedPortInUse(ILogger logger, string endpoint);

@@ -42,9 +42,12 @@ internal sealed class MqttConnector : IDisposable
     private string? _lastFailure;
     private int _attempt;
 
-    public MqttConnector(MqttOptions options, MqttTopics topics, TimeProvider time, ILogger logger)
+    private readonly Func<MqttClientCredentials?>? _embeddedCredentials;
+
+    public MqttConnector(MqttOptions options, MqttTopics topics, TimeProvider time, ILogger logger, Func<MqttClientCredentials?>? embeddedCredentials = null)
     {
         _options = options;
+        _embeddedCredentials = embeddedCredentials;
         _logger = logger;
         var (host, port) = options.EffectiveBroker;
         var tls = options.Tls.Enabled && !options.Embedded.Enabled;
@@ -104,6 +107,12 @@ internal sealed class MqttConnector : IDisposable
 
             return Task.CompletedTask;
         };
+        if (_options.Embedded.Enabled)
+        {
+            // Our own embedded broker reserves our client id for this process; another broker on its port gets no secret.
+            _clientOptions.Credentials = _embeddedCredentials?.Invoke();
+        }
+
         try
         {
             var result = await client.ConnectAsync(_clientOptions, ct).ConfigureAwait(false);

@@ -19,14 +19,22 @@ public sealed class MqttMessageFactory
     private readonly MqttQualityOfServiceLevel _qos;
     private readonly bool _snapshots;
 
-    public MqttMessageFactory(MqttTopics topics, MqttQualityOfServiceLevel qos, bool snapshots)
+    public MqttMessageFactory(MqttTopics topics, MqttQualityOfServiceLevel qos, bool snapshots, string instanceId = "facewatch")
     {
         Topics = topics ?? throw new ArgumentNullException(nameof(topics));
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
         _qos = qos;
         _snapshots = snapshots;
+        InstanceId = instanceId;
     }
 
     public MqttTopics Topics { get; }
+
+    /// <summary>Who publishes: written into every discovery config (<c>device.serial_number</c>) and checked before deleting one.</summary>
+    public string InstanceId { get; }
+
+    /// <summary>The device name of a camera; the cleanup reads the camera back from it.</summary>
+    public const string DeviceNamePrefix = "FaceWatch ";
 
     /// <summary><c>&lt;prefix&gt;/status</c>, retained (also the last will with <c>offline</c>).</summary>
     public MqttApplicationMessage Status(bool online) =>
@@ -98,7 +106,7 @@ public sealed class MqttMessageFactory
     private HaAvailability[] Availability(string camera) => [new(Topics.Status), new(Topics.CameraStatus(camera))];
 
     private HaDevice Device(string camera) =>
-        new([Topics.DeviceId(camera)], "FaceWatch " + camera, "FaceWatch", "FaceWatch camera", Version);
+        new([Topics.DeviceId(camera)], DeviceNamePrefix + camera, "FaceWatch", "FaceWatch camera", Version, InstanceId);
 
     private MqttApplicationMessage Build(string topic, string payload, bool retain) =>
         Build(topic, System.Text.Encoding.UTF8.GetBytes(payload), retain);

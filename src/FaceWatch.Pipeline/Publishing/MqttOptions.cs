@@ -100,6 +100,24 @@ public sealed class EmbeddedBrokerOptions
     /// <summary>Address the embedded broker listens on; loopback by default so it is not exposed.</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>User name other clients must give (with <see cref="Password"/>); required when <see cref="BindAddress"/> is not loopback.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password other clients must give. Never logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Largest payload accepted in one message, in bytes; larger ones are refused (not stored, not forwarded).</summary>
+    public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Most retained topics other clients may keep on the broker (FaceWatch's own are always kept).</summary>
+    public int MaxRetainedMessages { get; set; } = 1000;
+
+    /// <summary>Most bytes of retained payloads other clients may keep on the broker.</summary>
+    public long MaxRetainedBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>True when <see cref="BindAddress"/> is a loopback address (only this machine can connect).</summary>
+    public bool IsLoopback => System.Net.IPAddress.TryParse(BindAddress, out var address) && System.Net.IPAddress.IsLoopback(address);
+
     /// <summary>Where a local client reaches the embedded broker (loopback when bound to any address).</summary>
     public string ConnectAddress => BindAddress switch
     {
@@ -129,6 +147,6 @@ internal sealed class EmbeddedBrokerOptionsConverter : TypeConverter
         value is string text
             ? bool.TryParse(text, out var enabled)
                 ? new EmbeddedBrokerOptions { Enabled = enabled }
-                : throw new FormatException($"Mqtt:Embedded must be true, false or a section with Enabled, Port and BindAddress, not '{text}'.")
+                : throw new FormatException($"Mqtt:Embedded must be true, false or a section (Enabled, Port, BindAddress, Username, Password, MaxMessageBytes, MaxRetainedMessages, MaxRetainedBytes), not '{text}'.")
             : base.ConvertFrom(context, culture, value);
 }

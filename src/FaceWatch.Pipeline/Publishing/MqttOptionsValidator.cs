@@ -13,7 +13,7 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
 
         if (!string.IsNullOrEmpty(options.TopicPrefix) && !MqttTopics.IsValidPrefix(options.TopicPrefix))
         {
-            errors.Add($"Mqtt:TopicPrefix '{options.TopicPrefix}' is not a valid topic prefix: no '+', '#', control characters, empty segments or leading/trailing '/'.");
+            errors.Add($"Mqtt:TopicPrefix '{options.TopicPrefix}' is not a valid topic prefix: no '+', '#', control characters, empty segments, leading/trailing '/' or leading '$' ('$' topics such as $SYS belong to the broker).");
         }
 
         if (options.ReconnectMinDelaySeconds > options.ReconnectMaxDelaySeconds)
@@ -64,9 +64,38 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
                 errors.Add("Mqtt:Embedded:Port must be between 1 and 65535.");
             }
 
-            if (!IPAddress.TryParse(embedded.BindAddress, out _))
+            if (!IsPlainAddress(embedded.BindAddress))
             {
-                errors.Add($"Mqtt:Embedded:BindAddress '{embedded.BindAddress}' is not an IP address (use 127.0.0.1 for loopback).");
+                errors.Add($"Mqtt:Embedded:BindAddress '{embedded.BindAddress}' is not an IP address such as 127.0.0.1, ::1 or 0.0.0.0 (use 127.0.0.1 for loopback).");
+            }
+            else if (embedded.Enabled && !embedded.IsLoopback && (string.IsNullOrEmpty(embedded.Username) || string.IsNullOrEmpty(embedded.Password)))
+            {
+                errors.Add($"Mqtt:Embedded:Username and Mqtt:Embedded:Password are required: Mqtt:Embedded:BindAddress '{embedded.BindAddress}' is not a loopback address, so the embedded broker would be open to the network. Set both (or bind 127.0.0.1).");
+            }
+
+            if (!string.IsNullOrEmpty(embedded.Password) && string.IsNullOrEmpty(embedded.Username))
+            {
+                errors.Add("Mqtt:Embedded:Password is set but Mqtt:Embedded:Username is empty.");
+            }
+
+            if (!string.IsNullOrEmpty(embedded.Username) && string.IsNullOrEmpty(embedded.Password))
+            {
+                errors.Add("Mqtt:Embedded:Username is set but Mqtt:Embedded:Password is empty.");
+            }
+
+            if (embedded.MaxMessageBytes is < 1024 or > 256 * 1024 * 1024)
+            {
+                errors.Add("Mqtt:Embedded:MaxMessageBytes must be between 1024 and 268435456.");
+            }
+
+            if (embedded.MaxRetainedMessages is < 0 or > 1_000_000)
+            {
+                errors.Add("Mqtt:Embedded:MaxRetainedMessages must be between 0 and 1000000.");
+            }
+
+            if (embedded.MaxRetainedBytes is < 0 or > 4L * 1024 * 1024 * 1024)
+            {
+                errors.Add("Mqtt:Embedded:MaxRetainedBytes must be between 0 and 4294967296.");
             }
 
             if (embedded.Enabled && tls is { Enabled: true })
@@ -76,6 +105,22 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// An address written the usual way: dotted IPv4 with four parts, or IPv6 without brackets or a zone. (IPAddress.TryParse
+    /// also takes '1', '127.1', '0x7f.1' or '[::1]', which the broker's socket binds to surprising places.)
+    /// </summary>
+    internal static bool IsPlainAddress(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text != text.Trim() || !IPAddress.TryParse(text, out var address))
+        {
+            return false;
+        }
+
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? text.Split('.').Length == 4 && text.All(c => char.IsAsciiDigit(c) || c == '.') && address.ToString() == string.Join('.', text.Split('.').Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)))
+            : !text.Contains('[', StringComparison.Ordinal) && !text.Contains('%', StringComparison.Ordinal) && address.ScopeId == 0;
     }
 
     private static void CheckFile(List<string> errors, string key, string? path)
@@ -96,7 +141,7 @@ public sealed class HomeAssistantOptionsValidator : IValidateOptions<HomeAssista
         if (options.Discovery && !MqttTopics.IsValidPrefix(options.DiscoveryPrefix ?? string.Empty))
         {
             return ValidateOptionsResult.Fail(
-                $"HomeAssistant:DiscoveryPrefix '{options.DiscoveryPrefix}' is not a valid topic prefix: no '+', '#', empty segments or leading/trailing '/'.");
+                $"HomeAssistant:DiscoveryPrefix '{options.DiscoveryPrefix}' is not a valid topic prefix: no '+', '#', control characters, empty segments, leading/trailing '/' or leading '$'.");
         }
 
         return ValidateOptionsResult.Success;

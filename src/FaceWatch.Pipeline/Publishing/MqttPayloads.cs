@@ -11,13 +11,17 @@ public sealed record HaAvailability(
     [property: JsonPropertyName("payload_available")] string PayloadAvailable = MqttPayloadValues.Online,
     [property: JsonPropertyName("payload_not_available")] string PayloadNotAvailable = MqttPayloadValues.Offline);
 
-/// <summary>Home Assistant's <c>device</c> block: one device per camera.</summary>
+/// <summary>
+/// Home Assistant's <c>device</c> block: one device per camera. <see cref="SerialNumber"/> is the instance id of the
+/// FaceWatch that published it (its MQTT client id): the start-up cleanup deletes only configs that carry its own.
+/// </summary>
 public sealed record HaDevice(
     [property: JsonPropertyName("identifiers")] IReadOnlyList<string> Identifiers,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("manufacturer")] string Manufacturer,
     [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("sw_version")] string SwVersion);
+    [property: JsonPropertyName("sw_version")] string SwVersion,
+    [property: JsonPropertyName("serial_number"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SerialNumber = null);
 
 /// <summary>Home Assistant's <c>origin</c> block (who published the discovery config).</summary>
 public sealed record HaOrigin(

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -49,7 +50,8 @@ public sealed class MqttPublisher : BackgroundService
         ILogger<MqttPublisher> logger,
         TimeProvider? timeProvider = null,
         IMeterFactory? meterFactory = null,
-        IConfiguredCameras? configuredCameras = null)
+        IConfiguredCameras? configuredCameras = null,
+        EmbeddedBroker? embeddedBroker = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(homeAssistant);
@@ -62,10 +64,10 @@ public sealed class MqttPublisher : BackgroundService
         _configured = configuredCameras;
 
         var topics = new MqttTopics(mqtt.TopicPrefix, _homeAssistant.DiscoveryPrefix);
-        _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)mqtt.Qos, mqtt.Snapshots);
+        _messages = new MqttMessageFactory(topics, (MqttQualityOfServiceLevel)mqtt.Qos, mqtt.Snapshots, mqtt.EffectiveClientId);
         _outbox = new BoundedOutbox<IReadOnlyList<MqttApplicationMessage>>(mqtt.OutboxCapacity);
 
-        _connector = new MqttConnector(mqtt, topics, _time, _logger);
+        _connector = new MqttConnector(mqtt, topics, _time, _logger, embeddedBroker is null ? null : () => embeddedBroker.OwnCredentials);
 
         var meter = meterFactory?.Create("FaceWatch") ?? (_ownedMeter = new Meter("FaceWatch"));
         meter.CreateObservableGauge("facewatch.mqtt.outbox.size", () => _outbox.Count, "{message_group}", "Message groups (event + people list, or a state change) waiting for the broker");
@@ -122,8 +124,10 @@ public sealed class MqttPublisher : BackgroundService
             {
                 connection = await _connector.ConnectAsync(stoppingToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping mid-connect: MQTTnet may report the cancelled connect as a communication error, not as a
+                // cancellation. Either way it is a stop, not a crash (a crash would turn a failed start into exit 70).
                 break;
             }
 
@@ -139,8 +143,9 @@ public sealed class MqttPublisher : BackgroundService
                     _connected = false;
                     Log.Lost(_logger, Broker, await connection.Lost.ConfigureAwait(false), _outbox.Count);
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
                 {
+                    // any failure of a send cut short by the stop (cancelled, or the client torn down): flush and leave
                     await pump.ConfigureAwait(false);
                     await CloseAsync(connection.Client, connection.Lost).ConfigureAwait(false);
                     _connected = false;
@@ -210,7 +215,14 @@ public sealed class MqttPublisher : BackgroundService
     /// <summary>Empties the retained discovery configs (and state topics) of cameras no longer configured.</summary>
     private async Task RemoveStaleDiscoveryAsync(IMqttClient client, IReadOnlyCollection<string> cameras, CancellationToken ct)
     {
-        foreach (var stale in await DiscoveryCleanup.FindStaleAsync(client, _messages.Topics, cameras, _time, ct).ConfigureAwait(false))
+        var scan = await DiscoveryCleanup.FindStaleAsync(client, _messages, cameras, _time, ct).ConfigureAwait(false);
+        if (scan.Foreign.Count > 0)
+        {
+            // one line however many there are: anyone who can publish to the broker decides how many
+            Log.DiscoveryNotOurs(_logger, scan.Foreign.Count, string.Join(", ", scan.Foreign.Take(3).Select(LogText.Printable)), _messages.InstanceId);
+        }
+
+        foreach (var stale in scan.Stale)
         {
             foreach (var topic in stale.StateTopics.Append(stale.ConfigTopic))
             {

@@ -23,11 +23,32 @@ public static class MqttServiceCollectionExtensions
 
         services.AddOptions<MqttOptions>()
             .Bind(configuration.GetSection(MqttOptions.SectionName), o => o.ErrorOnUnknownConfiguration = true)
+            .Configure(o =>
+            {
+                // The binder skips empty values and keeps the default: an explicit "" must fail, not become the default.
+                var section = configuration.GetSection(MqttOptions.SectionName);
+                if (section["TopicPrefix"] is { Length: 0 })
+                {
+                    o.TopicPrefix = "";
+                }
+
+                if (section["Host"] is { Length: 0 })
+                {
+                    o.Host = "";
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
         services.AddOptions<HomeAssistantOptions>()
             .Bind(configuration.GetSection(HomeAssistantOptions.SectionName), o => o.ErrorOnUnknownConfiguration = true)
+            .Configure(o =>
+            {
+                if (configuration.GetSection(HomeAssistantOptions.SectionName)["DiscoveryPrefix"] is { Length: 0 })
+                {
+                    o.DiscoveryPrefix = "";
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HomeAssistantOptions>, HomeAssistantOptionsValidator>());

@@ -27,12 +27,18 @@ public sealed class MqttTopics
         ArgumentException.ThrowIfNullOrEmpty(discoveryPrefix);
         _prefix = prefix;
         _discoveryPrefix = discoveryPrefix;
-        Node = DiscoveryId(prefix);
+        Node = NodeId(prefix);
         Status = prefix + "/status";
     }
 
-    /// <summary>Home Assistant node id: the prefix made safe as an id, so two FaceWatch instances with different prefixes never collide.</summary>
+    /// <summary>
+    /// Home Assistant node id of the prefix, different for every prefix (see <see cref="NodeId"/>), so two FaceWatch
+    /// instances with different prefixes never share discovery topics.
+    /// </summary>
     public string Node { get; }
+
+    /// <summary>The topic prefix (first level(s) of every topic this instance publishes).</summary>
+    public string Prefix => _prefix;
 
     /// <summary><c>&lt;prefix&gt;/status</c>: <c>online</c>/<c>offline</c>, retained, last will.</summary>
     public string Status { get; }
@@ -68,13 +74,76 @@ public sealed class MqttTopics
     public static string SanitizeSegment(string? name) =>
         ReplaceWithUnderscore(name, static c => !(c is '/' or '+' or '#' || char.IsWhiteSpace(c) || char.IsControl(c)));
 
-    /// <summary>An id Home Assistant accepts in discovery topics and unique ids: [A-Za-z0-9_-], everything else '_'.</summary>
+    /// <summary>
+    /// An id Home Assistant accepts in discovery topics and unique ids: [A-Za-z0-9_-]. Accented letters lose their
+    /// accents (<c>Tür</c> -> <c>Tur</c>, <c>café</c> -> <c>cafe</c>), everything else becomes '_'. Not one-to-one:
+    /// the camera options refuse two cameras with the same id.
+    /// </summary>
     public static string DiscoveryId(string? name) =>
-        ReplaceWithUnderscore(name, static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+        ReplaceWithUnderscore(FoldToAscii(name), static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
-    /// <summary>A prefix may have several levels (<c>home/facewatch</c>) but no wildcards, control characters or empty levels.</summary>
+    /// <summary>
+    /// The node id of a topic prefix, one-to-one: a prefix of only [A-Za-z0-9-] is its own node id (<c>facewatch</c>);
+    /// any other gets its <see cref="DiscoveryId"/> plus '_' and a hash of the exact prefix (<c>site/one</c> ->
+    /// <c>site_one_3f2a..</c>, <c>site_one</c> -> <c>site_one_9c41..</c>), so prefixes that differ only in characters
+    /// HA ids cannot hold never share a node. (A plain id holds no '_'; a hashed one always does.)
+    /// </summary>
+    public static string NodeId(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        if (prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            return prefix;
+        }
+
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(prefix));
+        return DiscoveryId(prefix) + "_" + Convert.ToHexStringLower(hash, 0, 5);
+    }
+
+    /// <summary>True for a topic at or under the prefix (<c>prefix</c> itself or <c>prefix/...</c>).</summary>
+    public static bool IsUnder(string topic, string prefix) =>
+        topic.StartsWith(prefix, StringComparison.Ordinal) && (topic.Length == prefix.Length || topic[prefix.Length] == '/');
+
+    // Latin-1 and Latin Extended-A letters with diacritics and their base letters (the build uses invariant
+    // globalization, so string.Normalize cannot do this).
+    private const string Accented = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž";
+    private const string Unaccented = "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZz";
+
+    private static string? FoldToAscii(string? name)
+    {
+        if (name is null || name.All(char.IsAscii))
+        {
+            return name;
+        }
+
+        var folded = new System.Text.StringBuilder(name.Length + 4);
+        foreach (var c in name)
+        {
+            var i = Accented.IndexOf(c, StringComparison.Ordinal);
+            if (i >= 0)
+            {
+                folded.Append(Unaccented[i]);
+                continue;
+            }
+
+            folded.Append(c switch
+            {
+                'ß' => "ss", 'æ' => "ae", 'Æ' => "AE", 'ø' => "o", 'Ø' => "O", 'œ' => "oe", 'Œ' => "OE", 'ł' => "l", 'Ł' => "L",
+                'đ' => "d", 'Đ' => "D", 'þ' => "th", 'Þ' => "Th", 'ð' => "d", 'Ð' => "D",
+                _ => c.ToString(),
+            });
+        }
+
+        return folded.ToString();
+    }
+
+    /// <summary>
+    /// A prefix may have several levels (<c>home/facewatch</c>) but no wildcards, control characters or empty levels,
+    /// and may not start with '$' (<c>$SYS</c> and other '$' topics are the broker's: it refuses publishes there).
+    /// </summary>
     public static bool IsValidPrefix(string prefix) =>
         prefix.Length > 0
+        && prefix[0] != '$'
         && prefix.Split('/').All(s => s.Length > 0)
         && !prefix.Any(c => c is '+' or '#' || char.IsControl(c));
 

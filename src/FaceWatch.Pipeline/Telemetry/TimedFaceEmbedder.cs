@@ -13,6 +13,8 @@ public sealed class TimedFaceEmbedder(IFaceEmbedder inner, FaceWatchMetrics metr
 
     public string ModelId => inner.ModelId;
 
+    public string ModelName => inner.ModelName;
+
     public float[][] Embed(IReadOnlyList<Mat> alignedCrops)
     {
         ArgumentNullException.ThrowIfNull(alignedCrops);

@@ -19,6 +19,7 @@ public sealed class Track
         LastUpdate = timestamp;
         LastPredict = timestamp;
         LastMatched = detection.Box;
+        LastDetection = detection;
         FirstSeen = seenAt;
         LastSeen = seenAt;
     }
@@ -48,6 +49,21 @@ public sealed class Track
     internal Rect2f LastMatched { get; set; }
 
     internal BoxKalmanFilter Filter { get; }
+
+    /// <summary>The detection of the latest match (kept while the track coasts), the reference for landmark jumps.</summary>
+    internal FaceDetection? LastDetection { get; set; }
+
+    /// <summary>Why the face matched in the latest update may be someone else (None when not matched or no doubt).</summary>
+    public ContinuityDoubt Doubt { get; internal set; }
+
+    /// <summary>Thumbnail of the face at the latest match (see <see cref="FacePatchCheck"/>); null before the first.</summary>
+    internal float[]? Patch { get; set; }
+
+    /// <summary>Processed frames in a row without a match.</summary>
+    internal int Missed { get; set; }
+
+    /// <summary>The box overlapped another track's in the latest update.</summary>
+    internal bool Crowded { get; set; }
 }
 
 /// <summary>What one tracker update did.</summary>
@@ -64,19 +80,29 @@ public sealed class FaceTracker
     private readonly TrackingOptions _options;
     private readonly TimeProvider _time;
     private readonly List<Track> _tracks = [];
-    private long _nextId;
+    private readonly TrackIdSource _ids;
 
     public FaceTracker(TrackingOptions options, TimeProvider time, long firstId = 1)
+        : this(options, time, new TrackIdSource(firstId))
+    {
+    }
+
+    public FaceTracker(TrackingOptions options, TimeProvider time, TrackIdSource ids)
     {
         _options = options;
         _time = time;
-        _nextId = firstId;
+        _ids = ids;
     }
 
     public IReadOnlyList<Track> Tracks => _tracks;
 
-    /// <summary>Feeds the detections of one frame taken at <paramref name="timestamp"/> / <paramref name="seenAt"/>.</summary>
-    public TrackerUpdate Update(IReadOnlyList<FaceDetection> detections, long timestamp, DateTimeOffset seenAt)
+    public TrackingOptions Options => _options;
+
+    /// <summary>
+    /// Feeds the detections of one frame taken at <paramref name="timestamp"/> / <paramref name="seenAt"/>.
+    /// <paramref name="shotCut"/>: the frame starts a new shot, so every match is in doubt (<see cref="Track.Doubt"/>).
+    /// </summary>
+    public TrackerUpdate Update(IReadOnlyList<FaceDetection> detections, long timestamp, DateTimeOffset seenAt, bool shotCut = false)
     {
         ArgumentNullException.ThrowIfNull(detections);
         // Until a track is matched below, its Box is its prediction for this frame (the matching reads it there).
@@ -85,6 +111,7 @@ public sealed class FaceTracker
             track.Box = track.Filter.Predict(_time.GetElapsedTime(track.LastPredict, timestamp).TotalSeconds);
             track.LastPredict = timestamp;
             track.Detection = null;
+            track.Doubt = ContinuityDoubt.None;
         }
 
         var pairs = new List<(double Iou, int Track, int Detection)>();
@@ -111,7 +138,7 @@ public sealed class FaceTracker
             }
 
             trackUsed[t] = detectionUsed[d] = true;
-            Match(_tracks[t], detections[d], timestamp, seenAt);
+            Match(_tracks[t], detections[d], timestamp, seenAt, shotCut);
         }
 
         // Second chance for fast movers (low detection rates): near centres and similar sizes, when overlap failed.
@@ -133,17 +160,23 @@ public sealed class FaceTracker
             if (!trackUsed[t] && !detectionUsed[d])
             {
                 trackUsed[t] = detectionUsed[d] = true;
-                Match(_tracks[t], detections[d], timestamp, seenAt);
+                Match(_tracks[t], detections[d], timestamp, seenAt, shotCut);
             }
         }
 
         var matched = _tracks.Where((_, t) => trackUsed[t]).ToList();
+        for (var t = 0; t < trackUsed.Length; t++)
+        {
+            _tracks[t].Missed = trackUsed[t] ? 0 : _tracks[t].Missed + 1;
+        }
+
+        MarkCrossings(matched);
         for (var d = 0; d < detections.Count; d++)
         {
             // A second detection of a face a track already took in this frame starts no track of its own.
             if (!detectionUsed[d] && !matched.Any(m => SameFace(m.Box, detections[d].Box)))
             {
-                _tracks.Add(new Track(_nextId++, detections[d], timestamp, seenAt, _options.MinHits));
+                _tracks.Add(new Track(_ids.Next(), detections[d], timestamp, seenAt, _options.MinHits));
             }
         }
 
@@ -193,8 +226,32 @@ public sealed class FaceTracker
         return ended;
     }
 
-    private void Match(Track track, FaceDetection detection, long timestamp, DateTimeOffset seenAt)
+    /// <summary>
+    /// Tracks whose boxes overlap another matched track's are crowded: association there is ambiguous. The frame a
+    /// crowded track is alone again, its match is in doubt (people crossing may have swapped boxes).
+    /// </summary>
+    private static void MarkCrossings(List<Track> matched)
     {
+        foreach (var track in matched)
+        {
+            var crowded = matched.Any(o => !ReferenceEquals(o, track) && Iou(o.Box, track.Box) > 0);
+            if (track.Crowded && !crowded && track.Doubt == ContinuityDoubt.None)
+            {
+                track.Doubt = ContinuityDoubt.Crossing;
+            }
+
+            track.Crowded = crowded;
+        }
+    }
+
+    private void Match(Track track, FaceDetection detection, long timestamp, DateTimeOffset seenAt, bool shotCut)
+    {
+        // Doubt is judged before the filter takes the detection in: against what motion predicted (Box) and the last face.
+        track.Doubt = shotCut ? ContinuityDoubt.ShotCut
+            : track.Missed > 0 ? ContinuityDoubt.Gap
+            : Jumped(track.Box, track.LastDetection, detection) ? ContinuityDoubt.Jump
+            : ContinuityDoubt.None;
+        track.LastDetection = detection;
         track.Filter.Update(detection.Box);
         track.Box = track.Filter.Box;
         track.Detection = detection;
@@ -202,6 +259,51 @@ public sealed class FaceTracker
         track.Hits++;
         track.LastUpdate = timestamp;
         track.LastSeen = seenAt;
+    }
+
+    /// <summary>
+    /// An abrupt change the constant-velocity model did not predict: the detected box is much larger or smaller, or its
+    /// centre far from the prediction (relative to the face size), or the five landmarks sit differently in the box.
+    /// </summary>
+    private bool Jumped(Rect2f predicted, FaceDetection? previous, FaceDetection detected)
+    {
+        var size = Math.Max(1, Math.Max(predicted.Width, predicted.Height));
+        var ratio = Math.Max(detected.Box.Width, detected.Box.Height) / size;
+        if (ratio > _options.JumpSizeRatio || ratio < 1 / _options.JumpSizeRatio)
+        {
+            return true;
+        }
+
+        var (from, to) = (Centre(predicted), Centre(detected.Box));
+        var distance = Math.Sqrt(((from.X - to.X) * (from.X - to.X)) + ((from.Y - to.Y) * (from.Y - to.Y))) / size;
+        if (distance > _options.JumpDistance)
+        {
+            return true;
+        }
+
+        return previous is not null && LandmarkShift(previous, detected) > _options.JumpLandmarks;
+    }
+
+    /// <summary>Mean distance between the five landmarks of two detections, each relative to its own box (0 = same layout).</summary>
+    internal static double LandmarkShift(FaceDetection a, FaceDetection b)
+    {
+        if (a.Landmarks.Length != b.Landmarks.Length || a.Landmarks.Length == 0 || a.Box.Width <= 0 || b.Box.Width <= 0
+            || a.Landmarks.All(p => p == default) || b.Landmarks.All(p => p == default))
+        {
+            return 0;
+        }
+
+        double sum = 0;
+        for (var i = 0; i < a.Landmarks.Length; i++)
+        {
+            var ax = (a.Landmarks[i].X - a.Box.X) / a.Box.Width;
+            var ay = (a.Landmarks[i].Y - a.Box.Y) / a.Box.Height;
+            var bx = (b.Landmarks[i].X - b.Box.X) / b.Box.Width;
+            var by = (b.Landmarks[i].Y - b.Box.Y) / b.Box.Height;
+            sum += Math.Sqrt(((ax - bx) * (ax - bx)) + ((ay - by) * (ay - by)));
+        }
+
+        return sum / a.Landmarks.Length;
     }
 
     /// <summary>Centre distance relative to the face size when the boxes are close and of similar size, else null.</summary>

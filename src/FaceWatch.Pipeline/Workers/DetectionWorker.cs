@@ -31,6 +31,7 @@ public sealed class DetectionWorker
     private readonly IReadOnlyList<IFrameAnnotationSink> _sinks;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ShotCutDetector _cuts;
     private readonly long _interval;
     private long _nextDue;
 
@@ -64,11 +65,15 @@ public sealed class DetectionWorker
         _sinks = sinks;
         _time = time;
         _logger = logger;
+        _cuts = new ShotCutDetector(tracker.Options);
         _interval = (long)(time.TimestampFrequency / camera.DetectFps);
     }
 
     /// <summary>Milliseconds of the latest detection (for the bench).</summary>
     public double LastDetectMs { get; private set; }
+
+    /// <summary>Shot cuts seen on this camera.</summary>
+    public long ShotCuts => _cuts.Cuts;
 
     /// <summary>Called with milliseconds from frame capture to tracked, for every processed frame; for the bench.</summary>
     public Action<double>? Processed { get; set; }
@@ -134,6 +139,7 @@ public sealed class DetectionWorker
             EndTracks(_tracker.EndAll());
             _book.Sweep(_time.GetTimestamp(), all: true);
             await _book.FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
+            _cuts.Dispose();
         }
     }
 
@@ -147,7 +153,7 @@ public sealed class DetectionWorker
         LastDetectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         _stats.OnProcessed();
 
-        var update = _tracker.Update(faces, frame.CaptureTimestamp, frame.CapturedAt);
+        var update = _tracker.Update(faces, frame.CaptureTimestamp, frame.CapturedAt, _cuts.Observe(image));
         EndTracks(update.Ended);
         var frameSize = new Size(image.Width, image.Height);
         var overlays = new List<TrackOverlay>(update.Active.Count);
@@ -158,6 +164,7 @@ public sealed class DetectionWorker
                 continue;
             }
 
+            FacePatchCheck.Check(image, track, _tracker.Options);
             _book.Seen(track, frameSize);
             if (track.Detection is not { } detection)
             {
@@ -166,9 +173,10 @@ public sealed class DetectionWorker
             }
 
             Schedule(frame, track, detection);
-            var decision = _book.DecisionOf(track.Id);
-            // The detection's own box: where the face is in this very frame.
-            overlays.Add(new TrackOverlay(track.Id, detection.Box, detection.Landmarks, decision?.Name, decision?.Known ?? false, decision?.Confidence ?? 0));
+            // The visit's id and name; no name while the face is in doubt. The detection's own box: where the face is in this very frame.
+            var view = _book.ViewOf(track.Id);
+            var decision = view?.Decision;
+            overlays.Add(new TrackOverlay(view?.VisitId ?? track.Id, detection.Box, detection.Landmarks, decision?.Name, decision?.Known ?? false, decision?.Confidence ?? 0));
         }
 
         Annotate(frame, overlays);

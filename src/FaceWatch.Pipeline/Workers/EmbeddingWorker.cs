@@ -2,6 +2,7 @@ using OpenCvSharp;
 using System.Diagnostics;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.Tracking;
 using Microsoft.Extensions.Logging;
 
@@ -93,6 +94,7 @@ public sealed class EmbeddingWorker
         LastBatchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _faces, batch.Count);
+        var sameFace = _gallery.SameFace;
         for (var i = 0; i < batch.Count; i++)
         {
             var match = _gallery.Identify(embeddings[i]);
@@ -101,6 +103,8 @@ public sealed class EmbeddingWorker
             crop.Book.Identified(
                 crop.TrackId,
                 new IdentityObservation(match.Name, match.Known, match.Probability, match.Similarity, crop.Weight),
+                embeddings[i],
+                sameFace,
                 crop.CaptureTimestamp,
                 () => crop.Image.ImEncode(".jpg"));
             Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);

@@ -1,6 +1,7 @@
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Tracking;
@@ -14,7 +15,8 @@ public sealed record PipelineSettings(
     CaptureOptions Capture,
     PipelineOptions Pipeline,
     TrackingOptions Tracking,
-    RecognitionOptions Recognition);
+    RecognitionOptions Recognition,
+    IdentityOptions Identity);
 
 /// <summary>The shared stages: one detector and one embedder (one ONNX session per model) for all cameras.</summary>
 public sealed record PipelineStages(
@@ -67,9 +69,10 @@ public sealed class FaceWatchPipeline : IDisposable
             health.Attach(camera.Name, stats);
             var frames = new DropOldestQueue<Frame>(settings.Capture.FrameQueueCapacity, singleWriter: true, _ => stats.OnDropped());
             var reader = new CameraReader(camera, settings.Capture, stages.Sources, frames, stats, health, time, captureLogger);
-            var book = new TrackBook(camera.Name, settings.Recognition, Outbox, time);
-            // Track ids are unique across cameras: each camera counts in its own range.
-            var tracker = new FaceTracker(settings.Tracking, time, firstId: (trackIdBase++ * 1_000_000_000L) + 1);
+            // Track ids are unique across cameras: each camera counts in its own range, shared by its tracker and its visits.
+            var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
+            var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids);
+            var tracker = new FaceTracker(settings.Tracking, time, ids);
             var worker = new DetectionWorker(camera, settings.Pipeline, settings.Recognition, frames, _crops, stages.Detector, stages.Align,
                 tracker, book, stats, health, stages.Sinks, time, workerLogger);
             cameras.Add(new CameraRuntime(camera, stats, frames, reader, worker, book));

@@ -50,8 +50,11 @@ public sealed class GalleryWatcher
     {
         ArgumentNullException.ThrowIfNull(gallery);
         Volatile.Write(ref _current, new Identifier(gallery));
-        Log.GalleryLoaded(_logger, label, gallery.People.Count, gallery.FaceCount);
+        Log.GalleryLoaded(_logger, label, gallery.People.Count, gallery.FaceCount, gallery.SameFace.Cosine, gallery.SameFace.Method);
     }
+
+    /// <summary>The current gallery's same-person cosine for tracks (the default without a gallery).</summary>
+    public double SameFace => Current?.Gallery.SameFace.Cosine ?? SameFaceCalibration.Default;
 
     public IdentityMatch Identify(float[] embedding) =>
         Current?.Identify(embedding) ?? new IdentityMatch(IdentityMatch.Unknown, false, 0, 0, null);
@@ -110,7 +113,7 @@ public sealed class GalleryWatcher
     private void Swap(Gallery gallery)
     {
         Volatile.Write(ref _current, new Identifier(gallery));
-        Log.GalleryLoaded(_logger, _path!, gallery.People.Count, gallery.FaceCount);
+        Log.GalleryLoaded(_logger, _path!, gallery.People.Count, gallery.FaceCount, gallery.SameFace.Cosine, gallery.SameFace.Method);
     }
 
     private static (DateTime Written, long Length) Stamp(string path)

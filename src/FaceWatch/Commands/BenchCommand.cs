@@ -19,6 +19,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchIdentifyCommand.Create());
         command.Subcommands.Add(PipelineBenchCommand.Create());
         command.Subcommands.Add(BenchOverlayCommand.Create());
+        command.Subcommands.Add(BenchTrackingCommand.Create());
         return command;
     }
 

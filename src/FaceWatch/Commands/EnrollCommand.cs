@@ -130,5 +130,6 @@ internal static class EnrollCommand
 
     internal static string Describe(Gallery g, string path) =>
         $"Gallery '{VerbConsole.Safe(path)}': {g.People.Count} {(g.People.Count == 1 ? "person" : "people")}, {g.FaceCount} faces, " +
-        $"unknown unless probability >= {g.Thresholds.Probability:F2} and similarity >= {g.Thresholds.Similarity:F2} ({g.Thresholds.Method}).";
+        $"unknown unless probability >= {g.Thresholds.Probability:F2} and similarity >= {g.Thresholds.Similarity:F2} ({g.Thresholds.Method}); " +
+        $"a tracked face keeps its track's name while cosine >= {g.SameFace.Cosine:F2} to the visit's appearance ({g.SameFace.Method}).";
 }

@@ -25,6 +25,14 @@ internal static class RunCommand
                 }
 
                 builder.AddFaceWatchLiveView();
+
+                // The logging library reads Logging while the host is built and throws (exit 1) on a bad level.
+                var loggingProblems = StrictBinder.LoggingProblems(builder.Configuration).ToList();
+                if (loggingProblems.Count > 0)
+                {
+                    await Console.Error.WriteLineAsync($"facewatch: invalid configuration: {string.Join("; ", loggingProblems)}").ConfigureAwait(false);
+                    return DaemonRunner.StartFailedExitCode;
+                }
             }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException)
             {

@@ -26,6 +26,29 @@ internal static class FaceWatchConfiguration
         }
 
         builder.AddEnvironmentVariables(EnvironmentPrefix);
-        return builder.Build();
+        try
+        {
+            return builder.Build();
+        }
+        catch (InvalidDataException ex) when (FindJsonError(ex) is { } json)
+        {
+            // The JSON reader counts from 0; people and editors count lines and columns from 1.
+            var where = json.LineNumber is { } line ? $"line {line + 1}, column {(json.BytePositionInLine ?? 0) + 1}" : "unknown position";
+            var what = json.Message.Split(" LineNumber:", 2)[0].Split(" Path:", 2)[0].TrimEnd('.', ' ');
+            throw new InvalidDataException($"Config file '{configFile}' is not valid JSON at {where}: {what}.", ex);
+        }
+    }
+
+    private static System.Text.Json.JsonException? FindJsonError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is System.Text.Json.JsonException json)
+            {
+                return json;
+            }
+        }
+
+        return null;
     }
 }

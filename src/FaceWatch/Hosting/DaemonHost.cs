@@ -2,6 +2,7 @@ using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.Imaging;
 using FaceWatch.Pipeline.Models;
 using FaceWatch.Pipeline.Publishing;
@@ -81,10 +82,10 @@ public static class DaemonHost
         services.AddOptions<CamerasOptions>()
             .Configure(o =>
             {
-                var unknown = StrictBinder.UnknownSections(configuration).ToList();
+                var unknown = StrictBinder.UnknownSections(configuration).Select(k => $"{k}: unknown section").Concat(StrictBinder.LoggingProblems(configuration)).ToList();
                 if (unknown.Count > 0)
                 {
-                    throw new OptionsValidationException("", typeof(CamerasOptions), unknown.Select(k => $"{k}: unknown section"));
+                    throw new OptionsValidationException("", typeof(CamerasOptions), unknown);
                 }
 
                 StrictBinder.BindList(configuration, CamerasOptions.SectionName, o.Items);
@@ -95,6 +96,8 @@ public static class DaemonHost
         AddSection<PipelineOptions>(services, configuration, PipelineOptions.SectionName);
         AddSection<TrackingOptions>(services, configuration, TrackingOptions.SectionName);
         AddSection<RecognitionOptions>(services, configuration, RecognitionOptions.SectionName);
+        AddSection<IdentityOptions>(services, configuration, IdentityOptions.SectionName);
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
         AddSection<GalleryOptions>(services, configuration, GalleryOptions.SectionName);
         services.AddSingleton<IValidateOptions<GalleryOptions>, GalleryOptionsValidator>();
         AddSection<DemoOptions>(services, configuration, DemoOptions.SectionName);

@@ -18,19 +18,43 @@ public static class DaemonRunner
         try
         {
             workers = [.. host.Services.GetServices<IHostedService>().OfType<BackgroundService>()];
+        }
+        catch (Exception ex)
+        {
+            // resolving the services validates the options and loads the models
+            code = await StartFailedAsync(ex).ConfigureAwait(false);
+            Environment.ExitCode = code;
+            return code;
+        }
+
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception startFailure)
+        {
+            // A service that fails to start after others run (the publisher connecting, the pipeline's threads): stop
+            // them before the caller disposes the host, or they touch disposed sessions. What they do while being
+            // stopped does not change the verdict: the exit code is the start failure's, every time.
             try
             {
-                await host.StartAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                // A service that fails to start after the pipeline's threads are running: stop those threads before
-                // the caller disposes the host, or they touch disposed sessions.
                 using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 await host.StopAsync(stopping.Token).ConfigureAwait(false);
-                throw;
+            }
+            catch (Exception)
+            {
+                // already reported by the service that failed; the start failure is what the user must fix
             }
 
+            code = startFailure is OperationCanceledException && cancellationToken.IsCancellationRequested
+                ? 0 // stopped (Ctrl+C, SIGTERM) while starting
+                : await StartFailedAsync(startFailure).ConfigureAwait(false);
+            Environment.ExitCode = code;
+            return code;
+        }
+
+        try
+        {
             await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             code = Crashed(workers) ? CrashedExitCode : 0;
         }
@@ -40,20 +64,32 @@ public static class DaemonRunner
             await Console.Error.WriteLineAsync($"facewatch: stopped after a crash: {ex.Message}").ConfigureAwait(false);
             code = CrashedExitCode;
         }
-        catch (OptionsValidationException ex)
-        {
-            await Console.Error.WriteLineAsync($"facewatch: invalid configuration: {string.Join("; ", ex.Failures)}").ConfigureAwait(false);
-            code = StartFailedExitCode;
-        }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException
-            or Pipeline.Identification.GalleryModelMismatchException)
-        {
-            await Console.Error.WriteLineAsync($"facewatch: could not start: {ex.Message}").ConfigureAwait(false);
-            code = StartFailedExitCode;
-        }
 
         Environment.ExitCode = code;
         return code;
+    }
+
+    /// <summary>
+    /// The exit code of a failed start, from the failure alone: 78 for what the user must fix (a setting, a file, the
+    /// gallery), 70 for anything else (a defect: the service manager may restart it).
+    /// </summary>
+    private static async Task<int> StartFailedAsync(Exception ex)
+    {
+        switch (ex)
+        {
+            case OptionsValidationException invalid:
+                await Console.Error.WriteLineAsync($"facewatch: invalid configuration: {string.Join("; ", invalid.Failures)}").ConfigureAwait(false);
+                return StartFailedExitCode;
+            case IOException or InvalidOperationException or InvalidDataException or UnauthorizedAccessException
+                or FormatException or Pipeline.Identification.GalleryModelMismatchException:
+                await Console.Error.WriteLineAsync($"facewatch: could not start: {ex.Message}").ConfigureAwait(false);
+                return StartFailedExitCode;
+            case AggregateException { InnerExceptions.Count: > 0 } aggregate:
+                return await StartFailedAsync(aggregate.InnerExceptions[0]).ConfigureAwait(false);
+            default:
+                await Console.Error.WriteLineAsync($"facewatch: could not start ({ex.GetType().Name}): {ex.Message}").ConfigureAwait(false);
+                return CrashedExitCode;
+        }
     }
 
     private static bool Crashed(BackgroundService[] workers) => workers.Any(s => s.ExecuteTask is { IsFaulted: true });

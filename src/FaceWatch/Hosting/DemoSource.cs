@@ -71,7 +71,8 @@ public static partial class DemoGallery
     public static EmbeddingModelIdentity ModelOf(IFaceEmbedder embedder)
     {
         ArgumentNullException.ThrowIfNull(embedder);
-        return new EmbeddingModelIdentity(embedder.ModelId, "", embedder.InputSize, embedder.Dimension);
+        // named, so a model mismatch message says which model is configured
+        return new EmbeddingModelIdentity(embedder.ModelId, embedder.ModelName, embedder.InputSize, embedder.Dimension);
     }
 
     [LoggerMessage(312, LogLevel.Warning, "Demo gallery photo {File} has no face; skipped")]

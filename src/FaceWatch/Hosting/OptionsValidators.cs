@@ -13,6 +13,8 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var topicLevels = new Dictionary<string, int>(StringComparer.Ordinal);
+        var discoveryIds = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Items.Count; i++)
         {
             var camera = options.Items[i];
@@ -30,6 +32,20 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
                 else
                 {
                     seen[camera.Name] = i;
+                    // names that differ only in what topics and Home Assistant ids cannot hold would share topics/entities
+                    var level = Pipeline.Publishing.MqttTopics.SanitizeSegment(camera.Name);
+                    var id = Pipeline.Publishing.MqttTopics.DiscoveryId(camera.Name);
+                    if (topicLevels.TryGetValue(level, out var sameLevel))
+                    {
+                        failures.Add($"{key}:Name: camera name '{camera.Name}' gives the MQTT topic level '{level}', as {CamerasOptions.SectionName}:{sameLevel} does; rename one");
+                    }
+                    else if (discoveryIds.TryGetValue(id, out var sameId))
+                    {
+                        failures.Add($"{key}:Name: camera name '{camera.Name}' gives the Home Assistant id '{id}', as {CamerasOptions.SectionName}:{sameId} does; rename one");
+                    }
+
+                    topicLevels.TryAdd(level, i);
+                    discoveryIds.TryAdd(id, i);
                 }
             }
 

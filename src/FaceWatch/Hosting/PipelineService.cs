@@ -1,6 +1,7 @@
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Tracking;
@@ -92,7 +93,8 @@ public sealed partial class PipelineService : BackgroundService
             Get<CaptureOptions>(),
             Get<PipelineOptions>(),
             Get<TrackingOptions>(),
-            Get<RecognitionOptions>());
+            Get<RecognitionOptions>(),
+            Get<IdentityOptions>());
         IFrameAnnotationSink[] sinks = [.. _services.GetServices<IFrameAnnotationSink>()];
         var stages = new PipelineStages(
             Get<IFrameSourceFactory>(),

@@ -14,7 +14,7 @@ public static class StrictBinder
     /// <summary>Top-level sections the daemon knows. Owners of new sections add theirs here.</summary>
     public static readonly IReadOnlySet<string> KnownSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Cameras", "Capture", "Pipeline", "Tracking", "Recognition", "Gallery", "Demo", "Models", "Detection", "Embedding",
+        "Cameras", "Capture", "Pipeline", "Tracking", "Recognition", "Identity", "Gallery", "Demo", "Models", "Detection", "Embedding",
         "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging", "Images",
     };
 
@@ -97,6 +97,35 @@ public static class StrictBinder
         return configuration is IConfigurationRoot root && root.Providers.Any(p => p is ChainedConfigurationProvider chained
             ? IsSet(chained.Configuration, key)
             : p.TryGet(key, out _));
+    }
+
+    /// <summary>
+    /// Problems in the <c>Logging</c> section (bound by the logging library, which ignores what it does not know): only
+    /// <c>Logging:LogLevel:&lt;category&gt;</c> = a level name is a setting; anything else is an unknown setting.
+    /// </summary>
+    public static IEnumerable<string> LoggingProblems(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (var child in configuration.GetSection("Logging").GetChildren())
+        {
+            if (!child.Key.Equals("LogLevel", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return $"{child.Path}: unknown setting (the Logging section takes LogLevel:<category>, e.g. Logging:LogLevel:Default)";
+                continue;
+            }
+
+            foreach (var level in child.GetChildren())
+            {
+                if (level.Value is null || level.GetChildren().Any())
+                {
+                    yield return $"{level.Path}: expected a log level (Trace, Debug, Information, Warning, Error, Critical or None)";
+                }
+                else if (!Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(level.Value, ignoreCase: true, out _) || int.TryParse(level.Value, out _))
+                {
+                    yield return $"{level.Path}: '{level.Value}' is not a log level (Trace, Debug, Information, Warning, Error, Critical or None)";
+                }
+            }
+        }
     }
 
     /// <summary>Top-level keys that are no known section.</summary>

@@ -10,6 +10,6 @@ internal static partial class Log
     [LoggerMessage(7102, LogLevel.Information, "Web live view stopped")]
     public static partial void Stopped(ILogger logger);
 
-    [LoggerMessage(7103, LogLevel.Warning, "Web request without a valid token from {Remote} for {Path}")]
-    public static partial void Unauthorized(ILogger logger, string? remote, string path);
+    [LoggerMessage(7103, LogLevel.Warning, "Web request without a valid token from {Remote} for {Path} ({Suppressed} more not logged since the last such line)")]
+    public static partial void Unauthorized(ILogger logger, string? remote, string path, long suppressed);
 }

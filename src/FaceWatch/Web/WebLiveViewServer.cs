@@ -40,6 +40,8 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     private readonly ILogger<WebLiveViewServer> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly byte[] _token;
+    private readonly string _cookieValue;
+    private readonly LogThrottle _throttle;
     private WebApplication? _app;
 
     public WebLiveViewServer(
@@ -55,6 +57,10 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
         _token = Encoding.UTF8.GetBytes(_options.Token ?? "");
+        // The cookie holds a value derived from the token, not the token: a stolen cookie is no Bearer token.
+        _cookieValue = Convert.ToBase64String(HMACSHA256.HashData(_token, "facewatch web session v1"u8))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        _throttle = new LogThrottle(time);
         _frames = frames;
         _events = events;
         _cameras = cameras;
@@ -233,29 +239,42 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>With <c>Web:Token</c> set every path needs it: <c>Authorization: Bearer</c>, the cookie, or <c>?token=</c> (which sets the cookie).</summary>
+    /// <summary>
+    /// With <c>Web:Token</c> set every path needs it: <c>Authorization: Bearer</c>, the session cookie, or <c>?token=</c>
+    /// (which sets the cookie and redirects to the same address without the token, so it stays out of the address bar
+    /// and the history).
+    /// </summary>
     private async Task RequireTokenAsync(HttpContext context, RequestDelegate next)
     {
-        string? given = null;
         var fromQuery = false;
+        bool valid;
         var auth = context.Request.Headers.Authorization.ToString();
         if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            given = auth["Bearer ".Length..].Trim();
+            valid = Matches(auth["Bearer ".Length..].Trim(), _token);
         }
         else if (context.Request.Query.TryGetValue("token", out var query))
         {
-            given = query.ToString();
+            valid = Matches(query.ToString(), _token);
             fromQuery = true;
         }
         else if (context.Request.Cookies.TryGetValue(TokenCookie, out var cookie))
         {
-            given = cookie;
+            valid = Matches(cookie, Encoding.UTF8.GetBytes(_cookieValue));
+        }
+        else
+        {
+            valid = false;
         }
 
-        if (!Matches(given, _token))
+        if (!valid)
         {
-            Log.Unauthorized(_logger, context.Connection.RemoteIpAddress?.ToString(), context.Request.Path);
+            // anyone on the network can send these: one line a minute with a count, not one per request
+            if (_throttle.ShouldLog("unauthorized", out var suppressed))
+            {
+                Log.Unauthorized(_logger, context.Connection.RemoteIpAddress?.ToString(), LogText.Printable(context.Request.Path.Value, 100), suppressed);
+            }
+
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"facewatch\"";
             await context.Response.WriteAsync("Web:Token required (Authorization: Bearer <token>, or open /?token=<token> once).", context.RequestAborted).ConfigureAwait(false);
@@ -264,7 +283,15 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 
         if (fromQuery)
         {
-            context.Response.Cookies.Append(TokenCookie, given!, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
+            context.Response.Cookies.Append(TokenCookie, _cookieValue, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps, Path = "/" });
+            if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+            {
+                var rest = QueryString.Create(context.Request.Query.Where(q => q.Key != "token"));
+                context.Response.StatusCode = StatusCodes.Status303SeeOther;
+                context.Response.Headers.Location = context.Request.PathBase + context.Request.Path + rest;
+                context.Response.Headers.CacheControl = "no-store";
+                return;
+            }
         }
 
         await next(context).ConfigureAwait(false);

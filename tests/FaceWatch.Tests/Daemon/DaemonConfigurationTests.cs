@@ -1,6 +1,7 @@
 using FaceWatch.Configuration;
 using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -59,12 +60,30 @@ public class DaemonConfigurationTests
         Assert.Equal(10, cameras[0].DetectFps);
 
         // Every key in the example carries the built-in default (so the file documents the defaults).
-        var recognition = services.GetRequiredService<IOptions<RecognitionOptions>>().Value;
-        var defaults = new RecognitionOptions();
-        foreach (var p in typeof(RecognitionOptions).GetProperties())
+        AssertDefaults(services.GetRequiredService<IOptions<TrackingOptions>>().Value, new TrackingOptions());
+        AssertDefaults(services.GetRequiredService<IOptions<RecognitionOptions>>().Value, new RecognitionOptions());
+        AssertDefaults(services.GetRequiredService<IOptions<IdentityOptions>>().Value, new IdentityOptions());
+    }
+
+    private static void AssertDefaults<T>(T loaded, T defaults)
+    {
+        foreach (var p in typeof(T).GetProperties().Where(p => p.CanWrite))
         {
-            Assert.Equal(p.GetValue(defaults), p.GetValue(recognition));
+            Assert.True(Equals(p.GetValue(defaults), p.GetValue(loaded)), $"{typeof(T).Name}.{p.Name}: example {p.GetValue(loaded)}, default {p.GetValue(defaults)}");
         }
+    }
+
+    [Fact]
+    public void Identity_rules_between_keys_fail_naming_both_keys()
+    {
+        var message = Failure<IdentityOptions>(Config(("Identity:MinUnknownObservations", "20"), ("Identity:Window", "12")));
+        Assert.Contains("Identity:MinUnknownObservations: 20 is more than Identity:Window (12)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Keys_that_moved_to_Identity_are_rejected_under_Recognition()
+    {
+        Assert.Contains("Recognition:Window: unknown setting", Failure<RecognitionOptions>(Config(("Recognition:Window", "12"))), StringComparison.Ordinal);
     }
 
     [Fact]

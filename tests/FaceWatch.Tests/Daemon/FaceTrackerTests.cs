@@ -137,4 +137,74 @@ public class FaceTrackerTests
         Assert.NotNull(track.Detection);
         Assert.Contains(update.Ended, t => t.Id == duplicate.Id);
     }
+
+    private static FaceDetection FaceWithLandmarks(float x, float y, float eyeY, float size = 80)
+    {
+        Point2f P(float fx, float fy) => new(x + (fx * size), y + (fy * size));
+        return new(new Rect2f(x, y, size, size), 0.99f, [P(0.3f, eyeY), P(0.7f, eyeY), P(0.5f, 0.55f), P(0.35f, 0.75f), P(0.65f, 0.75f)]);
+    }
+
+    [Fact]
+    public void A_steady_face_is_never_in_doubt()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        for (var i = 0; i < 30; i++)
+        {
+            var track = Assert.Single(Step(tracker, FaceWithLandmarks(100 + (i * 4), 100, 0.35f + (0.01f * (i % 3)))).Active);
+            Assert.Equal(ContinuityDoubt.None, track.Doubt);
+        }
+    }
+
+    [Fact]
+    public void A_face_found_again_after_a_missed_frame_is_in_doubt_for_one_frame()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        Step(tracker, Face(100, 100));
+        Step(tracker, Face(100, 100));
+        Step(tracker);
+        Assert.Equal(ContinuityDoubt.Gap, Assert.Single(Step(tracker, Face(100, 100)).Active).Doubt);
+        Assert.Equal(ContinuityDoubt.None, Assert.Single(Step(tracker, Face(100, 100)).Active).Doubt);
+    }
+
+    [Fact]
+    public void A_shot_cut_puts_every_match_in_doubt()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        Step(tracker, Face(100, 100), Face(400, 100));
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        var update = tracker.Update([Face(100, 100), Face(400, 100)], _time.GetTimestamp(), _time.GetUtcNow(), shotCut: true);
+        Assert.All(update.Active, t => Assert.Equal(ContinuityDoubt.ShotCut, t.Doubt));
+    }
+
+    [Fact]
+    public void A_box_that_grows_abruptly_or_landmarks_that_move_within_it_are_a_jump()
+    {
+        var tracker = new FaceTracker(_options, _time);
+        Step(tracker, FaceWithLandmarks(100, 100, 0.35f));
+        Step(tracker, FaceWithLandmarks(100, 100, 0.35f));
+        // Another face at the same spot, a head taller: its box still overlaps enough to match.
+        Assert.Equal(ContinuityDoubt.Jump, Assert.Single(Step(tracker, FaceWithLandmarks(95, 95, 0.35f, size: 120)).Active).Doubt);
+
+        var other = new FaceTracker(_options, _time);
+        Step(other, FaceWithLandmarks(300, 100, 0.35f));
+        Step(other, FaceWithLandmarks(300, 100, 0.35f));
+        Assert.Equal(ContinuityDoubt.Jump, Assert.Single(Step(other, FaceWithLandmarks(300, 100, 0.8f)).Active).Doubt);
+    }
+
+    [Fact]
+    public void Tracks_whose_boxes_overlapped_are_in_doubt_when_they_separate()
+    {
+        // Two faces walking past each other at 40 px per frame: they overlap while |dx| < 80.
+        var tracker = new FaceTracker(_options, _time);
+        var doubts = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var update = Step(tracker, Face(100 + (40 * i), 100), Face(300 - (40 * i), 100));
+            Assert.Equal(2, update.Active.Count);
+            doubts.Add(string.Join(",", update.Active.Select(t => t.Doubt)));
+        }
+
+        // Apart until frame 2, overlapping in frames 2-3 (dx 40), apart again from frame 4 (dx 120): in doubt exactly then.
+        Assert.Equal(["None,None", "None,None", "None,None", "None,None", "Crossing,Crossing", "None,None"], doubts);
+    }
 }

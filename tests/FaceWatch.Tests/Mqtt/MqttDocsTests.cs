@@ -25,8 +25,8 @@ public partial class MqttDocsTests
         string[] built =
         [
             topics.Status, topics.CameraStatus("<camera>"), topics.Events("<camera>"), topics.People("<camera>"), topics.Snapshot("<camera>"),
-            topics.DiscoveryLastPerson("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace("/_prefix_/", "/<node>/", StringComparison.Ordinal),
-            topics.DiscoveryPeople("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace("/_prefix_/", "/<node>/", StringComparison.Ordinal),
+            topics.DiscoveryLastPerson("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
+            topics.DiscoveryPeople("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
         ];
         Assert.Equal(MqttTopics.Kinds, built);
     }

@@ -16,7 +16,7 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
     private static readonly string[] EventFields =
     [
         "eventId", "event", "camera", "trackId", "name", "known", "confidence", "box", "frameWidth", "frameHeight",
-        "timestamp", "firstSeen", "lastSeen", "latencyMs", "durationSeconds", "observations",
+        "timestamp", "firstSeen", "lastSeen", "latencyMs", "reason", "durationSeconds", "observations",
     ];
 
     [Fact]
@@ -102,7 +102,8 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..6];
         var discovery = "ha" + prefix;
-        var settings = new Dictionary<string, string?> { ["Mqtt:TopicPrefix"] = prefix, ["HomeAssistant:DiscoveryPrefix"] = discovery };
+        // the same instance (client id) both times: only its own configs are removed
+        var settings = new Dictionary<string, string?> { ["Mqtt:TopicPrefix"] = prefix, ["HomeAssistant:DiscoveryPrefix"] = discovery, ["Mqtt:ClientId"] = "fw-" + prefix };
         var t = new MqttTopics(prefix, discovery);
 
         await using (var host = await PublisherHost.StartAsync(mosquitto.Port, settings, ["porch", "garage door"]))

@@ -23,10 +23,26 @@ public class MqttTopicsTests
 
     [Theory]
     [InlineData("front door", "front_door")]
-    [InlineData("Zoë", "Zo_")]
+    [InlineData("Zoë", "Zoe")]
+    [InlineData("Tür", "Tur")]
+    [InlineData("café", "cafe")]
+    [InlineData("Straße", "Strasse")]
+    [InlineData("东门", "__")]
     [InlineData("home/facewatch", "home_facewatch")]
     public void DiscoveryId_keeps_only_what_home_assistant_accepts(string name, string expected) =>
         Assert.Equal(expected, MqttTopics.DiscoveryId(name));
+
+    [Fact]
+    public void Node_ids_of_different_prefixes_never_collide()
+    {
+        Assert.Equal("facewatch", new MqttTopics("facewatch").Node);
+        Assert.Equal("face-watch2", new MqttTopics("face-watch2").Node);
+        string[] prefixes = ["site/one", "site_one", "site one", "site+one", "Site/one", "site/one/x", "site_one_x", "sité/one", "site/oné"];
+        var nodes = prefixes.Select(p => new MqttTopics(p).Node).ToList();
+        Assert.Equal(nodes.Count, nodes.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(nodes, n => Assert.Matches("^[A-Za-z0-9_-]+$", n));
+        Assert.StartsWith("site_one_", new MqttTopics("site/one").Node, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Every_topic_is_built_from_prefix_and_sanitised_camera()
@@ -62,5 +78,7 @@ public class MqttTopicsTests
     [InlineData("a//b", false)]
     [InlineData("face+watch", false)]
     [InlineData("face#", false)]
+    [InlineData("$SYS", false)]
+    [InlineData("$share/x", false)]
     public void Prefix_validation(string prefix, bool valid) => Assert.Equal(valid, MqttTopics.IsValidPrefix(prefix));
 }

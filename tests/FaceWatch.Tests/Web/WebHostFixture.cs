@@ -37,7 +37,7 @@ internal sealed class WebHostFixture : IAsyncDisposable
 
     public long FramesPosted { get; private set; }
 
-    public static async Task<WebHostFixture> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<WebHostFixture> StartAsync(IDictionary<string, string?>? settings = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var config = new Dictionary<string, string?>
@@ -52,6 +52,11 @@ internal sealed class WebHostFixture : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(config);
+        if (logs is not null)
+        {
+            builder.Services.AddSingleton(logs);
+        }
+
         builder.AddFaceWatchLiveView();
         var host = builder.Build();
         await host.StartAsync();

@@ -159,6 +159,39 @@ public sealed class WebLiveViewTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Token_login_keeps_no_token_in_the_url_or_cookie_and_bad_requests_do_not_flood_the_log()
+    {
+        var logs = new FaceWatch.Tests.Mqtt.CapturingLoggerProvider();
+        await using var web = await WebHostFixture.StartAsync(new Dictionary<string, string?> { ["Web:Token"] = "s3cret" }, logs);
+        using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(web.BaseUrl) };
+
+        using var login = await http.GetAsync("/?token=s3cret&camera=stage");
+        Assert.Equal(HttpStatusCode.SeeOther, login.StatusCode);
+        Assert.Equal("/?camera=stage", login.Headers.Location?.OriginalString);
+        var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+        Assert.DoesNotContain("s3cret", cookie, StringComparison.Ordinal);
+        var pair = cookie.Split(';')[0];
+
+        using var page = new HttpRequestMessage(HttpMethod.Get, "/?camera=stage");
+        page.Headers.Add("Cookie", pair);
+        using var shown = await http.SendAsync(page);
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+        using var rawCookie = new HttpRequestMessage(HttpMethod.Get, "/");
+        rawCookie.Headers.Add("Cookie", "facewatch_token=s3cret"); // the token itself is no cookie
+        using var refused = await http.SendAsync(rawCookie);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        for (var i = 0; i < 300; i++)
+        {
+            using var bad = await http.GetAsync("/metrics?n=" + i);
+            Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+        }
+
+        Assert.InRange(logs.Lines.Count(l => l.EventId == 7103), 1, 2);
+    }
+
+    [Fact]
     public async Task Events_stream_delivers_published_identity_events()
     {
         await using var web = await WebHostFixture.StartAsync();

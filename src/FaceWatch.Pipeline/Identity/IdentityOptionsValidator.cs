@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace FaceWatch.Pipeline.Identity;
+
+/// <summary>The rules between <see cref="IdentityOptions"/> keys that ranges alone cannot state.</summary>
+public sealed class IdentityOptionsValidator : IValidateOptions<IdentityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IdentityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.MinObservations > options.Window)
+        {
+            failures.Add($"{IdentityOptions.SectionName}:MinObservations: {options.MinObservations} is more than {IdentityOptions.SectionName}:Window ({options.Window}): no name could ever be decided");
+        }
+
+        if (options.MinUnknownObservations > options.Window)
+        {
+            failures.Add($"{IdentityOptions.SectionName}:MinUnknownObservations: {options.MinUnknownObservations} is more than {IdentityOptions.SectionName}:Window ({options.Window}): unknown could never be decided");
+        }
+
+        if (options.StrongRun > options.Window)
+        {
+            failures.Add($"{IdentityOptions.SectionName}:StrongRun: {options.StrongRun} is more than {IdentityOptions.SectionName}:Window ({options.Window})");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
