@@ -22,6 +22,13 @@ public sealed class CaptureOptions
     [Range(1, 300)]
     public double ProbeTimeoutSeconds { get; set; } = 15;
 
+    /// <summary>
+    /// A camera whose frames have more pixels than this (width x height, from its settings, ffprobe or the device) is
+    /// refused before any frame is allocated. Default: 8K UHD (7680x4320).
+    /// </summary>
+    [Range(1, 1L << 30)]
+    public long MaxFramePixels { get; set; } = 7680L * 4320;
+
     /// <summary>The ffmpeg and ffprobe executables (a name on PATH or a full path).</summary>
     [Required]
     public string Ffmpeg { get; set; } = "ffmpeg";

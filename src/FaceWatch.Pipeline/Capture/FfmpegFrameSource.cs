@@ -9,6 +9,12 @@ namespace FaceWatch.Pipeline.Capture;
 /// A URL (rtsp, rtsps, http(s) MJPEG, anything ffmpeg reads) through an <c>ffmpeg</c> child process that writes raw
 /// BGR frames of a known size to its stdout; each read takes exactly one frame's bytes into a new Mat.
 /// The frame size comes from the camera's Width/Height (ffmpeg scales to it) or from ffprobe.
+/// <para>
+/// Secrets never go on a child's command line (any local user can read it with <c>ps</c> or <c>/proc/PID/cmdline</c>):
+/// a URL with credentials (user-info or a password query value) or a <c>-headers</c> input argument is handed to
+/// ffmpeg and ffprobe as a one-entry ffconcat script on their standard input (<c>-f concat -safe 0 -i pipe:0</c>), with
+/// the RTSP transport and the headers as per-input <c>option</c> lines; nothing is written to disk.
+/// </para>
 /// </summary>
 public sealed class FfmpegFrameSource : IFrameSource
 {
@@ -39,24 +45,97 @@ public sealed class FfmpegFrameSource : IFrameSource
 
     public bool EndIsFinal => false;
 
+    /// <summary>Protocols the private (stdin script) input may use: the script's own pipe and every supported URL scheme.</summary>
+    internal const string PrivateInputProtocols = "pipe,crypto,data,tcp,udp,rtp,srtp,rtsp,rtsps,tls,http,https,httpproxy,rtmp,rtmps,rtmpt,rtmpts,srt";
+
     private bool IsRtsp => _camera.Source.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The source or the input arguments carry a secret: the input is then given on standard input, never as an argument.
+    /// </summary>
+    public bool UsesPrivateInput =>
+        UrlRedactor.Redact(_camera.Source) != _camera.Source
+        || _camera.InputArgs.Any(a => string.Equals(a, "-headers", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The ffconcat script given on standard input when <see cref="UsesPrivateInput"/> (holds the secrets).</summary>
+    internal string PrivateInputScript()
+    {
+        var script = new System.Text.StringBuilder("ffconcat version 1.0\n");
+        script.Append("file ").Append(Quote(_camera.Source, "Source")).Append('\n');
+        if (IsRtsp)
+        {
+            script.Append("option rtsp_transport ").Append(Quote(_camera.RtspTransport, "RtspTransport")).Append('\n');
+        }
+
+        var args = _camera.InputArgs;
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (string.Equals(args[i], "-headers", StringComparison.OrdinalIgnoreCase) && i + 1 < args.Count)
+            {
+                script.Append("option headers ").Append(Quote(args[i + 1].TrimEnd('\r', '\n'), "InputArgs -headers")).Append('\n');
+                i++;
+            }
+        }
+
+        return script.ToString();
+    }
+
+    /// <summary>The input arguments that stay on the command line (all but <c>-headers</c> and its value).</summary>
+    private IEnumerable<string> PublicInputArgs()
+    {
+        var args = _camera.InputArgs;
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (UsesPrivateInput && string.Equals(args[i], "-headers", StringComparison.OrdinalIgnoreCase))
+            {
+                i++;
+                continue;
+            }
+
+            yield return args[i];
+        }
+    }
+
+    /// <summary>An ffconcat token: single-quoted, a quote inside as <c>'\''</c>; a line break cannot be expressed.</summary>
+    private static string Quote(string value, string what)
+    {
+        if (value.Contains('\n', StringComparison.Ordinal) || value.Contains('\r', StringComparison.Ordinal))
+        {
+            throw new CameraException($"{what} holds a line break, which cannot be passed to ffmpeg privately (use one header, or user:password in the URL)");
+        }
+
+        return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
+    private void CheckFrameSize(int width, int height, string origin)
+    {
+        if ((long)width * height > _options.MaxFramePixels)
+        {
+            throw new CameraException(string.Create(CultureInfo.InvariantCulture,
+                $"frames of {width}x{height} = {(long)width * height:N0} pixels ({origin}) are over the limit of {_options.MaxFramePixels:N0} pixels (Capture:MaxFramePixels); camera refused"));
+        }
+    }
 
     public void Open(CancellationToken cancellationToken)
     {
         if (_camera.Width > 0 && _camera.Height > 0)
         {
             (Width, Height) = (_camera.Width, _camera.Height);
+            CheckFrameSize(Width, Height, "the configured Width and Height");
         }
         else
         {
             (Width, Height) = Probe(cancellationToken);
+            CheckFrameSize(Width, Height, "as the stream reports them");
         }
 
+        var privateInput = UsesPrivateInput;
         var start = new ProcessStartInfo(_options.Ffmpeg)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = false,
+            RedirectStandardInput = privateInput,
+            StandardInputEncoding = privateInput ? new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false) : null,
             UseShellExecute = false,
             CreateNoWindow = true,
         };
@@ -84,6 +163,11 @@ public sealed class FfmpegFrameSource : IFrameSource
             _stdout = process.StandardOutput.BaseStream;
         }
 
+        if (privateInput)
+        {
+            WriteScript(process);
+        }
+
         if (_aborted)
         {
             Kill(process);
@@ -94,13 +178,22 @@ public sealed class FfmpegFrameSource : IFrameSource
     public IReadOnlyList<string> BuildFfmpegArguments()
     {
         var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error" };
-        if (IsRtsp)
+        if (UsesPrivateInput)
         {
-            args.AddRange(["-rtsp_transport", _camera.RtspTransport]);
+            args.AddRange(PublicInputArgs());
+            args.AddRange(["-f", "concat", "-safe", "0", "-protocol_whitelist", PrivateInputProtocols, "-i", "pipe:0", "-an", "-sn", "-dn"]);
+        }
+        else
+        {
+            if (IsRtsp)
+            {
+                args.AddRange(["-rtsp_transport", _camera.RtspTransport]);
+            }
+
+            args.AddRange(_camera.InputArgs);
+            args.AddRange(["-i", _camera.Source, "-an", "-sn", "-dn"]);
         }
 
-        args.AddRange(_camera.InputArgs);
-        args.AddRange(["-i", _camera.Source, "-an", "-sn", "-dn"]);
         if (_camera.Width > 0 && _camera.Height > 0)
         {
             args.AddRange(["-vf", string.Create(CultureInfo.InvariantCulture, $"scale={_camera.Width}:{_camera.Height}")]);
@@ -110,6 +203,41 @@ public sealed class FfmpegFrameSource : IFrameSource
         args.AddRange(["-fpsmax", (_camera.DetectFps * 1.5).ToString("0.###", CultureInfo.InvariantCulture)]);
         args.AddRange(["-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
         return args;
+    }
+
+    /// <summary>The probe arguments (input last).</summary>
+    public IReadOnlyList<string> BuildProbeArguments()
+    {
+        var args = new List<string> { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0:s=x" };
+        if (UsesPrivateInput)
+        {
+            args.AddRange(PublicInputArgs());
+            args.AddRange(["-f", "concat", "-safe", "0", "-protocol_whitelist", PrivateInputProtocols, "pipe:0"]);
+            return args;
+        }
+
+        if (IsRtsp)
+        {
+            args.AddRange(["-rtsp_transport", _camera.RtspTransport]);
+        }
+
+        args.AddRange(_camera.InputArgs);
+        args.Add(_camera.Source);
+        return args;
+    }
+
+    private void WriteScript(Process process)
+    {
+        try
+        {
+            // A few hundred bytes: far below a pipe's buffer, so this never waits for the child.
+            process.StandardInput.Write(PrivateInputScript());
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The child exited before reading its input: its exit code and stderr say why.
+        }
     }
 
     public unsafe Mat? Read(CancellationToken cancellationToken)
@@ -184,31 +312,20 @@ public sealed class FfmpegFrameSource : IFrameSource
 
     private (int Width, int Height) Probe(CancellationToken cancellationToken)
     {
+        var privateInput = UsesPrivateInput;
         var start = new ProcessStartInfo(_options.Ffprobe)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = privateInput,
+            StandardInputEncoding = privateInput ? new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false) : null,
             UseShellExecute = false,
             CreateNoWindow = true,
         };
-        string[] args = ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0:s=x"];
-        foreach (var arg in args)
+        foreach (var arg in BuildProbeArguments())
         {
             start.ArgumentList.Add(arg);
         }
-
-        if (IsRtsp)
-        {
-            start.ArgumentList.Add("-rtsp_transport");
-            start.ArgumentList.Add(_camera.RtspTransport);
-        }
-
-        foreach (var arg in _camera.InputArgs)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.ArgumentList.Add(_camera.Source);
 
         // Both pipes drain on the runtime's event readers so a chatty stderr cannot block ffprobe; this runs on the
         // camera thread, which may block, so no tasks are needed.
@@ -240,6 +357,11 @@ public sealed class FfmpegFrameSource : IFrameSource
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (privateInput)
+        {
+            WriteScript(process);
+        }
+
         if (!process.WaitForExit(TimeSpan.FromSeconds(_options.ProbeTimeoutSeconds)) || _aborted)
         {
             Kill(process);
@@ -266,7 +388,7 @@ public sealed class FfmpegFrameSource : IFrameSource
             || w <= 0 || h <= 0)
         {
             var reason = string.Join(" | ", errorLines.TakeLast(3));
-            throw new CameraException($"ffprobe found no video stream ({(reason.Length > 0 ? reason : $"exit code {process.ExitCode}")})");
+            throw new CameraException($"ffprobe found no video stream ({(reason.Length > 0 ? UrlRedactor.Redact(reason) : $"exit code {process.ExitCode}")})");
         }
 
         return (w, h);

@@ -24,8 +24,8 @@ public sealed class FrameSourceFactory : IFrameSourceFactory
         return SourceClassifier.Classify(camera.Source) switch
         {
             SourceKind.Url => new FfmpegFrameSource(camera, _options, _loggers.CreateLogger<FfmpegFrameSource>()),
-            SourceKind.Device => new VideoCaptureFrameSource(camera, isFile: false, _time),
-            _ => new VideoCaptureFrameSource(camera, isFile: true, _time),
+            SourceKind.Device => new VideoCaptureFrameSource(camera, isFile: false, _time, _options.MaxFramePixels),
+            _ => new VideoCaptureFrameSource(camera, isFile: true, _time, _options.MaxFramePixels),
         };
     }
 }

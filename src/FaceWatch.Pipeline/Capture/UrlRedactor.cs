@@ -4,7 +4,10 @@ namespace FaceWatch.Pipeline.Capture;
 
 /// <summary>
 /// Masks the password of every URL in a text (<c>rtsp://user:secret@host</c> becomes <c>rtsp://user:***@host</c>),
-/// so camera credentials never reach a log line, an exception message or a health report.
+/// so camera credentials never reach a log line, an exception message or a health report. Anything shaped like
+/// user-info counts, whatever a URL parser would make of it: <c>rtsp:/user:pw@host</c> (one slash, which is a file
+/// path to the source classifier), <c>rtsp:user:pw@host</c>, <c>user:pw@host</c> without a scheme, and the same inside
+/// a longer path such as <c>/srv/rtsp:/user:pw@host</c>.
 /// </summary>
 public static partial class UrlRedactor
 {
@@ -22,8 +25,9 @@ public static partial class UrlRedactor
         return QueryPasswordPattern().Replace(masked, m => m.Groups["key"].Value + "=" + Mask);
     }
 
-    // scheme://user:password@ ; the password runs to the last '@' before the host (passwords may contain '@' or ':').
-    [GeneratedRegex(@"(?<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?<user>[^:/@\s]*):(?<pass>[^/\s]*)@", RegexOptions.CultureInvariant)]
+    // [scheme:][any slashes]user:password@ ; the password runs to the last '@' before the next '/' or white space
+    // (passwords may contain '@' or ':'). The scheme and the slashes are optional, so malformed URLs are masked too.
+    [GeneratedRegex(@"(?<scheme>(?:[a-zA-Z][a-zA-Z0-9+.\-]*:)?/*)(?<user>[^:/@\s'""]*):(?<pass>[^/\s]*)@", RegexOptions.CultureInvariant)]
     private static partial Regex UserInfoPattern();
 
     [GeneratedRegex(@"(?<key>\b(?:password|passwd|pwd)\b)=(?<value>[^&\s]*)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]

@@ -17,11 +17,14 @@ public sealed class VideoCaptureFrameSource : IFrameSource
     private long _nextDue;
     private volatile bool _aborted;
 
-    public VideoCaptureFrameSource(CameraOptions camera, bool isFile, TimeProvider time)
+    private readonly long _maxFramePixels;
+
+    public VideoCaptureFrameSource(CameraOptions camera, bool isFile, TimeProvider time, long maxFramePixels = 7680L * 4320)
     {
         _camera = camera;
         _isFile = isFile;
         _time = time;
+        _maxFramePixels = maxFramePixels;
     }
 
     public bool EndIsFinal => _isFile && !_camera.Loop;
@@ -42,6 +45,7 @@ public sealed class VideoCaptureFrameSource : IFrameSource
                 throw new CameraException($"file '{path}' is not a video OpenCV can read");
             }
 
+            CheckFrameSize((long)_capture.Get(VideoCaptureProperties.FrameWidth), (long)_capture.Get(VideoCaptureProperties.FrameHeight));
             var fps = _capture.Get(VideoCaptureProperties.Fps);
             _frameInterval = fps is > 0 and < 1000 ? 1.0 / fps : 1.0 / 25;
             _nextDue = _time.GetTimestamp();
@@ -61,6 +65,8 @@ public sealed class VideoCaptureFrameSource : IFrameSource
             _capture.Set(VideoCaptureProperties.FrameWidth, _camera.Width);
             _capture.Set(VideoCaptureProperties.FrameHeight, _camera.Height);
         }
+
+        CheckFrameSize((long)_capture.Get(VideoCaptureProperties.FrameWidth), (long)_capture.Get(VideoCaptureProperties.FrameHeight));
     }
 
     public Mat? Read(CancellationToken cancellationToken)
@@ -81,6 +87,12 @@ public sealed class VideoCaptureFrameSource : IFrameSource
             var mat = new Mat();
             if (capture.Read(mat) && !mat.Empty())
             {
+                if ((long)mat.Width * mat.Height > _maxFramePixels)
+                {
+                    mat.Dispose();
+                    CheckFrameSize(mat.Width, mat.Height);
+                }
+
                 return mat;
             }
 
@@ -98,6 +110,15 @@ public sealed class VideoCaptureFrameSource : IFrameSource
     }
 
     public void Abort() => _aborted = true;
+
+    private void CheckFrameSize(long width, long height)
+    {
+        if (width * height > _maxFramePixels)
+        {
+            throw new CameraException(string.Create(CultureInfo.InvariantCulture,
+                $"frames of {width}x{height} = {width * height:N0} pixels are over the limit of {_maxFramePixels:N0} pixels (Capture:MaxFramePixels); camera refused"));
+        }
+    }
 
     public void Dispose() => _capture?.Dispose();
 

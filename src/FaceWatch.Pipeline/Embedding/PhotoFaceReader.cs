@@ -38,14 +38,18 @@ public sealed class PhotoFaces(string file, Size imageSize, IReadOnlyList<PhotoF
 
 /// <summary>
 /// Photo file -> aligned face crops: decodes by content, detects, aligns each face to the embedder's input size.
-/// With <c>aligned</c> the whole photo is taken as one already aligned face (no detection).
+/// With <c>aligned</c> the whole photo is taken as one already aligned face (no detection). Photos over
+/// <paramref name="maxPixels"/> are refused before decoding.
 /// </summary>
-public sealed class PhotoFaceReader(IFaceDetector detector, Func<Mat, FaceDetection, Mat> align)
+public sealed class PhotoFaceReader(IFaceDetector detector, Func<Mat, FaceDetection, Mat> align, long maxPixels = ImageOptions.DefaultMaxPixels)
 {
+    /// <summary>The pixel limit of the photos this reader decodes.</summary>
+    public long MaxPixels { get; } = maxPixels;
+
     /// <exception cref="ImageLoadException">The file is missing or not a readable image.</exception>
     public PhotoFaces Read(string file, bool aligned = false)
     {
-        using var image = ImageLoader.Load(file);
+        using var image = ImageLoader.Load(file, MaxPixels);
         return Read(image, file, aligned);
     }
 

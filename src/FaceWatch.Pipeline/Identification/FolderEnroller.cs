@@ -23,6 +23,12 @@ public enum EnrollmentIssueKind
 
     /// <summary>A person none of whose images gave a face.</summary>
     NoUsableFace,
+
+    /// <summary>Not read at all: a loose photo, a sub-folder, a hidden file, another file type, a device or FIFO.</summary>
+    Skipped,
+
+    /// <summary>A person folder whose name cannot be a person's name.</summary>
+    BadName,
 }
 
 /// <summary>Something enrollment wants the user to know about a file or a person.</summary>
@@ -58,12 +64,27 @@ public sealed record EnrollmentSettings
 public sealed class FolderEnroller(PhotoFaceReader reader, IFaceEmbedder embedder, EmbeddingModelIdentity model, TimeProvider time)
 {
     /// <summary>Enrolls every person subfolder of <paramref name="dir"/>.</summary>
-    /// <exception cref="InvalidDataException">No person subfolders, or nobody could be enrolled.</exception>
+    /// <exception cref="InvalidDataException">No person subfolders, two that are the same folder, or nobody could be enrolled.</exception>
     public EnrollmentResult Enroll(
         string dir, EnrollmentSettings settings, IProgress<EnrollmentProgress>? progress = null, CancellationToken ct = default)
     {
-        var folders = EnrollmentFolder.Scan(dir);
+        var layout = EnrollmentFolder.ScanLayout(dir);
         var issues = new List<EnrollmentIssue>();
+        issues.AddRange(layout.Skipped.Select(s => new EnrollmentIssue(EnrollmentIssueKind.Skipped, "", s.Path, s.Message)));
+        var folders = new List<PersonFolder>();
+        foreach (var folder in layout.People)
+        {
+            issues.AddRange(folder.Skipped.Select(s => new EnrollmentIssue(EnrollmentIssueKind.Skipped, folder.Name, s.Path, s.Message)));
+            if (PersonName.Problem(folder.Name) is { } problem)
+            {
+                issues.Add(new(EnrollmentIssueKind.BadName, folder.Name, folder.Path,
+                    $"Person folder '{folder.Path}': the name {problem}; rename the folder. Skipped."));
+                continue;
+            }
+
+            folders.Add(folder);
+        }
+
         var total = folders.Sum(f => f.Files.Count);
         var done = 0;
         var people = new List<EnrolledPerson>();
@@ -103,6 +124,8 @@ public sealed class FolderEnroller(PhotoFaceReader reader, IFaceEmbedder embedde
         Gallery gallery, string name, IReadOnlyList<string> files, EnrollmentSettings settings, IProgress<EnrollmentProgress>? progress = null,
         CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(gallery);
+        PersonName.ThrowIfInvalid(name);
         var issues = new List<EnrollmentIssue>();
         var done = 0;
         var faces = EmbedFiles(name, files, Path.GetFullPath, settings, issues, f => progress?.Report(new(++done, files.Count, f)), ct);

@@ -114,6 +114,12 @@ public sealed class Gallery
                 $"'{name}' is not in the gallery (enrolled: {string.Join(", ", People.Select(p => p.Name))}).");
         }
 
+        if (People.Count == 1)
+        {
+            throw new InvalidOperationException(
+                $"'{name}' is the only person in the gallery: a gallery needs at least one person (delete the gallery file instead).");
+        }
+
         return Create(Model, People.Where(p => p.Name != name), now, Training);
     }
 

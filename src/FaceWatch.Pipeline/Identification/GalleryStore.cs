@@ -59,13 +59,45 @@ public static class GalleryStore
 
         try
         {
+            if (file.People.Count == 0)
+            {
+                throw new InvalidDataException("it has no people");
+            }
+
+            foreach (var p in file.People)
+            {
+                if (PersonName.Problem(p.Name) is { } problem)
+                {
+                    throw new InvalidDataException($"person name '{PersonName.Escape(p.Name)}' {problem}");
+                }
+
+                if (p.Faces is not { Count: > 0 })
+                {
+                    throw new InvalidDataException($"person '{p.Name}' has no faces");
+                }
+            }
+
+            if (file.People.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                throw new InvalidDataException($"person '{twice.Key}' appears twice");
+            }
+
             var people = file.People.Select(p => new EnrolledPerson(
-                p.Name, p.Faces.Select(f => new EnrolledFace(f.Source, Floats(f.Embedding, model.Dimension))).ToArray())).ToArray();
+                p.Name, p.Faces.Select(f => new EnrolledFace(f.Source, Finite(Floats(f.Embedding, model.Dimension), $"an embedding of '{p.Name}'"))).ToArray())).ToArray();
             SvmClassifier? classifier = null;
             if (file.Classifier is { Count: >= 2 } classes)
             {
+                foreach (var c in classes)
+                {
+                    if (!float.IsFinite(c.Bias) || !double.IsFinite(c.PlattA) || !double.IsFinite(c.PlattB))
+                    {
+                        throw new InvalidDataException($"the classifier of '{c.Name}' has a value that is not a finite number");
+                    }
+                }
+
                 classifier = new SvmClassifier(classes.Select(c => new SvmClass(
-                    c.Name, new LinearModel(Floats(c.Weights, model.Dimension), c.Bias), new PlattSigmoid(c.PlattA, c.PlattB))).ToArray());
+                    c.Name, new LinearModel(Finite(Floats(c.Weights, model.Dimension), $"the classifier weights of '{c.Name}'"), c.Bias),
+                    new PlattSigmoid(c.PlattA, c.PlattB))).ToArray());
                 if (!classifier.Classes.Select(c => c.Name).SequenceEqual(people.Select(p => p.Name)))
                 {
                     throw new InvalidDataException("the classifier's classes do not match the people");
@@ -77,6 +109,16 @@ public static class GalleryStore
             }
 
             var t = file.Thresholds;
+            if (!double.IsFinite(t.Probability) || t.Probability is < 0 or > 1)
+            {
+                throw new InvalidDataException($"the probability threshold {t.Probability} is not between 0 and 1");
+            }
+
+            if (!double.IsFinite(t.Similarity) || t.Similarity is < -1 or > 1)
+            {
+                throw new InvalidDataException($"the similarity threshold {t.Similarity} is not between -1 and 1");
+            }
+
             return new Gallery(
                 model, people, classifier, new OpenSetThresholds(t.Probability, t.Similarity, t.Method),
                 file.Training ?? new SvmTrainingOptions(), file.CreatedAt);
@@ -87,7 +129,40 @@ public static class GalleryStore
         }
     }
 
-    /// <summary>Writes <paramref name="gallery"/> to <paramref name="path"/> atomically.</summary>
+    /// <summary>
+    /// Fails at once, naming the gallery, when <paramref name="path"/> could not be saved later: its folder is missing (it
+    /// is not created), it is a folder or a special file, or the folder is not writable (a probe file is created and
+    /// removed). For the verbs to check before the embedding work.
+    /// </summary>
+    public static void CheckWritable(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir))
+        {
+            throw new DirectoryNotFoundException($"Gallery '{full}' cannot be written: folder '{dir}' does not exist (create it first).");
+        }
+
+        var kind = Imaging.SafeFile.KindOf(full, out _);
+        if (kind is not (Imaging.FileKind.Missing or Imaging.FileKind.Regular))
+        {
+            throw new IOException($"Gallery '{full}' cannot be written: it is {Imaging.SafeFile.Describe(kind)}.");
+        }
+
+        var probe = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UnauthorizedAccessException($"Gallery '{full}' cannot be written: no new file can be made in folder '{dir}' (no permission, or a read-only file system).", ex);
+        }
+    }
+
+    /// <summary>Writes <paramref name="gallery"/> to <paramref name="path"/> atomically; its folder must exist.</summary>
     public static void Save(Gallery gallery, string path) => Save(gallery, path, afterTempWritten: null);
 
     /// <summary>Test seam: <paramref name="afterTempWritten"/> runs between writing the temp file and renaming it.</summary>
@@ -95,18 +170,39 @@ public static class GalleryStore
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        if (!Directory.Exists(dir))
+        {
+            throw new DirectoryNotFoundException($"Gallery '{full}' cannot be written: folder '{dir}' does not exist (create it first).");
+        }
+
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UnauthorizedAccessException($"Gallery '{full}' cannot be written: no new file can be made in folder '{dir}'.", ex);
+            }
+
+            using (stream)
             {
                 JsonSerializer.Serialize(stream, ToFile(gallery), GalleryJsonContext.Default.GalleryFile);
                 stream.Flush(flushToDisk: true);
             }
 
             afterTempWritten?.Invoke(temp);
-            File.Move(temp, full, overwrite: true);
+            try
+            {
+                File.Move(temp, full, overwrite: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"Gallery '{full}' cannot be written: {ex.Message.Replace(temp, "(temporary file)", StringComparison.Ordinal)}", ex);
+            }
         }
         finally
         {
@@ -138,6 +234,9 @@ public static class GalleryStore
 
         return Convert.ToBase64String(MemoryMarshal.AsBytes(values.AsSpan()));
     }
+
+    private static float[] Finite(float[] values, string what) =>
+        values.All(float.IsFinite) ? values : throw new InvalidDataException($"{what} holds a value that is not a finite number (NaN or infinity)");
 
     private static float[] Floats(string base64, int expectedLength)
     {

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Formats.Tar;
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using FaceWatch.ModelConversion;
@@ -58,6 +59,7 @@ public sealed class ModelFetcher
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         directory = Path.GetFullPath(directory);
+        RemoveLeftovers(directory);
         if (Verify(directory).All(s => s.Ok))
         {
             WriteManifestCopy(directory);
@@ -71,7 +73,10 @@ public sealed class ModelFetcher
         {
             if (tarball is null)
             {
-                work = Directory.CreateTempSubdirectory("facewatch-models-");
+                work = Directory.CreateTempSubdirectory(WorkPrefix);
+                // Who owns it: a later run removes the folder of a process that is gone (killed, or stopped before its finally).
+                File.WriteAllText(Path.Combine(work.FullName, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+                RemoveAtExit(work.FullName);
                 tarball = Pack(work.FullName, cancellationToken);
             }
             else
@@ -104,7 +109,114 @@ public sealed class ModelFetcher
         }
         finally
         {
-            work?.Delete(recursive: true);
+            if (work is not null)
+            {
+                DeleteQuietly(work.FullName);
+                ExitCleanup.TryRemove(work.FullName, out _);
+            }
+        }
+    }
+
+    private const string WorkPrefix = "facewatch-models-";
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>Paths removed when the process exits (Ctrl+C or SIGTERM end the process before the finally blocks run).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> ExitCleanup = new(StringComparer.Ordinal);
+    private static int _exitHooked;
+
+    private static void RemoveAtExit(string path)
+    {
+        ExitCleanup[path] = true;
+        if (Interlocked.Exchange(ref _exitHooked, 1) == 0)
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                foreach (var leftover in ExitCleanup.Keys)
+                {
+                    DeleteQuietly(leftover);
+                }
+            };
+        }
+    }
+
+    /// <summary>
+    /// Removes what an interrupted earlier run left: hidden temp files of a gone process in the models folder, and its
+    /// scratch folder (with the npm tarball) in the system temp folder.
+    /// </summary>
+    internal static void RemoveLeftovers(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            foreach (var file in Directory.EnumerateFiles(directory, ".*.tmp"))
+            {
+                // .<model file>.<pid>.<guid>.tmp
+                var parts = Path.GetFileName(file).Split('.');
+                var owner = parts.Length >= 4 && int.TryParse(parts[^3], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : (int?)null;
+                if (owner is { } p ? !IsRunning(p) : File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddMinutes(-10))
+                {
+                    DeleteQuietly(file);
+                }
+            }
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), WorkPrefix + "*"))
+        {
+            try
+            {
+                var ownerFile = Path.Combine(dir, OwnerFile);
+                var gone = File.Exists(ownerFile)
+                    ? !int.TryParse(File.ReadAllText(ownerFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || !IsRunning(pid)
+                    : Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10);
+                if (gone)
+                {
+                    DeleteQuietly(dir);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's folder, or removed meanwhile.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the next run tries again.
         }
     }
 
@@ -260,7 +372,8 @@ public sealed class ModelFetcher
     /// <summary>Writes a temporary file beside the target and renames it over, so readers never see half a file.</summary>
     internal static void WriteAtomically(string path, byte[] bytes)
     {
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        RemoveAtExit(temp);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -277,6 +390,8 @@ public sealed class ModelFetcher
             {
                 File.Delete(temp);
             }
+
+            ExitCleanup.TryRemove(temp, out _);
         }
     }
 

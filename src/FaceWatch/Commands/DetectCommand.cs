@@ -72,8 +72,10 @@ internal static class DetectCommand
         }
 
         MtcnnDetector detector;
+        long maxPixels;
         try
         {
+            maxPixels = DetectorSetup.Images(config).MaxPixels;
             detector = DetectorSetup.Create(config, o => o.MinFaceSize = minFace);
         }
         catch (Exception e) when (DetectorSetup.IsSetupError(e))
@@ -84,9 +86,15 @@ internal static class DetectCommand
 
         using (detector)
         {
-            if (outDir is not null)
+            OutputFiles? outputs;
+            try
             {
-                Directory.CreateDirectory(outDir);
+                outputs = outDir is null ? null : OutputFiles.Create(outDir, files);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"detect: {VerbConsole.Safe(e.Message)}");
+                return 2;
             }
 
             var failed = 0;
@@ -103,11 +111,11 @@ internal static class DetectCommand
                 Mat image;
                 try
                 {
-                    image = ImageLoader.Load(file);
+                    image = ImageLoader.Load(file, maxPixels);
                 }
                 catch (ImageLoadException e)
                 {
-                    Console.Error.WriteLine($"detect: skipped: {e.Message}");
+                    Console.Error.WriteLine($"detect: skipped: {VerbConsole.Safe(e.Message)}");
                     failed++;
                     continue;
                 }
@@ -124,9 +132,9 @@ internal static class DetectCommand
                         WriteText(file, image, faces);
                     }
 
-                    if (outDir is not null)
+                    if (outputs is not null)
                     {
-                        WriteImages(outDir, file, image, faces, writeAligned, alignedSize);
+                        WriteImages(outputs, file, image, faces, writeAligned, alignedSize);
                     }
                 }
             }
@@ -151,7 +159,7 @@ internal static class DetectCommand
     private static void WriteText(string file, Mat image, IReadOnlyList<FaceDetection> faces)
     {
         var c = CultureInfo.InvariantCulture;
-        Console.WriteLine($"{file}: {image.Width}x{image.Height}, {faces.Count} face(s)");
+        Console.WriteLine($"{VerbConsole.Safe(file)}: {image.Width}x{image.Height}, {faces.Count} face(s)");
         for (var i = 0; i < faces.Count; i++)
         {
             var f = faces[i];
@@ -195,9 +203,10 @@ internal static class DetectCommand
         w.WriteEndObject();
     }
 
-    private static void WriteImages(string outDir, string file, Mat image, IReadOnlyList<FaceDetection> faces, bool writeAligned, int alignedSize)
+    private static void WriteImages(OutputFiles outputs, string file, Mat image, IReadOnlyList<FaceDetection> faces, bool writeAligned, int alignedSize)
     {
-        var stem = Path.GetFileNameWithoutExtension(file);
+        var suffixes = new[] { ".faces.jpg" }.Concat(writeAligned ? faces.Select((_, i) => $".face{i + 1}.png") : []).ToArray();
+        var paths = outputs.Reserve(file, suffixes);
         using var annotated = image.Clone();
         var thickness = Math.Max(1, Math.Max(image.Width, image.Height) / 600);
         for (var i = 0; i < faces.Count; i++)
@@ -215,10 +224,10 @@ internal static class DetectCommand
             if (writeAligned)
             {
                 using var crop = FaceAligner.Align(image, f.Landmarks, alignedSize);
-                Cv2.ImWrite(Path.Combine(outDir, $"{stem}.face{i + 1}.png"), crop);
+                OutputFiles.Write(paths[i + 1], crop);
             }
         }
 
-        Cv2.ImWrite(Path.Combine(outDir, $"{stem}.faces.jpg"), annotated);
+        OutputFiles.Write(paths[0], annotated);
     }
 }

@@ -1,5 +1,6 @@
 using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Detection;
+using FaceWatch.Pipeline.Imaging;
 using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,21 @@ internal static class DetectorSetup
         MtcnnOptionsValidator.ThrowIfInvalid(detection);
         var factory = new InferenceSessionFactory(Options.Create(models));
         return new MtcnnDetector(factory, Options.Create(detection));
+    }
+
+    /// <summary>The <c>Images</c> section (pixel limit of the photos read), validated.</summary>
+    public static ImageOptions Images(string? configFile)
+    {
+        var images = Bind<ImageOptions>(FaceWatchConfiguration.Build(configFile), ImageOptions.SectionName);
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
+            images, new System.ComponentModel.DataAnnotations.ValidationContext(images), results, validateAllProperties: true))
+        {
+            throw new OptionsValidationException(ImageOptions.SectionName, typeof(ImageOptions),
+                results.Select(r => $"{ImageOptions.SectionName}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+        }
+
+        return images;
     }
 
     /// <summary>Errors that mean "fix your settings or models", reported as one line instead of a stack trace.</summary>

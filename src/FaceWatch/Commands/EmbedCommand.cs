@@ -45,12 +45,12 @@ internal static class EmbedCommand
                 {
                     if (r.Faces.Count == 0)
                     {
-                        Console.WriteLine($"{r.File}\tno face");
+                        Console.WriteLine($"{VerbConsole.Safe(r.File)}\tno face");
                     }
 
                     foreach (var f in r.Faces)
                     {
-                        Console.WriteLine($"{r.File}\t{string.Join(",", f.Box)}\t{string.Join(" ", f.Embedding.Select(v => v.ToString("G7", CultureInfo.InvariantCulture)))}");
+                        Console.WriteLine($"{VerbConsole.Safe(r.File)}\t{string.Join(",", f.Box)}\t{string.Join(" ", f.Embedding.Select(v => v.ToString("G7", CultureInfo.InvariantCulture)))}");
                     }
                 }
             }

@@ -29,10 +29,14 @@ internal static class EnrollCommand
         {
             Description = "Keep faces flagged as likely mislabelled (by default they are left out of the gallery).",
         };
+        var force = new Option<bool>("--force")
+        {
+            Description = "With DIR: replace an existing gallery file (without it, enroll DIR refuses to overwrite one).",
+        };
 
         var command = new Command("enroll", "Enroll people from a folder of photos into a gallery (embeddings, linear SVM, open-set thresholds).")
         {
-            dir, gallery, aligned, add, remove, keepSuspects,
+            dir, gallery, aligned, add, remove, keepSuspects, force,
         };
         command.SetAction((parseResult, ct) => Task.FromResult(VerbConsole.Run("enroll", () =>
         {
@@ -45,14 +49,34 @@ internal static class EnrollCommand
                 throw new InvalidDataException("Give exactly one of: a folder DIR, --add NAME FILES..., or --remove NAME.");
             }
 
+            if (addValues is { Length: > 0 })
+            {
+                if (addValues.Length < 2)
+                {
+                    throw new InvalidDataException("--add needs a name and at least one image: --add NAME FILE [FILE...].");
+                }
+
+                PersonName.ThrowIfInvalid(addValues[0]);
+            }
+
             var settings = new EnrollmentSettings { Aligned = parseResult.GetValue(aligned), KeepSuspects = parseResult.GetValue(keepSuspects) };
             using var tools = FaceTools.Create(parseResult.GetValue(CommonOptions.Config), needDetector: !settings.Aligned && removeName is null);
             var path = tools.GalleryPath(parseResult.GetValue(gallery));
+
+            // Before any embedding work: the gallery can be written, and enroll DIR does not silently replace one.
+            GalleryStore.CheckWritable(path);
+            if (folder is not null && File.Exists(path) && !parseResult.GetValue(force))
+            {
+                throw new InvalidOperationException(
+                    $"Gallery '{path}' already exists: enroll DIR would replace it. Add --force to replace it, " +
+                    "use --add NAME FILES... to add to it, or give another --gallery.");
+            }
+
             if (removeName is not null)
             {
                 var updated = tools.LoadGallery(path).Without(removeName, TimeProvider.System.GetUtcNow());
                 GalleryStore.Save(updated, path);
-                Console.WriteLine($"Removed {removeName}. {Describe(updated, path)}");
+                Console.WriteLine($"Removed {VerbConsole.Safe(removeName)}. {Describe(updated, path)}");
                 return 0;
             }
 
@@ -63,13 +87,8 @@ internal static class EnrollCommand
             }
             else
             {
-                if (addValues!.Length < 2)
-                {
-                    throw new InvalidDataException("--add needs a name and at least one image: --add NAME FILE [FILE...].");
-                }
-
                 var existing = tools.LoadGallery(path);
-                result = tools.Enroller().Add(existing, addValues[0], addValues[1..], settings, new VerbConsole.Progress("enroll"), ct);
+                result = tools.Enroller().Add(existing, addValues![0], addValues[1..], settings, new VerbConsole.Progress("enroll"), ct);
             }
 
             foreach (var issue in result.Issues)
@@ -97,11 +116,11 @@ internal static class EnrollCommand
 
     private static void PrintSummary(IReadOnlyList<PersonSummary> people)
     {
-        var width = Math.Max(6, people.Max(p => p.Name.Length));
+        var width = Math.Max(6, people.Max(p => VerbConsole.Safe(p.Name).Length));
         Console.WriteLine($"{"person".PadRight(width)}  images  used  no face  unreadable  several faces  mislabelled?");
         foreach (var p in people)
         {
-            Console.WriteLine($"{p.Name.PadRight(width)}  {p.Images,6}  {p.Used,4}  {p.NoFace,7}  {p.Unreadable,10}  {p.SeveralFaces,13}  {p.Suspect,12}");
+            Console.WriteLine($"{VerbConsole.Safe(p.Name).PadRight(width)}  {p.Images,6}  {p.Used,4}  {p.NoFace,7}  {p.Unreadable,10}  {p.SeveralFaces,13}  {p.Suspect,12}");
         }
 
         Console.WriteLine(
@@ -110,7 +129,7 @@ internal static class EnrollCommand
     }
 
     internal static string Describe(Gallery g, string path) =>
-        $"Gallery '{path}': {g.People.Count} {(g.People.Count == 1 ? "person" : "people")}, {g.FaceCount} faces, " +
+        $"Gallery '{VerbConsole.Safe(path)}': {g.People.Count} {(g.People.Count == 1 ? "person" : "people")}, {g.FaceCount} faces, " +
         $"unknown unless probability >= {g.Thresholds.Probability:F2} and similarity >= {g.Thresholds.Similarity:F2} ({g.Thresholds.Method}); " +
         $"a tracked face keeps its track's name while cosine >= {g.SameFace.Cosine:F2} to the visit's appearance ({g.SameFace.Method}).";
 }

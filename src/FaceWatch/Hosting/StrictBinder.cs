@@ -15,7 +15,7 @@ public static class StrictBinder
     public static readonly IReadOnlySet<string> KnownSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         "Cameras", "Capture", "Pipeline", "Tracking", "Recognition", "Identity", "Gallery", "Demo", "Models", "Detection", "Embedding",
-        "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging",
+        "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging", "Images",
     };
 
     public static void Bind<T>(IConfiguration configuration, string sectionName, T target)
@@ -40,11 +40,28 @@ public static class StrictBinder
         ArgumentNullException.ThrowIfNull(target);
         var section = configuration.GetSection(sectionName);
         var unknown = new List<string>();
-        foreach (var item in section.GetChildren())
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0 && IsSet(configuration, sectionName))
+        {
+            // "Cameras": "front_door", 5, null, [] or FACEWATCH_Cameras=door: not a list of cameras. Only a missing key means "none".
+            throw new OptionsValidationException(sectionName, typeof(T), [
+                string.IsNullOrEmpty(section.Value)
+                    ? $"{sectionName}: expected a list (JSON array) of cameras, got null or an empty list (leave {sectionName} out entirely to play the demo)"
+                    : $"{sectionName}: expected a list (JSON array) of cameras, got the single value '{Pipeline.Capture.UrlRedactor.Redact(section.Value)}'",
+            ]);
+        }
+
+        foreach (var item in children)
         {
             if (!int.TryParse(item.Key, System.Globalization.CultureInfo.InvariantCulture, out _))
             {
                 unknown.Add($"{item.Path}: expected a list (JSON array) of cameras");
+                continue;
+            }
+
+            if (!item.GetChildren().Any())
+            {
+                unknown.Add($"{item.Path}: expected a camera (an object with Name and Source), got {(string.IsNullOrEmpty(item.Value) ? "nothing" : $"the value '{Pipeline.Capture.UrlRedactor.Redact(item.Value)}'")}");
                 continue;
             }
 
@@ -62,6 +79,24 @@ public static class StrictBinder
             item.Bind(value, o => o.ErrorOnUnknownConfiguration = true);
             target.Add(value);
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> is given at all, even as null or an empty list (which configuration sections do not
+    /// tell apart from a missing key).
+    /// </summary>
+    public static bool IsSet(IConfiguration configuration, string key)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(key);
+        if (section.Value is not null || section.GetChildren().Any())
+        {
+            return true;
+        }
+
+        return configuration is IConfigurationRoot root && root.Providers.Any(p => p is ChainedConfigurationProvider chained
+            ? IsSet(chained.Configuration, key)
+            : p.TryGet(key, out _));
     }
 
     /// <summary>
