@@ -34,7 +34,7 @@ public static class DaemonHost
             DisableDefaults = true,
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
-        builder.Configuration.AddConfiguration(configuration);
+        builder.Configuration.AddKeepingEmptyValues(configuration);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
         {
