@@ -1,4 +1,5 @@
 using FaceWatch.Configuration;
+using FaceWatch.Pipeline;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
@@ -117,13 +118,14 @@ public static class DaemonHost
         return services;
     }
 
-    /// <summary>Binds a section strictly (unknown keys fail), with data annotations checked at start.</summary>
+    /// <summary>Binds a section strictly (unknown keys and mistyped values fail), with data annotations checked at start (failures name the key).</summary>
     public static OptionsBuilder<T> AddSection<T>(IServiceCollection services, IConfiguration configuration, string sectionName)
         where T : class
     {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<IValidateOptions<T>>(new KeyedAnnotationsValidator<T>(sectionName));
         return services.AddOptions<T>()
             .Configure(o => StrictBinder.Bind(configuration, sectionName, o))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
     }
 }
