@@ -3,6 +3,9 @@ using System.Collections.Concurrent;
 namespace FaceWatch.Pipeline.Capture;
 
 /// <summary>What is known of one camera's health right now.</summary>
+/// <param name="Reconnects">Successful reconnections: times the camera came back online after it had been online.</param>
+/// <param name="Attempts">Times the camera was opened, the first included, whether or not it delivered a frame.</param>
+/// <param name="FailedAttempts">Attempts that ended (failed to open, refused, timed out, stalled) before the first frame.</param>
 public sealed record CameraHealth(
     string Camera,
     bool Online,
@@ -11,7 +14,9 @@ public sealed record CameraHealth(
     long Reconnects,
     double ProcessedFps,
     string? LastError,
-    DateTimeOffset ChangedAt);
+    DateTimeOffset ChangedAt,
+    long Attempts = 0,
+    long FailedAttempts = 0);
 
 /// <summary>
 /// The health of every camera, written by the capture stage and read by MQTT, the web view and metrics.

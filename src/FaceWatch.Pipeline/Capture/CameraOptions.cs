@@ -45,7 +45,8 @@ public sealed class CameraOptions
     public int Height { get; set; }
 
     /// <summary>rtsp(s) URLs only: <c>tcp</c> (default) or <c>udp</c>.</summary>
-    [RegularExpression("^(tcp|udp|http|udp_multicast)$")]
+    [Required(ErrorMessage = "RtspTransport must not be empty: tcp, udp, http or udp_multicast.")]
+    [RegularExpression("^(tcp|udp|http|udp_multicast)$", ErrorMessage = "RtspTransport must be tcp, udp, http or udp_multicast.")]
     public string RtspTransport { get; set; } = "tcp";
 
     /// <summary>URLs only: extra ffmpeg arguments placed before <c>-i</c> (e.g. <c>["-hwaccel", "vaapi"]</c>).</summary>

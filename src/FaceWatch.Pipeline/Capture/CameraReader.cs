@@ -7,7 +7,7 @@ namespace FaceWatch.Pipeline.Capture;
 /// <summary>
 /// Keeps one camera delivering frames: opens a session, reads on a dedicated thread into a newest-wins queue,
 /// watches for stalls (no frame for <c>StallSeconds</c>), and reopens with backoff after any failure, forever.
-/// Reports online/offline, reconnects and the last error to <see cref="CameraHealthRegistry"/>, logging each change once.
+/// Reports online/offline, reconnects, open attempts (failed ones too) and the last error to <see cref="CameraHealthRegistry"/>, logging each change once.
 /// </summary>
 public sealed class CameraReader
 {
@@ -30,6 +30,8 @@ public sealed class CameraReader
     private bool? _online;
     private bool _everOnline;
     private long _reconnects;
+    private long _attempts;
+    private long _failedAttempts;
     private string? _lastError;
     private long _sequence;
     private long _lastHealthReport;
@@ -59,6 +61,12 @@ public sealed class CameraReader
     public string Camera => _camera.Name;
 
     public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>Sessions started (the first open included), whether or not they delivered a frame.</summary>
+    public long Attempts => Interlocked.Read(ref _attempts);
+
+    /// <summary>Sessions that ended before their first frame (not counting one stopped by shutdown).</summary>
+    public long FailedAttempts => Interlocked.Read(ref _failedAttempts);
 
     /// <summary>Runs until <paramref name="cancellationToken"/> fires (or a non-looping file ends); never throws for camera failures.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -102,7 +110,22 @@ public sealed class CameraReader
 
     private async ValueTask<SessionOutcome> RunSessionAsync(CancellationToken cancellationToken)
     {
-        var source = _factory.Create(_camera);
+        lock (_stateGate)
+        {
+            _attempts++;
+        }
+
+        IFrameSource source;
+        try
+        {
+            source = _factory.Create(_camera);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            CountFailedAttempt();
+            throw;
+        }
+
         var session = new Session(source, _time.GetTimestamp());
         using var sessionCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var thread = new Thread(() => ReadLoop(session, sessionCts.Token))
@@ -146,6 +169,12 @@ public sealed class CameraReader
         }
         finally
         {
+            if (Interlocked.Read(ref session.FramesRead) == 0 && !cancellationToken.IsCancellationRequested)
+            {
+                // Counted before the retry reports the camera offline, so that report includes this attempt.
+                CountFailedAttempt();
+            }
+
             await sessionCts.CancelAsync().ConfigureAwait(false);
             source.Abort();
             await Task.WhenAny(session.Completion.Task, Task.Delay(ThreadStopTimeout, TimeProvider.System, CancellationToken.None)).ConfigureAwait(false);
@@ -213,6 +242,14 @@ public sealed class CameraReader
         return false;
     }
 
+    private void CountFailedAttempt()
+    {
+        lock (_stateGate)
+        {
+            _failedAttempts++;
+        }
+    }
+
     private void SetOnline(int width, int height)
     {
         lock (_stateGate)
@@ -275,15 +312,18 @@ public sealed class CameraReader
 
         bool online;
         string? error;
-        long reconnects;
+        long reconnects, attempts, failedAttempts;
         lock (_stateGate)
         {
             online = _online == true;
             error = _lastError;
             reconnects = _reconnects;
+            attempts = _attempts;
+            failedAttempts = _failedAttempts;
         }
 
-        _health.Report(new CameraHealth(_camera.Name, online, _stats.Captured, _stats.Dropped, reconnects, Math.Round(fps, 2), error, _time.GetUtcNow()));
+        _health.Report(new CameraHealth(
+            _camera.Name, online, _stats.Captured, _stats.Dropped, reconnects, Math.Round(fps, 2), error, _time.GetUtcNow(), attempts, failedAttempts));
     }
 
     private static string Describe(Exception? ex) => ex switch

@@ -20,7 +20,7 @@ public sealed class MqttOptions
     public int Port { get; set; } = 1883;
 
     /// <summary>First segment(s) of every topic; may contain '/' but no wildcards or empty segments.</summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Mqtt:TopicPrefix must be set.")]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Mqtt:TopicPrefix must not be empty: every topic starts with it (default facewatch).")]
     public string TopicPrefix { get; set; } = "facewatch";
 
     public MqttTlsOptions Tls { get; set; } = new();

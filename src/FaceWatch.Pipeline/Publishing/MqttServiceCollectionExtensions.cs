@@ -21,36 +21,19 @@ public static class MqttServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
+        // Unknown keys and mistyped values are refused naming the key before the binder names .NET types. An explicit ""
+        // reaches the options as "" (the daemon's configuration keeps empty values) and fails validation, never becomes the default.
         services.AddOptions<MqttOptions>()
+            .Configure(_ => ConfigurationChecks.ThrowIfInvalid<MqttOptions>(configuration.GetSection(MqttOptions.SectionName)))
             .Bind(configuration.GetSection(MqttOptions.SectionName), o => o.ErrorOnUnknownConfiguration = true)
-            .Configure(o =>
-            {
-                // The binder skips empty values and keeps the default: an explicit "" must fail, not become the default.
-                var section = configuration.GetSection(MqttOptions.SectionName);
-                if (section["TopicPrefix"] is { Length: 0 })
-                {
-                    o.TopicPrefix = "";
-                }
-
-                if (section["Host"] is { Length: 0 })
-                {
-                    o.Host = "";
-                }
-            })
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MqttOptions>>(new KeyedAnnotationsValidator<MqttOptions>(MqttOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
         services.AddOptions<HomeAssistantOptions>()
+            .Configure(_ => ConfigurationChecks.ThrowIfInvalid<HomeAssistantOptions>(configuration.GetSection(HomeAssistantOptions.SectionName)))
             .Bind(configuration.GetSection(HomeAssistantOptions.SectionName), o => o.ErrorOnUnknownConfiguration = true)
-            .Configure(o =>
-            {
-                if (configuration.GetSection(HomeAssistantOptions.SectionName)["DiscoveryPrefix"] is { Length: 0 })
-                {
-                    o.DiscoveryPrefix = "";
-                }
-            })
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HomeAssistantOptions>>(new KeyedAnnotationsValidator<HomeAssistantOptions>(HomeAssistantOptions.SectionName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HomeAssistantOptions>, HomeAssistantOptionsValidator>());
 
         services.TryAddSingleton<IdentityEventHub>();

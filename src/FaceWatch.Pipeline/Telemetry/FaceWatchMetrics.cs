@@ -6,7 +6,7 @@ namespace FaceWatch.Pipeline.Telemetry;
 
 /// <summary>
 /// The shared FaceWatch instruments on the meter <c>FaceWatch</c>, created once (register as a singleton).
-/// Per-camera numbers (frames read and dropped, reconnects, fps, online) are observed from the
+/// Per-camera numbers (frames read and dropped, reconnects, open attempts, fps, online) are observed from the
 /// <see cref="CameraHealthRegistry"/>, so capture code only reports health; stages call the small methods
 /// below for latencies, events and queues. Owners of other meters: detection (<c>FaceWatch.Detection</c>:
 /// <c>facewatch.detection.duration</c>, <c>facewatch.detection.faces</c>) and MQTT (<c>facewatch.mqtt.*</c>
@@ -39,7 +39,9 @@ public sealed class FaceWatchMetrics : IDisposable
         _cameras = cameras;
         _meter.CreateObservableCounter("facewatch.frames.read", () => PerCamera(h => h.FramesRead), "{frame}", "Frames decoded from each camera.");
         _meter.CreateObservableCounter("facewatch.frames.dropped", () => PerCamera(h => h.FramesDropped), "{frame}", "Frames skipped because detection was busy (newest frame wins).");
-        _meter.CreateObservableCounter("facewatch.camera.reconnects", () => PerCamera(h => h.Reconnects), "{reconnect}", "Camera reconnect attempts.");
+        _meter.CreateObservableCounter("facewatch.camera.reconnects", () => PerCamera(h => h.Reconnects), "{reconnect}", "Successful camera reconnections (back online after being online).");
+        _meter.CreateObservableCounter("facewatch.camera.attempts", () => PerCamera(h => h.Attempts), "{attempt}", "Times each camera was opened, the first included, successful or not.");
+        _meter.CreateObservableCounter("facewatch.camera.failed_attempts", () => PerCamera(h => h.FailedAttempts), "{attempt}", "Camera opens that ended before the first frame.");
         _meter.CreateObservableGauge("facewatch.camera.online", () => PerCamera(h => h.Online ? 1L : 0L), "{camera}", "1 while the camera delivers frames, else 0.");
         _meter.CreateObservableGauge("facewatch.camera.processed_fps", () => PerCamera(h => h.ProcessedFps), "{frame}/s", "Frames per second through detection.");
         _framesProcessed = _meter.CreateCounter<long>("facewatch.frames.processed", "{frame}", "Frames that went through detection.");

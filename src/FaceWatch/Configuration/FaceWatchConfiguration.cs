@@ -39,6 +39,42 @@ internal static class FaceWatchConfiguration
         }
     }
 
+    /// <summary>
+    /// Adds <paramref name="configuration"/> to <paramref name="builder"/> as one source, keeping keys set to an empty value
+    /// (<c>"TopicPrefix": ""</c>, <c>FACEWATCH_Mqtt__TopicPrefix=</c>). <c>AddConfiguration</c> drops them (its provider
+    /// reports an empty value as missing), so the options kept their defaults and an explicit "" silently became
+    /// <c>facewatch</c>; with this the options and their validators see exactly what the user wrote.
+    /// </summary>
+    public static IConfigurationBuilder AddKeepingEmptyValues(this IConfigurationBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return builder.Add(new KeepingEmptySource(configuration));
+    }
+
+    private sealed class KeepingEmptySource(IConfiguration configuration) : IConfigurationSource
+    {
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => new KeepingEmptyProvider(configuration);
+    }
+
+    private sealed class KeepingEmptyProvider(IConfiguration configuration) : ConfigurationProvider
+    {
+        // A section with children reads as null (not a value); "" is a value.
+        public override bool TryGet(string key, out string? value)
+        {
+            value = configuration[key];
+            return value is not null;
+        }
+
+        public override void Set(string key, string? value) => configuration[key] = value;
+
+        public override IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath)
+        {
+            var section = parentPath is null ? configuration : configuration.GetSection(parentPath);
+            return section.GetChildren().Select(c => c.Key).Concat(earlierKeys).OrderBy(k => k, ConfigurationKeyComparer.Instance);
+        }
+    }
+
     private static System.Text.Json.JsonException? FindJsonError(Exception? ex)
     {
         for (; ex is not null; ex = ex.InnerException)

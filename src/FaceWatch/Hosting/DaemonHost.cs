@@ -1,4 +1,5 @@
 using FaceWatch.Configuration;
+using FaceWatch.Pipeline;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
@@ -35,7 +36,7 @@ public static class DaemonHost
             DisableDefaults = true,
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
-        builder.Configuration.AddConfiguration(configuration);
+        builder.Configuration.AddKeepingEmptyValues(configuration);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -119,13 +120,14 @@ public static class DaemonHost
         return services;
     }
 
-    /// <summary>Binds a section strictly (unknown keys fail), with data annotations checked at start.</summary>
+    /// <summary>Binds a section strictly (unknown keys and mistyped values fail), with data annotations checked at start (failures name the key).</summary>
     public static OptionsBuilder<T> AddSection<T>(IServiceCollection services, IConfiguration configuration, string sectionName)
         where T : class
     {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<IValidateOptions<T>>(new KeyedAnnotationsValidator<T>(sectionName));
         return services.AddOptions<T>()
             .Configure(o => StrictBinder.Bind(configuration, sectionName, o))
-            .ValidateDataAnnotations()
             .ValidateOnStart();
     }
 }

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Hosting;
 
 /// <summary>Runs the host and turns its end into an exit code: 0 clean stop, 70 a worker crashed, 78 start failed.</summary>
-public static class DaemonRunner
+public static partial class DaemonRunner
 {
     public const int CrashedExitCode = 70; // EX_SOFTWARE: systemd Restart=on-failure restarts
     public const int StartFailedExitCode = 78; // EX_CONFIG: fix the configuration first
@@ -22,7 +23,7 @@ public static class DaemonRunner
         catch (Exception ex)
         {
             // resolving the services validates the options and loads the models
-            code = await StartFailedAsync(ex).ConfigureAwait(false);
+            code = await StartFailedAsync(host, ex).ConfigureAwait(false);
             Environment.ExitCode = code;
             return code;
         }
@@ -48,7 +49,7 @@ public static class DaemonRunner
 
             code = startFailure is OperationCanceledException && cancellationToken.IsCancellationRequested
                 ? 0 // stopped (Ctrl+C, SIGTERM) while starting
-                : await StartFailedAsync(startFailure).ConfigureAwait(false);
+                : await StartFailedAsync(host, startFailure).ConfigureAwait(false);
             Environment.ExitCode = code;
             return code;
         }
@@ -73,7 +74,7 @@ public static class DaemonRunner
     /// The exit code of a failed start, from the failure alone: 78 for what the user must fix (a setting, a file, the
     /// gallery), 70 for anything else (a defect: the service manager may restart it).
     /// </summary>
-    private static async Task<int> StartFailedAsync(Exception ex)
+    private static async Task<int> StartFailedAsync(IHost host, Exception ex)
     {
         switch (ex)
         {
@@ -85,12 +86,32 @@ public static class DaemonRunner
                 await Console.Error.WriteLineAsync($"facewatch: could not start: {ex.Message}").ConfigureAwait(false);
                 return StartFailedExitCode;
             case AggregateException { InnerExceptions.Count: > 0 } aggregate:
-                return await StartFailedAsync(aggregate.InnerExceptions[0]).ConfigureAwait(false);
+                return await StartFailedAsync(host, aggregate.InnerExceptions[0]).ConfigureAwait(false);
             default:
-                await Console.Error.WriteLineAsync($"facewatch: could not start ({ex.GetType().Name}): {ex.Message}").ConfigureAwait(false);
+                // The user reads what went wrong; the exception's type and stack are for a bug report (debug log).
+                LogUnexpectedStartFailure(host, ex);
+                await Console.Error.WriteLineAsync($"facewatch: could not start: {ex.Message}").ConfigureAwait(false);
                 return CrashedExitCode;
         }
     }
+
+    private static void LogUnexpectedStartFailure(IHost host, Exception ex)
+    {
+        try
+        {
+            if (host.Services.GetService<ILoggerFactory>() is { } loggers)
+            {
+                UnexpectedStartFailure(loggers.CreateLogger("FaceWatch.Hosting.DaemonRunner"), ex.GetType().FullName ?? ex.GetType().Name, ex);
+            }
+        }
+        catch (Exception)
+        {
+            // the host that failed may not even give a logger; the message on stderr is what counts
+        }
+    }
+
+    [LoggerMessage(313, LogLevel.Debug, "Unexpected start failure ({ExceptionType})")]
+    private static partial void UnexpectedStartFailure(ILogger logger, string exceptionType, Exception exception);
 
     private static bool Crashed(BackgroundService[] workers) => workers.Any(s => s.ExecuteTask is { IsFaulted: true });
 }

@@ -38,7 +38,7 @@ internal static class ServiceHosting
         services.AddHostedService<PipelineQueueMetrics>();
 
         DaemonHost.AddSection<OverlayWindowOptions>(services, configuration, OverlayWindowOptions.SectionName);
-        if (configuration.GetValue<bool>($"{OverlayWindowOptions.SectionName}:{nameof(OverlayWindowOptions.Windows)}"))
+        if (Pipeline.ConfigurationChecks.IsTrue(configuration, $"{OverlayWindowOptions.SectionName}:{nameof(OverlayWindowOptions.Windows)}"))
         {
             services.AddSingleton<OverlayWindowSink>();
             services.AddSingleton<IFrameAnnotationSink>(sp => sp.GetRequiredService<OverlayWindowSink>());
@@ -46,7 +46,7 @@ internal static class ServiceHosting
         }
 
         DaemonHost.AddSection<SnapshotOptions>(services, configuration, SnapshotOptions.SectionName);
-        if (configuration.GetValue<bool>($"{SnapshotOptions.SectionName}:{nameof(SnapshotOptions.Enabled)}"))
+        if (Pipeline.ConfigurationChecks.IsTrue(configuration, $"{SnapshotOptions.SectionName}:{nameof(SnapshotOptions.Enabled)}"))
         {
             services.AddSingleton<SnapshotCleaner>();
             services.AddSingleton<SnapshotSink>();

@@ -1,13 +1,13 @@
-using System.Collections;
-using System.Reflection;
+using FaceWatch.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Hosting;
 
 /// <summary>
-/// Binds a configuration section to an options object and rejects keys that are not settings, naming the full key
-/// (e.g. <c>Cameras:1:Sourse</c>), so a typo fails at start instead of silently using a default.
+/// Binds a configuration section to an options object and rejects keys that are not settings and values of the wrong
+/// type, naming the full key (e.g. <c>Cameras:1:Sourse: unknown setting</c>, <c>Cameras:0:DetectFps: 'fast' is not a
+/// number</c>), so a typo fails at start instead of silently using a default or printing .NET type names.
 /// </summary>
 public static class StrictBinder
 {
@@ -23,10 +23,11 @@ public static class StrictBinder
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(sectionName);
-        var unknown = UnknownKeys(section, typeof(T)).ToList();
-        if (unknown.Count > 0)
+        // unknown keys and values the binder could only refuse with .NET type names ("to type 'System.Int32'")
+        var problems = ConfigurationChecks.Problems(section, typeof(T)).ToList();
+        if (problems.Count > 0)
         {
-            throw new OptionsValidationException(sectionName, typeof(T), unknown.Select(k => $"{k}: unknown setting"));
+            throw new OptionsValidationException(sectionName, typeof(T), problems);
         }
 
         section.Bind(target, o => o.ErrorOnUnknownConfiguration = true);
@@ -65,7 +66,7 @@ public static class StrictBinder
                 continue;
             }
 
-            unknown.AddRange(UnknownKeys(item, typeof(T)).Select(k => $"{k}: unknown setting"));
+            unknown.AddRange(ConfigurationChecks.Problems(item, typeof(T)));
         }
 
         if (unknown.Count > 0)
@@ -133,55 +134,5 @@ public static class StrictBinder
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return configuration.GetChildren().Select(c => c.Key).Where(k => !KnownSections.Contains(k));
-    }
-
-    private static IEnumerable<string> UnknownKeys(IConfigurationSection section, Type type)
-    {
-        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .ToDictionary(p => p.Name, p => p.PropertyType, StringComparer.OrdinalIgnoreCase);
-        foreach (var child in section.GetChildren())
-        {
-            if (!properties.TryGetValue(child.Key, out var propertyType))
-            {
-                yield return child.Path;
-                continue;
-            }
-
-            var itemType = ItemType(propertyType);
-            if (itemType is not null && !IsLeaf(itemType))
-            {
-                foreach (var item in child.GetChildren())
-                {
-                    foreach (var key in UnknownKeys(item, itemType))
-                    {
-                        yield return key;
-                    }
-                }
-            }
-            else if (itemType is null && !IsLeaf(propertyType))
-            {
-                foreach (var key in UnknownKeys(child, propertyType))
-                {
-                    yield return key;
-                }
-            }
-        }
-    }
-
-    private static Type? ItemType(Type type)
-    {
-        if (type == typeof(string) || !typeof(IEnumerable).IsAssignableFrom(type))
-        {
-            return null;
-        }
-
-        return type.IsArray ? type.GetElementType() : type.GetGenericArguments().LastOrDefault();
-    }
-
-    private static bool IsLeaf(Type type)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
-            || type == typeof(DateTimeOffset) || type == typeof(DateTime) || type == typeof(Uri) || type == typeof(Guid);
     }
 }

@@ -14,6 +14,8 @@ public sealed record CameraHealthDto(
     long FramesRead,
     long FramesDropped,
     long Reconnects,
+    long Attempts,
+    long FailedAttempts,
     string? LastError,
     DateTimeOffset ChangedAt);
 
@@ -61,7 +63,7 @@ public sealed class HealthReporter
     {
         var cameras = _cameras.Snapshot()
             .OrderBy(c => c.Camera, StringComparer.Ordinal)
-            .Select(c => new CameraHealthDto(c.Camera, c.Online, Math.Round(c.ProcessedFps, 2), c.FramesRead, c.FramesDropped, c.Reconnects, c.LastError, c.ChangedAt))
+            .Select(c => new CameraHealthDto(c.Camera, c.Online, Math.Round(c.ProcessedFps, 2), c.FramesRead, c.FramesDropped, c.Reconnects, c.Attempts, c.FailedAttempts, c.LastError, c.ChangedAt))
             .ToArray();
         var online = cameras.Count(c => c.Online);
         var status = online == 0 ? "down" : online == cameras.Length ? "ok" : "degraded";

@@ -23,7 +23,7 @@ internal static class WebHosting
         var services = builder.Services;
         DaemonHost.AddSection<WebOptions>(services, builder.Configuration, WebOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebOptions>, WebOptionsValidator>());
-        if (!builder.Configuration.GetValue<bool>($"{WebOptions.SectionName}:{nameof(WebOptions.Enabled)}"))
+        if (!Pipeline.ConfigurationChecks.IsTrue(builder.Configuration, $"{WebOptions.SectionName}:{nameof(WebOptions.Enabled)}"))
         {
             return builder;
         }

@@ -351,7 +351,7 @@ internal static class LivePage
                 <h2>{enc} <span class="status {(online ? "online" : "offline")}">{(online ? "online" : "offline")}</span></h2>
                 <img class="stream" src="{url}/stream.mjpg" alt="{enc} live" onload="this.dataset.decoded='1';this.dataset.width=this.naturalWidth;this.dataset.height=this.naturalHeight">
                 <p class="identity">{(latest is null ? "" : WebUtility.HtmlEncode(Describe(latest)))}</p>
-                <p class="stats">{(h is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{h.ProcessedFps:0.0} fps, dropped {h.FramesDropped}, reconnects {h.Reconnects}"))}{(h?.LastError is { } err ? " — " + WebUtility.HtmlEncode(err) : "")}</p>
+                <p class="stats">{(h is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{h.ProcessedFps:0.0} fps, dropped {h.FramesDropped}, reconnects {h.Reconnects}{(h.FailedAttempts > 0 ? $", failed attempts {h.FailedAttempts} of {h.Attempts}" : "")}"))}{(h?.LastError is { } err ? " — " + WebUtility.HtmlEncode(err) : "")}</p>
                 </section>
                 """);
         }

@@ -55,8 +55,8 @@ public class MqttOptionsTests
     public async Task An_unknown_key_fails_at_start()
     {
         using var host = PublisherHost.Build(1, new Dictionary<string, string?> { ["Mqtt:Hots"] = "broker" }, null, out _);
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
-        Assert.Contains("Hots", ex.Message, StringComparison.Ordinal);
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Equal("Mqtt:Hots: unknown setting", Assert.Single(ex.Failures));
     }
 
     [Theory]
