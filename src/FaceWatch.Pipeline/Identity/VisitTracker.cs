@@ -83,6 +83,8 @@ public sealed class VisitTracker
         if (track.Detection is not null)
         {
             visit.Remember(track.LastUpdate, track.Box, track.LastSeen);
+            visit.FirstDetected ??= track.LastUpdate;
+            visit.LastDetected = track.LastUpdate;
         }
 
         visit.LastSeen = track.LastSeen;
@@ -286,38 +288,62 @@ public sealed class VisitTracker
         return fresh;
     }
 
-    /// <summary>A lingering visit whose template matches this face continues on <paramref name="trackId"/>; null if none.</summary>
+    /// <summary>
+    /// A visit whose template matches this face continues on <paramref name="trackId"/>; null if none. Candidates: visits
+    /// that ended moments ago (lingering), and visits of other tracks that are coasting, not detected since this track's
+    /// first face (a face hidden while crossing comes back on a new track while its old one still predicts where it went).
+    /// </summary>
     /// <remarks>
     /// Never the visit this face was just split from, and never a visit decided as another enrolled person than the
     /// one the gallery names this face.
     /// </remarks>
     private Visit? TryRejoin(long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, Visit? splitFrom)
     {
+        var current = _visits[trackId];
+        bool Eligible(Visit candidate) =>
+            !ReferenceEquals(candidate, splitFrom) && !ReferenceEquals(candidate, current)
+            && !(observation.Known && candidate.Voter.Current is { Known: true } decided && decided.Name != observation.Name);
+
         var index = -1;
+        long coastingTrack = 0;
+        Visit? coasting = null;
         var bestSimilarity = sameFace;
         for (var i = 0; i < _lingering.Count; i++)
         {
             var candidate = _lingering[i].Visit;
-            if (ReferenceEquals(candidate, splitFrom)
-                || (observation.Known && candidate.Voter.Current is { Known: true } decided && decided.Name != observation.Name))
-            {
-                continue;
-            }
-
-            if (candidate.Template.Similarity(embedding) is var s && s >= bestSimilarity)
+            if (Eligible(candidate) && candidate.Template.Similarity(embedding) is var s && s >= bestSimilarity)
             {
                 (index, bestSimilarity) = (i, s);
             }
         }
 
-        if (index < 0)
+        foreach (var (id, candidate) in _visits)
+        {
+            if (id != trackId && candidate.Announced && Eligible(candidate)
+                && candidate.LastDetected < (current.FirstDetected ?? long.MinValue)
+                && candidate.Template.Similarity(embedding) is var s && s >= bestSimilarity)
+            {
+                (coastingTrack, coasting, bestSimilarity, index) = (id, candidate, s, -1);
+            }
+        }
+
+        Visit previous;
+        if (coasting is not null)
+        {
+            previous = coasting;
+            // The old track keeps coasting with nothing to announce; it ends silently unless it finds a face of its own.
+            _visits[coastingTrack] = new Visit(_ids.Next(), _options, _time, previous.LastSeen);
+        }
+        else if (index >= 0)
+        {
+            previous = _lingering[index].Visit;
+            _lingering.RemoveAt(index);
+        }
+        else
         {
             return null;
         }
 
-        var previous = _lingering[index].Visit;
-        var current = _visits[trackId];
-        _lingering.RemoveAt(index);
         previous.PriorObservations += current.Voter.Observations;
         previous.Doubt = null;
         previous.Box = current.Box;
@@ -325,6 +351,7 @@ public sealed class VisitTracker
         previous.LastSeen = current.LastSeen;
         previous.TrustedBox = current.Box;
         previous.TrustedLastSeen = current.LastSeen;
+        previous.LastDetected = current.LastDetected;
         _visits[trackId] = previous;
         Rejoins++;
         return previous;
@@ -399,6 +426,11 @@ public sealed class VisitTracker
         public bool Announced { get; set; }
 
         public int PriorObservations { get; set; }
+
+        /// <summary>Capture timestamps of the first and the latest frame in which the visit's track was detected.</summary>
+        public long? FirstDetected { get; set; }
+
+        public long LastDetected { get; set; } = long.MinValue;
 
         /// <summary>Identifications in a row that named another enrolled person than the visit's.</summary>
         public int Disagreements { get; set; }

@@ -249,6 +249,53 @@ public class TrackBookTests
     }
 
     [Fact]
+    public async Task A_face_that_was_hidden_and_comes_back_on_a_new_track_while_its_old_one_coasts_continues_its_visit()
+    {
+        var reader = new ChannelReaderHolder(_hub.Subscribe());
+        var (book, tracker, outbox) = Make();
+        var old = See(book, tracker, 100);
+        Identify(book, old, "ada", Ada);
+
+        // Hidden behind someone: the old track coasts (seen, not detected), and the face comes back far from its prediction.
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        var update = tracker.Update([new FaceDetection(new Rect2f(400, 50, 80, 80), 0.99f, new Point2f[5])], _time.GetTimestamp(), _time.GetUtcNow());
+        foreach (var t in update.Active)
+        {
+            book.Seen(t, new Size(640, 360));
+        }
+
+        var back = update.Active.Single(t => t.Detection is not null);
+        Assert.NotEqual(old.Id, back.Id);
+        Identify(book, back, "ada", AdaTurned);
+        Assert.Equal(("ada", old.Id), (book.ViewOf(back.Id)?.Decision?.Name, book.ViewOf(back.Id)?.VisitId));
+
+        var events = await DrainAsync(outbox, reader, book, tracker);
+        Assert.Equal([(IdentityEventKind.Arrived, old.Id), (IdentityEventKind.Left, old.Id)], events.Select(e => (e.Event, e.TrackId)));
+    }
+
+    [Fact]
+    public async Task Two_faces_seen_at_once_never_merge_even_when_they_look_alike()
+    {
+        var reader = new ChannelReaderHolder(_hub.Subscribe());
+        var (book, tracker, outbox) = Make();
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        var update = tracker.Update(
+            [new FaceDetection(new Rect2f(100, 50, 80, 80), 0.99f, new Point2f[5]), new FaceDetection(new Rect2f(400, 50, 80, 80), 0.99f, new Point2f[5])],
+            _time.GetTimestamp(), _time.GetUtcNow());
+        foreach (var t in update.Active)
+        {
+            book.Seen(t, new Size(640, 360));
+        }
+
+        Identify(book, update.Active[0], "ada", Ada);
+        Identify(book, update.Active[1], "ada", AdaTurned); // twins, both in view
+        Assert.NotEqual(book.ViewOf(update.Active[0].Id)?.VisitId, book.ViewOf(update.Active[1].Id)?.VisitId);
+
+        var events = await DrainAsync(outbox, reader, book, tracker);
+        Assert.Equal(2, events.Count(e => e.Event == IdentityEventKind.Arrived));
+    }
+
+    [Fact]
     public async Task Two_people_who_crossed_and_swapped_boxes_keep_their_own_visits()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
