@@ -13,7 +13,8 @@ internal sealed record CliResult(int ExitCode, string Stdout, string Stderr, lon
 /// <summary>Runs the real <c>facewatch</c> CLI (built next to the tests) as a child process and samples its peak RSS.</summary>
 internal static class Cli
 {
-    public static async Task<CliResult> RunAsync(string workingDir, IDictionary<string, string>? env, TimeSpan timeout, params string[] args)
+    /// <summary>How every test starts the real CLI: <c>dotnet facewatch.dll ARGS</c> with the tests' models folder and <paramref name="env"/>.</summary>
+    public static ProcessStartInfo StartInfo(string workingDir, IDictionary<string, string>? env, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -34,6 +35,12 @@ internal static class Cli
             start.Environment[k] = v;
         }
 
+        return start;
+    }
+
+    public static async Task<CliResult> RunAsync(string workingDir, IDictionary<string, string>? env, TimeSpan timeout, params string[] args)
+    {
+        var start = StartInfo(workingDir, env, args);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -51,25 +51,7 @@ public sealed class IdentificationFixture : IDisposable
     /// <summary>Runs the real <c>facewatch</c> CLI (built next to the tests) as a child process.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunCli(string workingDir, IDictionary<string, string>? env, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "facewatch.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["FACEWATCH_Models__Dir"] = TestPaths.ModelsDir;
-        foreach (var (k, v) in env ?? new Dictionary<string, string>())
-        {
-            start.Environment[k] = v;
-        }
-
+        var start = Hardening.Cli.StartInfo(workingDir, env, args);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
