@@ -83,8 +83,23 @@ internal sealed record PersonJson(int Total, int Correct);
 
 internal sealed record EvaluationJson(double Accuracy, int Total, int Correct, int Unknown, Dictionary<string, PersonJson> PerPerson);
 
+/// <summary>
+/// One face of <c>identify --json</c>: the answer and why. <see cref="Nearest"/> is the SVM's top-1 (the person a
+/// name would be), <see cref="Margin"/> its similarity minus the second nearest person's, <see cref="RejectedBy"/>
+/// <c>similarity</c>, <c>probability</c> or <c>both</c> for <c>unknown</c> (null when known).
+/// </summary>
 internal sealed record FaceJson(
-    int[] Box, string Name, bool Known, double Probability, double Similarity);
+    int[] Box, string Name, bool Known, double Probability, double Similarity,
+    string? Nearest, string? SecondNearest, double? SecondSimilarity, double? Margin, string? RejectedBy,
+    double SimilarityThreshold, double ProbabilityThreshold)
+{
+    public static FaceJson From(int[] box, IdentityMatch m) => new(
+        box, m.Name, m.Known, Math.Round(m.Probability, 4), Math.Round(m.Similarity, 4),
+        m.Candidate, m.SecondNearest, Round(m.SecondSimilarity), Round(m.Margin),
+        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.SimilarityThreshold, 4), Math.Round(m.ProbabilityThreshold, 4));
+
+    private static double? Round(double? v) => v is { } x ? Math.Round(x, 4) : null;
+}
 
 internal sealed record ImageJson(string File, List<FaceJson> Faces);
 

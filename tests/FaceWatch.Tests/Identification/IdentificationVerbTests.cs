@@ -85,6 +85,63 @@ public sealed class IdentificationVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Identify_explains_every_face_nearest_person_margin_and_the_threshold_that_said_unknown()
+    {
+        var enroll = await Cli("enroll", Knn("train"), "--gallery", "knn.json");
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr);
+        var stranger = TestPaths.Data("faces", "jurassic", "ian_malcolm", "00000000.jpg");
+        string[] photos = [Knn("test", "obama1.jpg"), Knn("test", "obama_and_biden.jpg"), stranger];
+
+        var json = await Cli(["identify", .. photos, "--gallery", "knn.json", "--json"]);
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        var images = doc.RootElement.EnumerateArray().ToArray();
+        var faces = images.SelectMany(i => i.GetProperty("faces").EnumerateArray()).ToArray();
+        Assert.True(faces.Length >= 4);
+        foreach (var face in faces)
+        {
+            var nearest = face.GetProperty("nearest").GetString()!;
+            var second = face.GetProperty("secondNearest").GetString()!;
+            Assert.NotEqual(nearest, second);
+            var similarity = face.GetProperty("similarity").GetDouble();
+            var margin = face.GetProperty("margin").GetDouble();
+            Assert.Equal(similarity - face.GetProperty("secondSimilarity").GetDouble(), margin, 3);
+            var s = face.GetProperty("similarityThreshold").GetDouble();
+            var p = face.GetProperty("probabilityThreshold").GetDouble();
+            var probability = face.GetProperty("probability").GetDouble();
+            if (face.GetProperty("known").GetBoolean())
+            {
+                Assert.Equal(nearest, face.GetProperty("name").GetString());
+                Assert.Equal(JsonValueKind.Null, face.GetProperty("rejectedBy").ValueKind);
+                Assert.True(similarity >= s && probability >= p);
+            }
+            else
+            {
+                var rejectedBy = face.GetProperty("rejectedBy").GetString();
+                Assert.Equal(similarity < s && probability < p ? "both" : similarity < s ? "similarity" : "probability", rejectedBy);
+            }
+        }
+
+        // The named people are the nearest with a clear margin; the stranger is unknown and says why.
+        var obama = images[0].GetProperty("faces")[0];
+        Assert.Equal("obama", obama.GetProperty("nearest").GetString());
+        Assert.True(obama.GetProperty("margin").GetDouble() > 0.1, obama.ToString());
+        var malcolm = images[2].GetProperty("faces")[0];
+        Assert.False(malcolm.GetProperty("known").GetBoolean());
+        var why = malcolm.GetProperty("rejectedBy").GetString();
+        Assert.Contains(why, new[] { "similarity", "probability", "both" });
+
+        var text = await Cli(["identify", .. photos, "--gallery", "knn.json"]);
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        var malcolmNearest = malcolm.GetProperty("nearest").GetString();
+        var expected = why == "probability"
+            ? $"unknown (nearest {malcolmNearest}: probability {malcolm.GetProperty("probability").GetDouble():F2} < {malcolm.GetProperty("probabilityThreshold").GetDouble():F2})"
+            : $"unknown (nearest {malcolmNearest}: similarity {malcolm.GetProperty("similarity").GetDouble():F2} < {malcolm.GetProperty("similarityThreshold").GetDouble():F2}";
+        Assert.Contains(expected, text.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"obama\s+probability \d\.\d\d\s+similarity \d\.\d\d\s+margin \d\.\d\d over \w+", text.Stdout);
+    }
+
+    [Fact]
     public async Task Embed_prints_one_unit_length_192_value_embedding_per_face()
     {
         var embed = await Cli("embed", Knn("test", "obama_and_biden.jpg"), Knn("test", "obama1.jpg"), "--json");
