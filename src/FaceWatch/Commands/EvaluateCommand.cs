@@ -111,7 +111,8 @@ internal static class EvaluateCommand
     /// accepts at most that share of strangers at the gallery's probability threshold: measured on the folder's
     /// strangers when it has any, else on the gallery's impostor scores (each enrolled face against the other people).
     /// </summary>
-    internal static (List<OperatingPointScore> Points, string ScoresFrom, int ScoreCount) OperatingPoints(Evaluation test, Gallery gallery)
+    internal static (List<OperatingPointScore> Points, string ScoresFrom, int ScoreCount) OperatingPoints(
+        Evaluation test, Gallery gallery, IReadOnlyList<double>? rates = null)
     {
         var t = gallery.Thresholds;
         var points = new List<OperatingPointScore> { test.At(gallery, "gallery (as enrolled)", null, t.Similarity, t.Probability) };
@@ -126,7 +127,7 @@ internal static class EvaluateCommand
 
         if (strangerScores.Count > 0)
         {
-            foreach (var rate in StrangerRates)
+            foreach (var rate in rates ?? StrangerRates)
             {
                 var s = Math.Max(-1.0, Evaluation.SimilarityThresholdFor(strangerScores, rate));
                 points.Add(test.At(gallery, FormattableString.Invariant($"strangers accepted {rate * 100:0.###} %"), rate, s, t.Probability));
