@@ -10,6 +10,25 @@ public sealed record EvaluatedFace(string Label, string Source, IdentityMatch Ma
 /// <summary>Per-label counts.</summary>
 public sealed record LabelScore(int Total, int Correct, int Unknown);
 
+/// <summary>Closed-set top-1: the SVM always names someone (its candidate), no threshold.</summary>
+public sealed record ClosedSetScore(int Correct, int Total)
+{
+    public double Accuracy => Total == 0 ? 0 : Correct / (double)Total;
+}
+
+/// <summary>
+/// The open-set rule at one pair of thresholds on labelled faces. Genuine faces are those of enrolled people:
+/// identified (right name), unknown, or a wrong name. Strangers (label <c>unknown</c> or a person not in the gallery)
+/// are accepted when they get any name. <see cref="TargetStrangerRate"/> is the stranger rate the similarity threshold
+/// was chosen for (null for the gallery's own thresholds).
+/// </summary>
+public sealed record OperatingPointScore(
+    string Name, double? TargetStrangerRate, double SimilarityThreshold, double ProbabilityThreshold,
+    int Genuine, int Identified, int Unknown, int WrongName, int Strangers, int StrangersAccepted)
+{
+    public static double Rate(int count, int total) => total == 0 ? 0 : count / (double)total;
+}
+
 /// <summary>Accuracy of an identifier on labelled faces, as <c>facewatch evaluate</c> reports it.</summary>
 public sealed class Evaluation
 {
@@ -37,6 +56,56 @@ public sealed class Evaluation
         Faces.Where(f => !f.Correct).GroupBy(f => (f.Label, f.Match.Name))
             .Select(g => (g.Key.Label, g.Key.Name, g.Count()))
             .OrderByDescending(c => c.Item3).ThenBy(c => c.Label, StringComparer.Ordinal).ToArray();
+
+    /// <summary>True for a face of someone the gallery does not hold: filed under <c>unknown</c> or under a person not enrolled.</summary>
+    public static bool IsStranger(string label, Gallery gallery) =>
+        label == IdentityMatch.Unknown || gallery.People.All(p => p.Name != label);
+
+    /// <summary>SVM top-1 on the faces of enrolled people (strangers left out): the classic closed-set accuracy.</summary>
+    public ClosedSetScore ClosedSet(Gallery gallery)
+    {
+        var genuine = Faces.Where(f => !IsStranger(f.Label, gallery)).ToArray();
+        return new ClosedSetScore(genuine.Count(f => f.Match.Candidate == f.Label), genuine.Length);
+    }
+
+    /// <summary>
+    /// The open-set rule re-applied to every face's scores (probability and similarity of its candidate) at
+    /// thresholds <paramref name="similarity"/> and <paramref name="probability"/>.
+    /// </summary>
+    public OperatingPointScore At(Gallery gallery, string name, double? target, double similarity, double probability)
+    {
+        int genuine = 0, identified = 0, unknown = 0, wrong = 0, strangers = 0, accepted = 0;
+        foreach (var f in Faces)
+        {
+            var known = f.Match.Candidate is not null && f.Match.Similarity >= similarity && f.Match.Probability >= probability;
+            if (IsStranger(f.Label, gallery))
+            {
+                strangers++;
+                accepted += known ? 1 : 0;
+            }
+            else
+            {
+                genuine++;
+                identified += known && f.Match.Candidate == f.Label ? 1 : 0;
+                wrong += known && f.Match.Candidate != f.Label ? 1 : 0;
+                unknown += known ? 0 : 1;
+            }
+        }
+
+        return new OperatingPointScore(name, target, similarity, probability, genuine, identified, unknown, wrong, strangers, accepted);
+    }
+
+    /// <summary>
+    /// The smallest similarity threshold that lets at most <paramref name="rate"/> of <paramref name="strangerScores"/>
+    /// through (a score passes when it is at least the threshold). With fewer than 1 / rate scores that means none of them.
+    /// </summary>
+    public static double SimilarityThresholdFor(IReadOnlyList<double> strangerScores, double rate)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(strangerScores.Count);
+        var sorted = strangerScores.OrderDescending().ToArray();
+        var allowed = (int)Math.Floor((rate * sorted.Length) + 1e-9);
+        return allowed >= sorted.Length ? Math.Min(-1.0, sorted[^1]) : Math.BitIncrement(sorted[allowed]);
+    }
 
     public static Evaluation Run(Identifier identifier, IEnumerable<(string Label, EnrolledFace Face)> faces) =>
         new(faces.Select(f => new EvaluatedFace(f.Label, f.Face.Source, identifier.Identify(f.Face.Embedding))).ToArray());

@@ -51,8 +51,30 @@ public sealed class Identifier
 
         var person = people[index];
         var similarity = Gallery.SimilarityTo(person, x);
+        string? second = null;
+        double? secondSimilarity = null;
+        for (var k = 0; k < people.Count; k++)
+        {
+            if (k != index && Gallery.SimilarityTo(people[k], x) is var s && (secondSimilarity is null || s > secondSimilarity))
+            {
+                (second, secondSimilarity) = (people[k].Name, s);
+            }
+        }
+
         var t = Gallery.Thresholds;
-        var known = probability >= t.Probability && similarity >= t.Similarity;
-        return new IdentityMatch(known ? person.Name : IdentityMatch.Unknown, known, probability, similarity, person.Name);
+        var similarityOk = similarity >= t.Similarity;
+        var probabilityOk = probability >= t.Probability;
+        var known = similarityOk && probabilityOk;
+        RejectionReason? rejectedBy = known ? null
+            : !similarityOk && !probabilityOk ? RejectionReason.Both
+            : !similarityOk ? RejectionReason.Similarity : RejectionReason.Probability;
+        return new IdentityMatch(known ? person.Name : IdentityMatch.Unknown, known, probability, similarity, person.Name)
+        {
+            SecondNearest = second,
+            SecondSimilarity = secondSimilarity,
+            RejectedBy = rejectedBy,
+            SimilarityThreshold = t.Similarity,
+            ProbabilityThreshold = t.Probability,
+        };
     }
 }

@@ -16,7 +16,12 @@ internal static class BenchIdentifyCommand
 {
     public static Command Create()
     {
-        var dir = new Argument<string>("DIR") { Description = "Labelled photos, DIR/<name>/*.jpg (e.g. ../shared/data/faces/jurassic)." };
+        var dir = new Argument<string?>("DIR") { Description = "Labelled photos, DIR/<name>/*.jpg (e.g. ../shared/data/faces/jurassic).", Arity = ArgumentArity.ZeroOrOne };
+        var lfw = new Option<string?>("--lfw") { Description = "Folder of many identities (e.g. ../shared/data/calibration/lfw): open-set evaluation with strangers by gallery size and face width." };
+        var lfwPeople = new Option<int>("--lfw-people") { Description = "Enrolled people drawn for --lfw.", DefaultValueFactory = _ => 20 };
+        var lfwProbes = new Option<int>("--lfw-probes") { Description = "Most probe photos per enrolled person for --lfw (never in the gallery).", DefaultValueFactory = _ => 10 };
+        var lfwStrangers = new Option<int>("--lfw-strangers") { Description = "Stranger people for --lfw (default: everyone not enrolled).", DefaultValueFactory = _ => int.MaxValue };
+        var lfwStrangerPhotos = new Option<int>("--lfw-stranger-photos") { Description = "Photos per stranger for --lfw.", DefaultValueFactory = _ => 2 };
         var exclude = new Option<string?>("--exclude") { Description = "Text file of DIR-relative paths (one per line) left out of the accuracy runs, e.g. docs/jurassic-suspects.txt." };
         var enrollCount = new Option<int>("--enroll") { Description = "Enrollment faces per person.", DefaultValueFactory = _ => 10 };
         var splits = new Option<int>("--splits") { Description = "Random splits to average over.", DefaultValueFactory = _ => 10 };
@@ -24,12 +29,29 @@ internal static class BenchIdentifyCommand
         var svmC = new Option<double>("--svm-c") { Description = "SVM regularisation C.", DefaultValueFactory = _ => new SvmTrainingOptions().C };
         var command = new Command("identify", "Measure identification accuracy (closed and open set) and embedding speed on a labelled folder.")
         {
-            dir, exclude, enrollCount, splits, seed, svmC,
+            dir, exclude, enrollCount, splits, seed, svmC, lfw, lfwPeople, lfwProbes, lfwStrangers, lfwStrangerPhotos,
         };
         command.SetAction((parseResult, ct) => Task.FromResult(VerbConsole.Run("bench identify", () =>
         {
             using var tools = FaceTools.Create(parseResult.GetValue(CommonOptions.Config), needDetector: true);
-            var root = parseResult.GetValue(dir)!;
+            var lfwDir = parseResult.GetValue(lfw);
+            if (lfwDir is not null)
+            {
+                if (!Directory.Exists(lfwDir))
+                {
+                    throw new DirectoryNotFoundException($"Folder '{lfwDir}' (--lfw) does not exist.");
+                }
+
+                BenchOpenSet.Run(tools, lfwDir, new BenchOpenSet.Settings(
+                    parseResult.GetValue(lfwPeople), 12, parseResult.GetValue(lfwProbes), parseResult.GetValue(lfwStrangers), parseResult.GetValue(lfwStrangerPhotos),
+                    parseResult.GetValue(seed), [2, 5, 10], [40, 56, 80, 112, 160]), ct);
+            }
+
+            if (parseResult.GetValue(dir) is not { } root)
+            {
+                return lfwDir is null ? throw new InvalidOperationException("Give a labelled folder DIR, --lfw DIR, or both.") : 0;
+            }
+
             var excluded = parseResult.GetValue(exclude) is { } list
                 ? File.ReadAllLines(list).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal)
                 : [];

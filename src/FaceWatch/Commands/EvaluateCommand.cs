@@ -50,17 +50,42 @@ internal static class EvaluateCommand
             }
 
             var test = Evaluation.Run(identifier, labelled);
+            var train = Evaluation.OnGallery(identifier);
+            var g = identifier.Gallery;
+            var closedTrain = train.ClosedSet(g);
+            var closedTest = test.ClosedSet(g);
+            var (points, scoresFrom, scoreCount) = OperatingPoints(test, g);
             if (parseResult.GetValue(json))
             {
                 var dto = new EvaluationJson(test.Accuracy, test.Total, test.Correct, test.Unknown,
-                    test.PerLabel.ToDictionary(p => p.Key, p => new PersonJson(p.Value.Total, p.Value.Correct)));
+                    test.PerLabel.ToDictionary(p => p.Key, p => new PersonJson(p.Value.Total, p.Value.Correct)),
+                    new ClosedSetJson(closedTrain.Accuracy, closedTest.Accuracy, closedTrain.Correct, closedTrain.Total, closedTest.Correct, closedTest.Total),
+                    scoresFrom, scoreCount,
+                    points.Select(p => new OperatingPointJson(
+                        p.Name, p.TargetStrangerRate, Math.Round(p.SimilarityThreshold, 4), Math.Round(p.ProbabilityThreshold, 4),
+                        p.Genuine, p.Identified, p.Unknown, p.WrongName, p.Strangers, p.Strangers == 0 ? null : p.StrangersAccepted)).ToList());
                 Console.WriteLine(JsonSerializer.Serialize(dto, VerbJsonContext.Default.EvaluationJson));
                 return 0;
             }
 
-            var train = Evaluation.OnGallery(identifier);
-            Console.WriteLine($"Accuracy: train={train.Accuracy:F3}, test={test.Accuracy:F3}");
-            Console.WriteLine($"(train: {train.Correct} of {train.Total} enrolled faces; test: {test.Correct} of {test.Total} faces)");
+            // The classic workflow's line: percent, closed set (the SVM always names someone).
+            Console.WriteLine(FormattableString.Invariant($"Accuracy: train={closedTrain.Accuracy * 100:F3}, test={closedTest.Accuracy * 100:F3}"));
+            Console.WriteLine($"(closed set, SVM top-1, no threshold: train {closedTrain.Correct} of {closedTrain.Total} enrolled faces; " +
+                $"test {closedTest.Correct} of {closedTest.Total} faces of enrolled people)");
+            var genuine = points[0].Genuine;
+            var strangers = points[0].Strangers;
+            Console.WriteLine($"Open set: {genuine} faces of enrolled people, {strangers} of strangers (unknown/ or people not in the gallery)");
+            Console.WriteLine($"  {"operating point",-26} {"similarity",10} {"probability",11} {"identified",11} {"unknown",9} {"wrong name",10} {"strangers accepted",19}");
+            foreach (var p in points)
+            {
+                var acc = p.Strangers == 0 ? "n/a" : $"{Percent(p.StrangersAccepted, p.Strangers)} ({p.StrangersAccepted}/{p.Strangers})";
+                Console.WriteLine($"  {p.Name,-26} {p.SimilarityThreshold,10:F3} {p.ProbabilityThreshold,11:F2} {Percent(p.Identified, p.Genuine),11} " +
+                    $"{Percent(p.Unknown, p.Genuine),9} {Percent(p.WrongName, p.Genuine),10} {acc,19}");
+            }
+
+            Console.WriteLine(scoresFrom == "folder"
+                ? $"  (the x % points: similarity threshold letting at most x % of this folder's {scoreCount} strangers through at the gallery's probability threshold; chosen and measured on the same strangers)"
+                : $"  (the x % points: similarity threshold accepting at most x % of the gallery's {scoreCount} impostor scores, each enrolled face against the other people; no strangers here to measure them on)");
             var width = Math.Max(6, test.PerLabel.Keys.Select(k => VerbConsole.Safe(k).Length).DefaultIfEmpty(6).Max());
             Console.WriteLine($"{"person".PadRight(width)}  total  correct  accuracy  unknown");
             foreach (var (name, s) in test.PerLabel)
@@ -77,14 +102,74 @@ internal static class EvaluateCommand
         })));
         return command;
     }
+
+    /// <summary>Stranger rates of the extra operating points.</summary>
+    internal static readonly double[] StrangerRates = [0.05, 0.01, 0.001];
+
+    /// <summary>
+    /// The gallery's own thresholds, then for each of <see cref="StrangerRates"/> the similarity threshold that
+    /// accepts at most that share of strangers at the gallery's probability threshold: measured on the folder's
+    /// strangers when it has any, else on the gallery's impostor scores (each enrolled face against the other people).
+    /// </summary>
+    internal static (List<OperatingPointScore> Points, string ScoresFrom, int ScoreCount) OperatingPoints(
+        Evaluation test, Gallery gallery, IReadOnlyList<double>? rates = null)
+    {
+        var t = gallery.Thresholds;
+        var points = new List<OperatingPointScore> { test.At(gallery, "gallery (as enrolled)", null, t.Similarity, t.Probability) };
+        var strangerScores = test.Faces.Where(f => Evaluation.IsStranger(f.Label, gallery))
+            .Select(f => f.Match.Probability >= t.Probability ? f.Match.Similarity : double.NegativeInfinity).ToList();
+        var from = "folder";
+        if (strangerScores.Count == 0)
+        {
+            from = "gallery";
+            strangerScores = gallery.People.Count >= 2 ? OpenSetCalibration.ImpostorScores(gallery.People) : [];
+        }
+
+        if (strangerScores.Count > 0)
+        {
+            foreach (var rate in rates ?? StrangerRates)
+            {
+                var s = Math.Max(-1.0, Evaluation.SimilarityThresholdFor(strangerScores, rate));
+                points.Add(test.At(gallery, FormattableString.Invariant($"strangers accepted {rate * 100:0.###} %"), rate, s, t.Probability));
+            }
+        }
+
+        return (points, from, strangerScores.Count);
+    }
+
+    private static string Percent(int count, int total) =>
+        total == 0 ? "n/a" : FormattableString.Invariant($"{OperatingPointScore.Rate(count, total) * 100:F3} %");
 }
+
+internal sealed record ClosedSetJson(double TrainAccuracy, double TestAccuracy, int TrainCorrect, int TrainTotal, int TestCorrect, int TestTotal);
+
+internal sealed record OperatingPointJson(
+    string Name, double? TargetStrangerRate, double SimilarityThreshold, double ProbabilityThreshold,
+    int Genuine, int Identified, int Unknown, int WrongName, int Strangers, int? StrangersAccepted);
 
 internal sealed record PersonJson(int Total, int Correct);
 
-internal sealed record EvaluationJson(double Accuracy, int Total, int Correct, int Unknown, Dictionary<string, PersonJson> PerPerson);
+internal sealed record EvaluationJson(
+    double Accuracy, int Total, int Correct, int Unknown, Dictionary<string, PersonJson> PerPerson,
+    ClosedSetJson ClosedSet, string StrangerScoresFrom, int StrangerScoreCount, List<OperatingPointJson> OperatingPoints);
 
+/// <summary>
+/// One face of <c>identify --json</c>: the answer and why. <see cref="Nearest"/> is the SVM's top-1 (the person a
+/// name would be), <see cref="Margin"/> its similarity minus the second nearest person's, <see cref="RejectedBy"/>
+/// <c>similarity</c>, <c>probability</c> or <c>both</c> for <c>unknown</c> (null when known).
+/// </summary>
 internal sealed record FaceJson(
-    int[] Box, string Name, bool Known, double Probability, double Similarity);
+    int[] Box, string Name, bool Known, double Probability, double Similarity,
+    string? Nearest, string? SecondNearest, double? SecondSimilarity, double? Margin, string? RejectedBy,
+    double SimilarityThreshold, double ProbabilityThreshold)
+{
+    public static FaceJson From(int[] box, IdentityMatch m) => new(
+        box, m.Name, m.Known, Math.Round(m.Probability, 4), Math.Round(m.Similarity, 4),
+        m.Candidate, m.SecondNearest, Round(m.SecondSimilarity), Round(m.Margin),
+        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.SimilarityThreshold, 4), Math.Round(m.ProbabilityThreshold, 4));
+
+    private static double? Round(double? v) => v is { } x ? Math.Round(x, 4) : null;
+}
 
 internal sealed record ImageJson(string File, List<FaceJson> Faces);
 

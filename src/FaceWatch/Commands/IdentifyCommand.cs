@@ -46,7 +46,7 @@ internal static class IdentifyCommand
                     var faces = photo.Faces.Select((f, i) =>
                     {
                         var m = identifier.Identify(embeddings[i]);
-                        return new FaceJson(Box(f), m.Name, m.Known, Math.Round(m.Probability, 4), Math.Round(m.Similarity, 4));
+                        return FaceJson.From(Box(f), m);
                     }).ToList();
                     results.Add(new ImageJson(file, faces));
                     if (outputs is not null)
@@ -68,8 +68,7 @@ internal static class IdentifyCommand
                     Console.WriteLine($"{VerbConsole.Safe(r.File)}: {(r.Faces.Count == 0 ? "no face" : $"{r.Faces.Count} face{(r.Faces.Count == 1 ? "" : "s")}")}");
                     foreach (var f in r.Faces)
                     {
-                        var label = f.Known ? VerbConsole.Safe(f.Name) : $"unknown (closest probability {f.Probability:F2})";
-                        Console.WriteLine($"  {label,-30} probability {f.Probability:F2}  similarity {f.Similarity:F2}  box [{string.Join(", ", f.Box)}]");
+                        Console.WriteLine($"  {Explain(f),-30} probability {f.Probability:F2}  similarity {f.Similarity:F2}{Margin(f)}  box [{string.Join(", ", f.Box)}]");
                     }
                 }
             }
@@ -78,6 +77,31 @@ internal static class IdentifyCommand
         })));
         return command;
     }
+
+    /// <summary>The name, or <c>unknown (nearest alice: similarity 0.41 &lt; 0.45)</c> naming the threshold(s) that rejected it.</summary>
+    internal static string Explain(FaceJson f)
+    {
+        if (f.Known || f.Nearest is null)
+        {
+            return VerbConsole.Safe(f.Name);
+        }
+
+        var why = new List<string>();
+        if (f.RejectedBy is "similarity" or "both")
+        {
+            why.Add($"similarity {f.Similarity:F2} < {f.SimilarityThreshold:F2}");
+        }
+
+        if (f.RejectedBy is "probability" or "both")
+        {
+            why.Add($"probability {f.Probability:F2} < {f.ProbabilityThreshold:F2}");
+        }
+
+        return $"unknown (nearest {VerbConsole.Safe(f.Nearest)}: {string.Join(", ", why)})";
+    }
+
+    private static string Margin(FaceJson f) =>
+        f.Margin is { } m ? $"  margin {m:F2} over {VerbConsole.Safe(f.SecondNearest!)}" : "";
 
     internal static int[] Box(PhotoFace f) =>
         [(int)Math.Round(f.Box.X), (int)Math.Round(f.Box.Y), (int)Math.Round(f.Box.Width), (int)Math.Round(f.Box.Height)];

@@ -72,7 +72,7 @@ public sealed class IdentificationVerbTests : IDisposable
         Assert.Equal(1, eval.RootElement.GetProperty("perPerson").GetProperty("obama").GetProperty("correct").GetInt32());
 
         var text = await Cli("evaluate", labelled, "--gallery", "knn.json");
-        Assert.Contains("Accuracy: train=1.000, test=1.000", text.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Accuracy: train=100.000, test=100.000", text.Stdout, StringComparison.Ordinal);
 
         // --remove and --add change the gallery without re-enrolling everyone.
         var remove = await Cli("enroll", "--remove", "biden", "--gallery", "knn.json");
@@ -82,6 +82,138 @@ public sealed class IdentificationVerbTests : IDisposable
         Assert.True(add.ExitCode == 0, add.Stderr);
         var again = await Cli("identify", Knn("test", "obama_and_biden.jpg"), "--gallery", "knn.json", "--json");
         Assert.Contains("\"name\":\"joe\"", again.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Identify_explains_every_face_nearest_person_margin_and_the_threshold_that_said_unknown()
+    {
+        var enroll = await Cli("enroll", Knn("train"), "--gallery", "knn.json");
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr);
+        var stranger = TestPaths.Data("faces", "jurassic", "ian_malcolm", "00000000.jpg");
+        string[] photos = [Knn("test", "obama1.jpg"), Knn("test", "obama_and_biden.jpg"), stranger];
+
+        var json = await Cli(["identify", .. photos, "--gallery", "knn.json", "--json"]);
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        var images = doc.RootElement.EnumerateArray().ToArray();
+        var faces = images.SelectMany(i => i.GetProperty("faces").EnumerateArray()).ToArray();
+        Assert.True(faces.Length >= 4);
+        foreach (var face in faces)
+        {
+            var nearest = face.GetProperty("nearest").GetString()!;
+            var second = face.GetProperty("secondNearest").GetString()!;
+            Assert.NotEqual(nearest, second);
+            var similarity = face.GetProperty("similarity").GetDouble();
+            var margin = face.GetProperty("margin").GetDouble();
+            Assert.Equal(similarity - face.GetProperty("secondSimilarity").GetDouble(), margin, 3);
+            var s = face.GetProperty("similarityThreshold").GetDouble();
+            var p = face.GetProperty("probabilityThreshold").GetDouble();
+            var probability = face.GetProperty("probability").GetDouble();
+            if (face.GetProperty("known").GetBoolean())
+            {
+                Assert.Equal(nearest, face.GetProperty("name").GetString());
+                Assert.Equal(JsonValueKind.Null, face.GetProperty("rejectedBy").ValueKind);
+                Assert.True(similarity >= s && probability >= p);
+            }
+            else
+            {
+                var rejectedBy = face.GetProperty("rejectedBy").GetString();
+                Assert.Equal(similarity < s && probability < p ? "both" : similarity < s ? "similarity" : "probability", rejectedBy);
+            }
+        }
+
+        // The named people are the nearest with a clear margin; the stranger is unknown and says why.
+        var obama = images[0].GetProperty("faces")[0];
+        Assert.Equal("obama", obama.GetProperty("nearest").GetString());
+        Assert.True(obama.GetProperty("margin").GetDouble() > 0.1, obama.ToString());
+        var malcolm = images[2].GetProperty("faces")[0];
+        Assert.False(malcolm.GetProperty("known").GetBoolean());
+        var why = malcolm.GetProperty("rejectedBy").GetString();
+        Assert.Contains(why, new[] { "similarity", "probability", "both" });
+
+        var text = await Cli(["identify", .. photos, "--gallery", "knn.json"]);
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        var malcolmNearest = malcolm.GetProperty("nearest").GetString();
+        var expected = why == "probability"
+            ? $"unknown (nearest {malcolmNearest}: probability {malcolm.GetProperty("probability").GetDouble():F2} < {malcolm.GetProperty("probabilityThreshold").GetDouble():F2})"
+            : $"unknown (nearest {malcolmNearest}: similarity {malcolm.GetProperty("similarity").GetDouble():F2} < {malcolm.GetProperty("similarityThreshold").GetDouble():F2}";
+        Assert.Contains(expected, text.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"obama\s+probability \d\.\d\d\s+similarity \d\.\d\d\s+margin \d\.\d\d over \w+", text.Stdout);
+    }
+
+    [Fact]
+    public async Task Evaluate_prints_the_classic_closed_set_line_in_percent_next_to_open_set_operating_points()
+    {
+        // 4 people enrolled from 8 photos each; tested on 6 other photos each plus 6 photos of a person not enrolled.
+        var jurassic = TestPaths.Data("faces", "jurassic");
+        foreach (var person in new[] { "alan_grant", "claire_dearing", "ellie_sattler", "owen_grady", "ian_malcolm" })
+        {
+            var files = Directory.GetFiles(Path.Combine(jurassic, person)).Order(StringComparer.Ordinal).ToArray();
+            var enrolled = person != "ian_malcolm";
+            foreach (var (file, i) in files.Take(14).Select((f, i) => (f, i)))
+            {
+                var target = Path.Combine(_dir, i < 8 && enrolled ? "train" : "test", person);
+                if (i < 8 && !enrolled)
+                {
+                    continue;
+                }
+
+                Directory.CreateDirectory(target);
+                File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+            }
+        }
+
+        var enroll = await Cli("enroll", Path.Combine(_dir, "train"), "--gallery", "j.json");
+        Assert.True(enroll.ExitCode == 0, enroll.Stderr);
+        var json = await Cli("evaluate", Path.Combine(_dir, "test"), "--gallery", "j.json", "--json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        using var doc = JsonDocument.Parse(json.Stdout);
+        var root = doc.RootElement;
+        Assert.True(root.TryGetProperty("accuracy", out _) && root.TryGetProperty("perPerson", out _)); // the old fields stay
+        var closed = root.GetProperty("closedSet");
+        var testTotal = closed.GetProperty("testTotal").GetInt32();
+        var testCorrect = closed.GetProperty("testCorrect").GetInt32();
+        Assert.InRange(testTotal, 22, 24); // faces of enrolled people only: the stranger is not in the closed set
+        Assert.Equal(testCorrect / (double)testTotal, closed.GetProperty("testAccuracy").GetDouble(), 9);
+        Assert.True(testCorrect >= testTotal - 3, json.Stdout);
+        Assert.Equal(closed.GetProperty("trainTotal").GetInt32(), closed.GetProperty("trainCorrect").GetInt32());
+        Assert.Equal("folder", root.GetProperty("strangerScoresFrom").GetString());
+
+        var points = root.GetProperty("operatingPoints").EnumerateArray().ToArray();
+        Assert.Equal(4, points.Length);
+        Assert.Equal(JsonValueKind.Null, points[0].GetProperty("targetStrangerRate").ValueKind);
+        foreach (var p in points)
+        {
+            Assert.Equal(testTotal, p.GetProperty("genuine").GetInt32());
+            Assert.Equal(testTotal, p.GetProperty("identified").GetInt32() + p.GetProperty("unknown").GetInt32() + p.GetProperty("wrongName").GetInt32());
+            Assert.True(p.GetProperty("identified").GetInt32() <= testCorrect); // a name needs the SVM's top-1 to be right
+            var strangers = p.GetProperty("strangers").GetInt32();
+            Assert.InRange(strangers, 5, 6);
+            if (p.GetProperty("targetStrangerRate").ValueKind == JsonValueKind.Number)
+            {
+                Assert.True(p.GetProperty("strangersAccepted").GetInt32() <= Math.Floor(p.GetProperty("targetStrangerRate").GetDouble() * strangers));
+            }
+        }
+
+        Assert.True(points[1].GetProperty("similarityThreshold").GetDouble() <= points[3].GetProperty("similarityThreshold").GetDouble());
+
+        var text = await Cli("evaluate", Path.Combine(_dir, "test"), "--gallery", "j.json");
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        var line = text.Stdout.Split('\n')[0].TrimEnd('\r');
+        Assert.Equal(FormattableString.Invariant($"Accuracy: train=100.000, test={testCorrect * 100.0 / testTotal:F3}"), line);
+        Assert.Matches(@"gallery \(as enrolled\)\s+0\.\d{3}\s+0\.\d\d\s+\d+\.\d{3} %", text.Stdout);
+        Assert.Matches(@"strangers accepted 1 %\s+-?\d\.\d{3}", text.Stdout);
+        Assert.Contains("strangers accepted 0.1 %", text.Stdout, StringComparison.Ordinal);
+
+        // Without strangers in the folder the points come from the gallery's impostor scores and cannot be measured.
+        Directory.Delete(Path.Combine(_dir, "test", "ian_malcolm"), recursive: true);
+        var own = await Cli("evaluate", Path.Combine(_dir, "test"), "--gallery", "j.json", "--json");
+        Assert.True(own.ExitCode == 0, own.Stderr);
+        using var ownDoc = JsonDocument.Parse(own.Stdout);
+        Assert.Equal("gallery", ownDoc.RootElement.GetProperty("strangerScoresFrom").GetString());
+        Assert.True(ownDoc.RootElement.GetProperty("strangerScoreCount").GetInt32() >= 28);
+        Assert.All(ownDoc.RootElement.GetProperty("operatingPoints").EnumerateArray(),
+            p => Assert.Equal(JsonValueKind.Null, p.GetProperty("strangersAccepted").ValueKind));
     }
 
     [Fact]
