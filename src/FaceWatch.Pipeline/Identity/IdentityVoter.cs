@@ -1,7 +1,14 @@
 namespace FaceWatch.Pipeline.Identity;
 
 /// <summary>One identification of one face of a track. <paramref name="Weight"/> (0..1) says how much to trust the face.</summary>
-public sealed record IdentityObservation(string Name, bool Known, double Probability, double Similarity, double Weight);
+public sealed record IdentityObservation(string Name, bool Known, double Probability, double Similarity, double Weight)
+{
+    /// <summary>The closest enrolled person (also for <c>unknown</c>), when the gallery has anybody.</summary>
+    public string? Nearest { get; init; }
+
+    /// <summary>How far <see cref="Nearest"/> leads the second nearest person (similarity difference), when there is one.</summary>
+    public double? Margin { get; init; }
+}
 
 /// <summary>
 /// A decision for a track: a known name, or <c>unknown</c>. <paramref name="Reason"/> says what made it:

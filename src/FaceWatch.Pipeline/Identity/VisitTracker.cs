@@ -174,7 +174,12 @@ public sealed class VisitTracker
 
         var kind = decision.IsChange && visit.Announced ? IdentityEventKind.Changed : IdentityEventKind.Arrived;
         var reason = kind == IdentityEventKind.Changed ? decision.Reason : visit.SplitReason;
-        var identityEvent = Make(visit, kind, decision.Name, decision.Known, decision.Confidence, captureTimestamp, reason);
+        var identityEvent = Make(visit, kind, decision.Name, decision.Known, decision.Confidence, captureTimestamp, reason) with
+        {
+            Nearest = observation.Nearest,
+            Similarity = Math.Round(observation.Similarity, 4),
+            Margin = observation.Margin is { } margin ? Math.Round(margin, 4) : null,
+        };
         if (kind == IdentityEventKind.Arrived && faceJpeg is not null)
         {
             identityEvent = identityEvent with { FaceJpeg = faceJpeg() };

@@ -39,6 +39,15 @@ public sealed record IdentityEvent
     /// </summary>
     public string? Reason { get; init; }
 
+    /// <summary>For <c>arrived</c>/<c>changed</c>: the closest enrolled person of the deciding face, also behind an <c>unknown</c>.</summary>
+    public string? Nearest { get; init; }
+
+    /// <summary>For <c>arrived</c>/<c>changed</c>: the deciding face's similarity to <see cref="Nearest"/>.</summary>
+    public double? Similarity { get; init; }
+
+    /// <summary>For <c>arrived</c>/<c>changed</c>: how far <see cref="Nearest"/> led the second nearest person.</summary>
+    public double? Margin { get; init; }
+
     /// <summary>For <c>left</c>: seconds between first and last sighting.</summary>
     public double? DurationSeconds { get; init; }
 

@@ -356,6 +356,25 @@ public class TrackBookTests
     }
 
     [Fact]
+    public async Task Decisions_say_who_was_nearest_and_by_what_margin_also_for_unknown()
+    {
+        var reader = new ChannelReaderHolder(_hub.Subscribe());
+        var (book, tracker, outbox) = Make();
+        var track = See(book, tracker, 100);
+        for (var i = 0; i < _options.MinUnknownObservations; i++)
+        {
+            book.Identified(track.Id, new IdentityObservation("unknown", false, 0.3, 0.41, 1) { Nearest = "ada", Margin = 0.05 }, Bob, SameFace, _time.GetTimestamp());
+            See(book, tracker, 100);
+        }
+
+        var events = await DrainAsync(outbox, reader, book, tracker);
+        var arrived = events.Single(e => e.Event == IdentityEventKind.Arrived);
+        Assert.Equal(("unknown", "ada", 0.41, 0.05), (arrived.Name, arrived.Nearest, arrived.Similarity, arrived.Margin));
+        var left = events.Single(e => e.Event == IdentityEventKind.Left);
+        Assert.Equal((null, null, null), (left.Nearest, left.Similarity, left.Margin));
+    }
+
+    [Fact]
     public async Task A_track_that_never_got_a_decision_ends_silently()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
