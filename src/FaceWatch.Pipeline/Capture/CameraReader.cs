@@ -330,7 +330,12 @@ public sealed class CameraReader
     {
         null => "unknown failure",
         CameraException => ex.Message,
-        _ => UrlRedactor.Redact($"{ex.GetType().Name}: {ex.Message}"),
+        // Words, not .NET type names: this text is in logs, /healthz and the web page.
+        OpenCvSharp.OpenCVException => UrlRedactor.Redact($"OpenCV error: {ex.Message}"),
+        IOException => UrlRedactor.Redact($"I/O error: {ex.Message}"),
+        System.ComponentModel.Win32Exception => UrlRedactor.Redact($"could not start a program: {ex.Message}"),
+        TimeoutException => UrlRedactor.Redact($"timed out: {ex.Message}"),
+        _ => UrlRedactor.Redact(ex.Message),
     };
 
     private sealed class Session(IFrameSource source, long startedAt)

@@ -22,29 +22,13 @@ internal static class DetectorSetup
     }
 
     /// <summary>The <c>Images</c> section (pixel limit of the photos read), validated.</summary>
-    public static ImageOptions Images(string? configFile)
-    {
-        var images = Bind<ImageOptions>(FaceWatchConfiguration.Build(configFile), ImageOptions.SectionName);
-        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
-            images, new System.ComponentModel.DataAnnotations.ValidationContext(images), results, validateAllProperties: true))
-        {
-            throw new OptionsValidationException(ImageOptions.SectionName, typeof(ImageOptions),
-                results.Select(r => $"{ImageOptions.SectionName}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
-        }
-
-        return images;
-    }
+    public static ImageOptions Images(string? configFile) =>
+        FaceTools.Bind<ImageOptions>(FaceWatchConfiguration.Build(configFile), ImageOptions.SectionName);
 
     /// <summary>Errors that mean "fix your settings or models", reported as one line instead of a stack trace.</summary>
     public static bool IsSetupError(Exception e) =>
         e is OptionsValidationException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException;
 
     private static T Bind<T>(IConfiguration configuration, string section)
-        where T : new()
-    {
-        var options = new T();
-        configuration.GetSection(section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
-        return options;
-    }
+        where T : class, new() => FaceTools.Bind<T>(configuration, section);
 }

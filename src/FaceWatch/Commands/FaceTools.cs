@@ -77,15 +77,17 @@ internal sealed class FaceTools : IDisposable
         Embedder.Dispose();
     }
 
-    private static T Bind<T>(IConfiguration config, string section)
+    /// <summary>One options section for the CLI verbs, checked as the daemon checks it (key named, value told in words).</summary>
+    internal static T Bind<T>(IConfiguration config, string section)
         where T : class, new()
     {
+        // The daemon's checks: unknown keys and wrong-typed values named by key, in words, before the binder sees them.
+        Pipeline.ConfigurationChecks.ThrowIfInvalid<T>(config.GetSection(section));
         var options = config.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+        var failures = Pipeline.ConfigurationChecks.AnnotationFailures(options, section).ToList();
+        if (failures.Count > 0)
         {
-            throw new OptionsValidationException(section, typeof(T),
-                results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+            throw new OptionsValidationException(section, typeof(T), failures);
         }
 
         return options;

@@ -292,5 +292,19 @@ public sealed class IdentificationVerbTests : IDisposable
             "embed", Knn("test", "obama1.jpg"));
         Assert.Equal(1, badKey.ExitCode);
         Assert.Contains("Embedding:InputSize", badKey.Stderr, StringComparison.Ordinal);
+
+        // Wrong-typed values and unknown keys are told in words, by key, as the daemon tells them: no .NET type names.
+        var wrongType = await IdentificationFixture.RunCli(_dir, new Dictionary<string, string> { ["FACEWATCH_Models__Threads"] = "many" },
+            "embed", Knn("test", "obama1.jpg"));
+        Assert.Equal(1, wrongType.ExitCode);
+        Assert.Contains("Models:Threads: 'many' is not a whole number", wrongType.Stderr, StringComparison.Ordinal);
+        var unknownKey = await IdentificationFixture.RunCli(_dir, new Dictionary<string, string> { ["FACEWATCH_Detection__MinFaceSise"] = "40" },
+            "detect", Knn("test", "obama1.jpg"));
+        Assert.Equal(2, unknownKey.ExitCode); // detect's setup-error code (docs/detection.md)
+        Assert.Contains("Detection:MinFaceSise: unknown setting", unknownKey.Stderr, StringComparison.Ordinal);
+        foreach (var text in new[] { badKey.Stderr, wrongType.Stderr, unknownKey.Stderr })
+        {
+            Assert.DoesNotMatch(@"System\.|Int32|Options\b|Exception", text);
+        }
     }
 }
