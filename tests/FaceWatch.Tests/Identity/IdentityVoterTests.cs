@@ -84,6 +84,23 @@ public class IdentityVoterTests
     }
 
     [Fact]
+    public void A_change_made_by_strong_evidence_is_not_undone_at_the_next_face_by_the_votes_before_it()
+    {
+        // The old rule: unknown -> alice (strong faces) -> unknown at the next look (the window still held four unknowns).
+        var voter = new IdentityVoter(_options);
+        for (var i = 0; i < _options.MinUnknownObservations; i++)
+        {
+            voter.Add(Stranger());
+        }
+
+        Assert.Null(voter.Add(Known("alice", 0.95)));
+        Assert.Equal("alice", voter.Add(Known("alice", 0.95))?.Name);
+        Assert.Null(voter.Add(Stranger()));
+        Assert.Null(voter.Add(Known("alice", 0.7)));
+        Assert.Equal("alice", voter.Current?.Name);
+    }
+
+    [Fact]
     public void A_tie_decides_nothing()
     {
         // bob leads the first count, has the observations MinObservations asks for and half the votes (MinShare 0.5):
