@@ -18,7 +18,6 @@ public sealed class Track
         Hits = 1;
         LastUpdate = timestamp;
         LastPredict = timestamp;
-        LastMatched = detection.Box;
         LastDetection = detection;
         FirstSeen = seenAt;
         LastSeen = seenAt;
@@ -45,13 +44,14 @@ public sealed class Track
 
     internal long LastPredict { get; set; }
 
-    /// <summary>The box of the last matched detection: a second reference when the prediction drifted while coasting.</summary>
-    internal Rect2f LastMatched { get; set; }
 
     internal BoxKalmanFilter Filter { get; }
 
-    /// <summary>The detection of the latest match (kept while the track coasts), the reference for landmark jumps.</summary>
-    internal FaceDetection? LastDetection { get; set; }
+    /// <summary>
+    /// The detection of the latest match, kept while the track coasts: its box is a second reference when the prediction
+    /// drifted, its landmarks the reference for landmark jumps.
+    /// </summary>
+    internal FaceDetection LastDetection { get; set; }
 
     /// <summary>Why the face matched in the latest update may be someone else (None when not matched or no doubt).</summary>
     public ContinuityDoubt Doubt { get; internal set; }
@@ -147,7 +147,7 @@ public sealed class FaceTracker
         {
             for (var d = 0; d < detections.Count; d++)
             {
-                if (!trackUsed[t] && !detectionUsed[d] && Near(_tracks[t].Box, _tracks[t].LastMatched, detections[d].Box) is { } distance)
+                if (!trackUsed[t] && !detectionUsed[d] && Near(_tracks[t].Box, _tracks[t].LastDetection.Box, detections[d].Box) is { } distance)
                 {
                     near.Add((distance, t, d));
                 }
@@ -255,7 +255,6 @@ public sealed class FaceTracker
         track.Filter.Update(detection.Box);
         track.Box = track.Filter.Box;
         track.Detection = detection;
-        track.LastMatched = detection.Box;
         track.Hits++;
         track.LastUpdate = timestamp;
         track.LastSeen = seenAt;
@@ -265,7 +264,7 @@ public sealed class FaceTracker
     /// An abrupt change the constant-velocity model did not predict: the detected box is much larger or smaller, or its
     /// centre far from the prediction (relative to the face size), or the five landmarks sit differently in the box.
     /// </summary>
-    private bool Jumped(Rect2f predicted, FaceDetection? previous, FaceDetection detected)
+    private bool Jumped(Rect2f predicted, FaceDetection previous, FaceDetection detected)
     {
         var size = Math.Max(1, Math.Max(predicted.Width, predicted.Height));
         var ratio = Math.Max(detected.Box.Width, detected.Box.Height) / size;
@@ -281,7 +280,7 @@ public sealed class FaceTracker
             return true;
         }
 
-        return previous is not null && LandmarkShift(previous, detected) > _options.JumpLandmarks;
+        return LandmarkShift(previous, detected) > _options.JumpLandmarks;
     }
 
     /// <summary>Mean distance between the five landmarks of two detections, each relative to its own box (0 = same layout).</summary>
