@@ -10,7 +10,7 @@ namespace FaceWatch.Pipeline.Tracking;
 /// the Bhattacharyya distance of their 16-bin grey histograms at least <see cref="TrackingOptions.ShotCutHistogramDistance"/>
 /// (a light change also raises it). Costs one area resize and 2,304 pixels of arithmetic. Single-threaded, one per camera.
 /// </summary>
-public sealed class ShotCutDetector : IDisposable
+public sealed class ShotCutDetector
 {
     public const int Width = 64;
     private const int Bins = 16;
@@ -58,20 +58,20 @@ public sealed class ShotCutDetector : IDisposable
             {
                 Cv2.Resize(bgr, small, new Size(Width, height), 0, 0, InterpolationFlags.Area);
             }
-            var code = small.Channels() switch { 1 => (ColorConversionCodes?)null, 4 => ColorConversionCodes.BGRA2GRAY, _ => ColorConversionCodes.BGR2GRAY };
-            if (code is { } c)
+
+            // Grey and 8-bit already for most cameras: then the thumbnail is copied out as it is, with no extra Mat.
+            var source = small;
+            if (small.Channels() != 1)
             {
-                Cv2.CvtColor(small, grey, c);
-            }
-            else
-            {
-                small.CopyTo(grey);
+                Cv2.CvtColor(small, grey, small.Channels() == 4 ? ColorConversionCodes.BGRA2GRAY : ColorConversionCodes.BGR2GRAY);
+                source = grey;
             }
 
-            using var bytes = grey.Depth() == MatType.CV_8U ? grey.Clone() : new Mat();
-            if (grey.Depth() != MatType.CV_8U)
+            using var bytes = source.Depth() == MatType.CV_8U ? null : new Mat();
+            if (bytes is not null)
             {
-                grey.ConvertTo(bytes, MatType.CV_8U);
+                source.ConvertTo(bytes, MatType.CV_8U);
+                source = bytes;
             }
 
             var n = Width * height;
@@ -80,7 +80,7 @@ public sealed class ShotCutDetector : IDisposable
                 _current = new byte[n];
             }
 
-            Marshal.Copy(bytes.Data, _current, 0, n);
+            Marshal.Copy(source.Data, _current, 0, n);
         }
 
         var cut = false;
@@ -133,10 +133,5 @@ public sealed class ShotCutDetector : IDisposable
         }
 
         return (correlation, Math.Sqrt(Math.Max(0, 1 - overlap)));
-    }
-
-    public void Dispose()
-    {
-        // Managed buffers only; disposable so a later native thumbnail cache needs no change of callers.
     }
 }

@@ -139,7 +139,6 @@ public sealed class DetectionWorker
             EndTracks(_tracker.EndAll());
             _book.Sweep(_time.GetTimestamp(), all: true);
             await _book.FlushOverflowAsync(CancellationToken.None).ConfigureAwait(false);
-            _cuts.Dispose();
         }
     }
 

@@ -14,7 +14,7 @@ public class ShotCutDetectorTests
         var clip = TestPaths.Data("video", "short_hamilton_clip.mp4");
         using var capture = new VideoCapture(clip);
         Assert.True(capture.IsOpened(), clip);
-        using var detector = new ShotCutDetector(new TrackingOptions());
+        var detector = new ShotCutDetector(new TrackingOptions());
         using var frame = new Mat();
         var cuts = new List<double>();
         var index = 0;
@@ -47,7 +47,7 @@ public class ShotCutDetectorTests
     [Fact]
     public void A_change_of_brightness_alone_is_no_cut_and_a_new_scene_is()
     {
-        using var detector = new ShotCutDetector(new TrackingOptions());
+        var detector = new ShotCutDetector(new TrackingOptions());
         using var scene = new Mat(360, 640, MatType.CV_8UC3);
         Cv2.Randu(scene, Scalar.All(0), Scalar.All(255));
         Cv2.GaussianBlur(scene, scene, new Size(31, 31), 0);
