@@ -110,11 +110,7 @@ public sealed class GalleryWatcher
         }
     }
 
-    private void Swap(Gallery gallery)
-    {
-        Volatile.Write(ref _current, new Identifier(gallery));
-        Log.GalleryLoaded(_logger, _path!, gallery.People.Count, gallery.FaceCount, gallery.SameFace.Cosine, gallery.SameFace.Method);
-    }
+    private void Swap(Gallery gallery) => Use(gallery, _path!);
 
     private static (DateTime Written, long Length) Stamp(string path)
     {
