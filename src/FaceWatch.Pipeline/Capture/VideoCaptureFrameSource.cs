@@ -87,10 +87,12 @@ public sealed class VideoCaptureFrameSource : IFrameSource
             var mat = new Mat();
             if (capture.Read(mat) && !mat.Empty())
             {
-                if ((long)mat.Width * mat.Height > _maxFramePixels)
+                var (width, height) = (mat.Width, mat.Height);
+                if ((long)width * height > _maxFramePixels)
                 {
+                    // The size is taken before Dispose: a disposed Mat has no size to report.
                     mat.Dispose();
-                    CheckFrameSize(mat.Width, mat.Height);
+                    CheckFrameSize(width, height);
                 }
 
                 return mat;
