@@ -107,14 +107,8 @@ public sealed class FfmpegFrameSource : IFrameSource
         return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 
-    private void CheckFrameSize(int width, int height, string origin)
-    {
-        if ((long)width * height > _options.MaxFramePixels)
-        {
-            throw new CameraException(string.Create(CultureInfo.InvariantCulture,
-                $"frames of {width}x{height} = {(long)width * height:N0} pixels ({origin}) are over the limit of {_options.MaxFramePixels:N0} pixels (Capture:MaxFramePixels); camera refused"));
-        }
-    }
+    private void CheckFrameSize(int width, int height, string origin) =>
+        CaptureOptions.CheckFrameSize(width, height, _options.MaxFramePixels, origin);
 
     public void Open(CancellationToken cancellationToken)
     {
