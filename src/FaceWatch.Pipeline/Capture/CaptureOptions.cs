@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 
 namespace FaceWatch.Pipeline.Capture;
 
@@ -6,6 +7,9 @@ namespace FaceWatch.Pipeline.Capture;
 public sealed class CaptureOptions
 {
     public const string SectionName = "Capture";
+
+    /// <summary>Default <see cref="MaxFramePixels"/>: 8K UHD (7680x4320).</summary>
+    public const long DefaultMaxFramePixels = 7680L * 4320;
 
     /// <summary>First reconnect delay; doubles (with jitter) up to <see cref="ReconnectMaxSeconds"/>, forever.</summary>
     [Range(0.01, 600)]
@@ -27,7 +31,7 @@ public sealed class CaptureOptions
     /// refused before any frame is allocated. Default: 8K UHD (7680x4320).
     /// </summary>
     [Range(1, 1L << 30)]
-    public long MaxFramePixels { get; set; } = 7680L * 4320;
+    public long MaxFramePixels { get; set; } = DefaultMaxFramePixels;
 
     /// <summary>The ffmpeg and ffprobe executables (a name on PATH or a full path).</summary>
     [Required]
@@ -35,4 +39,18 @@ public sealed class CaptureOptions
 
     [Required]
     public string Ffprobe { get; set; } = "ffprobe";
+
+    /// <summary>
+    /// Refuses a camera whose frames of <paramref name="width"/> x <paramref name="height"/> are over
+    /// <paramref name="maxFramePixels"/>; <paramref name="origin"/> (where the size came from) is put in the message.
+    /// </summary>
+    internal static void CheckFrameSize(long width, long height, long maxFramePixels, string? origin = null)
+    {
+        if (width * height > maxFramePixels)
+        {
+            var from = origin is null ? "" : $" ({origin})";
+            throw new CameraException(string.Create(CultureInfo.InvariantCulture,
+                $"frames of {width}x{height} = {width * height:N0} pixels{from} are over the limit of {maxFramePixels:N0} pixels (Capture:MaxFramePixels); camera refused"));
+        }
+    }
 }

@@ -80,13 +80,16 @@ public sealed class FfmpegFrameSource : IFrameSource
         return script.ToString();
     }
 
-    /// <summary>The input arguments that stay on the command line (all but <c>-headers</c> and its value).</summary>
+    /// <summary>
+    /// With <see cref="UsesPrivateInput"/>, the input arguments that stay on the command line (all but <c>-headers</c>
+    /// and its value, which go in the script).
+    /// </summary>
     private IEnumerable<string> PublicInputArgs()
     {
         var args = _camera.InputArgs;
         for (var i = 0; i < args.Count; i++)
         {
-            if (UsesPrivateInput && string.Equals(args[i], "-headers", StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(args[i], "-headers", StringComparison.OrdinalIgnoreCase))
             {
                 i++;
                 continue;
@@ -107,14 +110,8 @@ public sealed class FfmpegFrameSource : IFrameSource
         return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 
-    private void CheckFrameSize(int width, int height, string origin)
-    {
-        if ((long)width * height > _options.MaxFramePixels)
-        {
-            throw new CameraException(string.Create(CultureInfo.InvariantCulture,
-                $"frames of {width}x{height} = {(long)width * height:N0} pixels ({origin}) are over the limit of {_options.MaxFramePixels:N0} pixels (Capture:MaxFramePixels); camera refused"));
-        }
-    }
+    private void CheckFrameSize(int width, int height, string origin) =>
+        CaptureOptions.CheckFrameSize(width, height, _options.MaxFramePixels, origin);
 
     public void Open(CancellationToken cancellationToken)
     {
@@ -178,22 +175,8 @@ public sealed class FfmpegFrameSource : IFrameSource
     public IReadOnlyList<string> BuildFfmpegArguments()
     {
         var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error" };
-        if (UsesPrivateInput)
-        {
-            args.AddRange(PublicInputArgs());
-            args.AddRange(["-f", "concat", "-safe", "0", "-protocol_whitelist", PrivateInputProtocols, "-i", "pipe:0", "-an", "-sn", "-dn"]);
-        }
-        else
-        {
-            if (IsRtsp)
-            {
-                args.AddRange(["-rtsp_transport", _camera.RtspTransport]);
-            }
-
-            args.AddRange(_camera.InputArgs);
-            args.AddRange(["-i", _camera.Source, "-an", "-sn", "-dn"]);
-        }
-
+        AddInput(args, inputFlag: "-i");
+        args.AddRange(["-an", "-sn", "-dn"]);
         if (_camera.Width > 0 && _camera.Height > 0)
         {
             args.AddRange(["-vf", string.Create(CultureInfo.InvariantCulture, $"scale={_camera.Width}:{_camera.Height}")]);
@@ -209,21 +192,41 @@ public sealed class FfmpegFrameSource : IFrameSource
     public IReadOnlyList<string> BuildProbeArguments()
     {
         var args = new List<string> { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0:s=x" };
+        AddInput(args, inputFlag: null);
+        return args;
+    }
+
+    /// <summary>
+    /// The input part of an ffmpeg or ffprobe command line, shared so both hand secrets over the same way: the input
+    /// options, then the input (after <paramref name="inputFlag"/> when given): the stdin script when
+    /// <see cref="UsesPrivateInput"/>, else the transport, the input arguments and the source.
+    /// </summary>
+    private void AddInput(List<string> args, string? inputFlag)
+    {
+        string input;
         if (UsesPrivateInput)
         {
             args.AddRange(PublicInputArgs());
-            args.AddRange(["-f", "concat", "-safe", "0", "-protocol_whitelist", PrivateInputProtocols, "pipe:0"]);
-            return args;
+            args.AddRange(["-f", "concat", "-safe", "0", "-protocol_whitelist", PrivateInputProtocols]);
+            input = "pipe:0";
         }
-
-        if (IsRtsp)
+        else
         {
-            args.AddRange(["-rtsp_transport", _camera.RtspTransport]);
+            if (IsRtsp)
+            {
+                args.AddRange(["-rtsp_transport", _camera.RtspTransport]);
+            }
+
+            args.AddRange(_camera.InputArgs);
+            input = _camera.Source;
         }
 
-        args.AddRange(_camera.InputArgs);
-        args.Add(_camera.Source);
-        return args;
+        if (inputFlag is not null)
+        {
+            args.Add(inputFlag);
+        }
+
+        args.Add(input);
     }
 
     private void WriteScript(Process process)

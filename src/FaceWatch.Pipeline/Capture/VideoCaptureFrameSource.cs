@@ -19,7 +19,7 @@ public sealed class VideoCaptureFrameSource : IFrameSource
 
     private readonly long _maxFramePixels;
 
-    public VideoCaptureFrameSource(CameraOptions camera, bool isFile, TimeProvider time, long maxFramePixels = 7680L * 4320)
+    public VideoCaptureFrameSource(CameraOptions camera, bool isFile, TimeProvider time, long maxFramePixels = CaptureOptions.DefaultMaxFramePixels)
     {
         _camera = camera;
         _isFile = isFile;
@@ -87,10 +87,12 @@ public sealed class VideoCaptureFrameSource : IFrameSource
             var mat = new Mat();
             if (capture.Read(mat) && !mat.Empty())
             {
-                if ((long)mat.Width * mat.Height > _maxFramePixels)
+                var (width, height) = (mat.Width, mat.Height);
+                if ((long)width * height > _maxFramePixels)
                 {
+                    // The size is taken before Dispose: a disposed Mat has no size to report.
                     mat.Dispose();
-                    CheckFrameSize(mat.Width, mat.Height);
+                    CheckFrameSize(width, height);
                 }
 
                 return mat;
@@ -111,14 +113,7 @@ public sealed class VideoCaptureFrameSource : IFrameSource
 
     public void Abort() => _aborted = true;
 
-    private void CheckFrameSize(long width, long height)
-    {
-        if (width * height > _maxFramePixels)
-        {
-            throw new CameraException(string.Create(CultureInfo.InvariantCulture,
-                $"frames of {width}x{height} = {width * height:N0} pixels are over the limit of {_maxFramePixels:N0} pixels (Capture:MaxFramePixels); camera refused"));
-        }
-    }
+    private void CheckFrameSize(long width, long height) => CaptureOptions.CheckFrameSize(width, height, _maxFramePixels);
 
     public void Dispose() => _capture?.Dispose();
 

@@ -138,10 +138,7 @@ public static class GalleryStore
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir))
-        {
-            throw new DirectoryNotFoundException($"Gallery '{full}' cannot be written: folder '{dir}' does not exist (create it first).");
-        }
+        ThrowIfNoFolder(full, dir);
 
         var kind = Imaging.SafeFile.KindOf(full, out _);
         if (kind is not (Imaging.FileKind.Missing or Imaging.FileKind.Regular))
@@ -170,10 +167,7 @@ public static class GalleryStore
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir))
-        {
-            throw new DirectoryNotFoundException($"Gallery '{full}' cannot be written: folder '{dir}' does not exist (create it first).");
-        }
+        ThrowIfNoFolder(full, dir);
 
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
@@ -233,6 +227,14 @@ public static class GalleryStore
         }
 
         return Convert.ToBase64String(MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    private static void ThrowIfNoFolder(string full, string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            throw new DirectoryNotFoundException($"Gallery '{full}' cannot be written: folder '{dir}' does not exist (create it first).");
+        }
     }
 
     private static float[] Finite(float[] values, string what) =>
