@@ -85,6 +85,12 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
             ? builder.WithDefaultEndpointBoundIPV6Address(address).WithDefaultEndpointBoundIPAddress(IPAddress.None)
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
 
+        // A restart (StopAsync, then StartAsync) replaces the stopped server: dispose it rather than drop it.
+        if (_server is { IsStarted: false } stopped)
+        {
+            stopped.Dispose();
+        }
+
         _server = new MqttServerFactory().CreateMqttServer(builder.Build());
         _server.ValidatingConnectionAsync += ValidateConnection;
         _server.InterceptingPublishAsync += InterceptPublish;
