@@ -40,6 +40,7 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
     private readonly ILogger _logger;
     private readonly string _ownClientId;
     private readonly byte[] _ownSecret = RandomNumberGenerator.GetBytes(32);
+    private readonly byte[] _password;
     private readonly string _prefix;
     private readonly string _discoveryPrefix;
     private readonly string _node;
@@ -56,6 +57,7 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
         _options = options.Value.Embedded;
         _enabled = options.Value.Enabled && _options.Enabled;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _password = Encoding.UTF8.GetBytes(_options.Password ?? "");
         _ownClientId = options.Value.EffectiveClientId;
         _prefix = options.Value.TopicPrefix;
         _discoveryPrefix = homeAssistant?.Value.DiscoveryPrefix is { Length: > 0 } discovery ? discovery : "homeassistant";
@@ -82,6 +84,12 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
         builder = address.AddressFamily == AddressFamily.InterNetworkV6
             ? builder.WithDefaultEndpointBoundIPV6Address(address).WithDefaultEndpointBoundIPAddress(IPAddress.None)
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+
+        // A restart (StopAsync, then StartAsync) replaces the stopped server: dispose it rather than drop it.
+        if (_server is { IsStarted: false } stopped)
+        {
+            stopped.Dispose();
+        }
 
         _server = new MqttServerFactory().CreateMqttServer(builder.Build());
         _server.ValidatingConnectionAsync += ValidateConnection;
@@ -145,7 +153,7 @@ public sealed class EmbeddedBroker : IHostedService, IDisposable
 
         if (!string.IsNullOrEmpty(_options.Username)
             && !(args.UserName == _options.Username
-                 && CryptographicOperations.FixedTimeEquals(args.RawPassword ?? [], Encoding.UTF8.GetBytes(_options.Password ?? ""))))
+                 && CryptographicOperations.FixedTimeEquals(args.RawPassword ?? [], _password)))
         {
             args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             Refuse("credentials", args.RemoteEndPoint, string.IsNullOrEmpty(args.UserName)

@@ -41,6 +41,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly byte[] _token;
     private readonly string _cookieValue;
+    private readonly byte[] _cookieBytes;
     private readonly LogThrottle _throttle;
     private WebApplication? _app;
 
@@ -60,6 +61,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         // The cookie holds a value derived from the token, not the token: a stolen cookie is no Bearer token.
         _cookieValue = Convert.ToBase64String(HMACSHA256.HashData(_token, "facewatch web session v1"u8))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        _cookieBytes = Encoding.UTF8.GetBytes(_cookieValue);
         _throttle = new LogThrottle(time);
         _frames = frames;
         _events = events;
@@ -260,7 +262,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         }
         else if (context.Request.Cookies.TryGetValue(TokenCookie, out var cookie))
         {
-            valid = Matches(cookie, Encoding.UTF8.GetBytes(_cookieValue));
+            valid = Matches(cookie, _cookieBytes);
         }
         else
         {
