@@ -288,7 +288,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
             context.Response.Cookies.Append(TokenCookie, _cookieValue, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps, Path = "/" });
             if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
             {
-                var rest = QueryString.Create(context.Request.Query.Where(q => q.Key != "token"));
+                var rest = QueryString.Create(context.Request.Query.Where(q => !string.Equals(q.Key, "token", StringComparison.OrdinalIgnoreCase)));
                 context.Response.StatusCode = StatusCodes.Status303SeeOther;
                 context.Response.Headers.Location = context.Request.PathBase + context.Request.Path + rest;
                 context.Response.Headers.CacheControl = "no-store";

@@ -169,6 +169,9 @@ public sealed class WebLiveViewTests(ITestOutputHelper output)
         using var login = await http.GetAsync("/?token=s3cret&camera=stage");
         Assert.Equal(HttpStatusCode.SeeOther, login.StatusCode);
         Assert.Equal("/?camera=stage", login.Headers.Location?.OriginalString);
+        using var upper = await http.GetAsync("/?Token=s3cret&camera=stage"); // the key is read case-insensitively: it must go too
+        Assert.Equal(HttpStatusCode.SeeOther, upper.StatusCode);
+        Assert.Equal("/?camera=stage", upper.Headers.Location?.OriginalString);
         var cookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
         Assert.DoesNotContain("s3cret", cookie, StringComparison.Ordinal);
         var pair = cookie.Split(';')[0];
