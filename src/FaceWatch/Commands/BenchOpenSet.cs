@@ -151,7 +151,7 @@ internal static class BenchOpenSet
     }
 
     /// <summary>The face nearest the image centre (the labelled one in these photos), embedded; null when none is found.</summary>
-    private static (float[] Embedding, double Width)? EmbedCentralFace(FaceTools tools, Mat image, string file)
+    internal static (float[] Embedding, double Width)? EmbedCentralFace(FaceTools tools, Mat image, string file)
     {
         using var photo = tools.Reader.Read(image, file);
         if (photo.Faces.Count == 0)

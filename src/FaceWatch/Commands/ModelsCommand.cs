@@ -83,6 +83,7 @@ internal static class ModelsCommand
         var command = new Command("models", "Fetch, convert and verify the face detection and embedding models.");
         command.Subcommands.Add(fetch);
         command.Subcommands.Add(verify);
+        command.Subcommands.Add(Calibration.CalibrateCommand.Create());
         return command;
     }
 
