@@ -19,11 +19,11 @@ public sealed record ClosedSetScore(int Correct, int Total)
 /// <summary>
 /// The open-set rule at one pair of thresholds on labelled faces. Genuine faces are those of enrolled people:
 /// identified (right name), unknown, or a wrong name. Strangers (label <c>unknown</c> or a person not in the gallery)
-/// are accepted when they get any name. <see cref="TargetStrangerRate"/> is the stranger rate the similarity threshold
+/// are accepted when they get any name. <see cref="TargetStrangerRate"/> is the stranger rate the score threshold
 /// was chosen for (null for the gallery's own thresholds).
 /// </summary>
 public sealed record OperatingPointScore(
-    string Name, double? TargetStrangerRate, double SimilarityThreshold, double ProbabilityThreshold,
+    string Name, double? TargetStrangerRate, double ScoreThreshold, double ProbabilityThreshold,
     int Genuine, int Identified, int Unknown, int WrongName, int Strangers, int StrangersAccepted)
 {
     public static double Rate(int count, int total) => total == 0 ? 0 : count / (double)total;
@@ -61,23 +61,23 @@ public sealed class Evaluation
     public static bool IsStranger(string label, Gallery gallery) =>
         label == IdentityMatch.Unknown || gallery.People.All(p => p.Name != label);
 
-    /// <summary>SVM top-1 on the faces of enrolled people (strangers left out): the classic closed-set accuracy.</summary>
+    /// <summary>SVM top-1 (the nearest person with one enrolled) on the faces of enrolled people (strangers left out): the classic closed-set accuracy.</summary>
     public ClosedSetScore ClosedSet(Gallery gallery)
     {
         var genuine = Faces.Where(f => !IsStranger(f.Label, gallery)).ToArray();
-        return new ClosedSetScore(genuine.Count(f => f.Match.Candidate == f.Label), genuine.Length);
+        return new ClosedSetScore(genuine.Count(f => (f.Match.ClassifierChoice ?? f.Match.Candidate) == f.Label), genuine.Length);
     }
 
     /// <summary>
-    /// The open-set rule re-applied to every face's scores (probability and similarity of its candidate) at
-    /// thresholds <paramref name="similarity"/> and <paramref name="probability"/>.
+    /// The open-set rule re-applied to every face's numbers (score and probability of its candidate) at
+    /// thresholds <paramref name="score"/> and <paramref name="probability"/>.
     /// </summary>
-    public OperatingPointScore At(Gallery gallery, string name, double? target, double similarity, double probability)
+    public OperatingPointScore At(Gallery gallery, string name, double? target, double score, double probability)
     {
         int genuine = 0, identified = 0, unknown = 0, wrong = 0, strangers = 0, accepted = 0;
         foreach (var f in Faces)
         {
-            var known = f.Match.Candidate is not null && f.Match.Similarity >= similarity && f.Match.Probability >= probability;
+            var known = f.Match.Candidate is not null && f.Match.Score >= score && f.Match.Probability >= probability;
             if (IsStranger(f.Label, gallery))
             {
                 strangers++;
@@ -92,14 +92,14 @@ public sealed class Evaluation
             }
         }
 
-        return new OperatingPointScore(name, target, similarity, probability, genuine, identified, unknown, wrong, strangers, accepted);
+        return new OperatingPointScore(name, target, score, probability, genuine, identified, unknown, wrong, strangers, accepted);
     }
 
     /// <summary>
-    /// The smallest similarity threshold that lets at most <paramref name="rate"/> of <paramref name="strangerScores"/>
+    /// The smallest score threshold that lets at most <paramref name="rate"/> of <paramref name="strangerScores"/>
     /// through (a score passes when it is at least the threshold). With fewer than 1 / rate scores that means none of them.
     /// </summary>
-    public static double SimilarityThresholdFor(IReadOnlyList<double> strangerScores, double rate)
+    public static double ScoreThresholdFor(IReadOnlyList<double> strangerScores, double rate)
     {
         ArgumentOutOfRangeException.ThrowIfZero(strangerScores.Count);
         var sorted = strangerScores.OrderDescending().ToArray();

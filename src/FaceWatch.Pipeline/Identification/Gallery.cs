@@ -17,11 +17,14 @@ public sealed record EnrolledFace(string Source, float[] Embedding);
 public sealed record EnrolledPerson(string Name, IReadOnlyList<EnrolledFace> Faces);
 
 /// <summary>
-/// The open-set rule: a face is named only if the SVM probability of the top name is at least
-/// <see cref="Probability"/> and its similarity to that person (mean cosine to their two most similar faces) is at least
-/// <see cref="Similarity"/>. <see cref="Method"/> says how they were chosen.
+/// How a gallery's thresholds are calibrated: the embedding model's prior (null: the gallery's own scores alone) and the
+/// operating point, the share of strangers that may be named as someone.
 /// </summary>
-public sealed record OpenSetThresholds(double Probability, double Similarity, string Method);
+public sealed record GalleryCalibration(ScorePrior? Prior, double StrangerRate = OpenSetCalibration.DefaultStrangerRate)
+{
+    /// <summary>The prior shipped for <paramref name="model"/> (if any) at the default operating point.</summary>
+    public static GalleryCalibration BuiltIn(EmbeddingModelIdentity model) => new(ScorePrior.BuiltIn(model.ModelId));
+}
 
 /// <summary>
 /// An enrolled face set: people, their embeddings, the classifier trained on them, the open-set thresholds,
@@ -33,8 +36,9 @@ public sealed class Gallery
 
     internal Gallery(
         EmbeddingModelIdentity model, IReadOnlyList<EnrolledPerson> people, SvmClassifier? classifier,
-        OpenSetThresholds thresholds, SvmTrainingOptions training, DateTimeOffset createdAt)
+        OpenSetThresholds thresholds, SvmTrainingOptions training, DateTimeOffset createdAt, GalleryCalibration calibration)
     {
+        Calibration = calibration;
         Model = model;
         People = people;
         Classifier = classifier;
@@ -58,14 +62,22 @@ public sealed class Gallery
 
     public SvmTrainingOptions Training { get; }
 
+    /// <summary>The prior and operating point the thresholds came from; changes (<see cref="WithFaces"/>) calibrate the same way.</summary>
+    public GalleryCalibration Calibration { get; }
+
     public DateTimeOffset CreatedAt { get; }
 
     public int FaceCount => People.Sum(p => p.Faces.Count);
 
-    /// <summary>Builds a gallery: trains the SVM and calibrates the thresholds from the faces themselves.</summary>
+    /// <summary>
+    /// Builds a gallery: trains the SVM and calibrates the thresholds from the faces and the model's prior
+    /// (<paramref name="calibration"/>; default: the prior shipped for <paramref name="model"/>, 1 % strangers).
+    /// </summary>
     public static Gallery Create(
-        EmbeddingModelIdentity model, IEnumerable<EnrolledPerson> people, DateTimeOffset createdAt, SvmTrainingOptions? training = null)
+        EmbeddingModelIdentity model, IEnumerable<EnrolledPerson> people, DateTimeOffset createdAt, SvmTrainingOptions? training = null,
+        GalleryCalibration? calibration = null)
     {
+        calibration ??= GalleryCalibration.BuiltIn(model);
         training ??= new SvmTrainingOptions();
         var list = people.Where(p => p.Faces.Count > 0).OrderBy(p => p.Name, StringComparer.Ordinal).ToArray();
         var duplicate = list.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
@@ -84,8 +96,8 @@ public sealed class Gallery
         }
 
         var classifier = list.Length >= 2 ? TrainClassifier(list, training) : null;
-        var thresholds = OpenSetCalibration.Calibrate(list, classifier?.CrossValidatedTrueProbabilities ?? []);
-        return new Gallery(model, list, classifier, thresholds, training, createdAt);
+        var thresholds = OpenSetCalibration.Calibrate(list, classifier?.CrossValidatedTrueProbabilities ?? [], calibration.Prior, calibration.StrangerRate);
+        return new Gallery(model, list, classifier, thresholds, training, createdAt, calibration);
     }
 
     /// <summary>A copy with <paramref name="name"/>'s faces added (the person is created if new), retrained.</summary>
@@ -102,7 +114,7 @@ public sealed class Gallery
             people.Add(new EnrolledPerson(name, faces.ToArray()));
         }
 
-        return Create(Model, people, now, Training);
+        return Create(Model, people, now, Training, Calibration);
     }
 
     /// <summary>A copy without <paramref name="name"/>, retrained. Throws if the person is not enrolled.</summary>
@@ -120,7 +132,7 @@ public sealed class Gallery
                 $"'{name}' is the only person in the gallery: a gallery needs at least one person (delete the gallery file instead).");
         }
 
-        return Create(Model, People.Where(p => p.Name != name), now, Training);
+        return Create(Model, People.Where(p => p.Name != name), now, Training, Calibration);
     }
 
     internal static SvmClassifier TrainClassifier(IReadOnlyList<EnrolledPerson> people, SvmTrainingOptions training)

@@ -15,10 +15,14 @@ public sealed class GalleryModelMismatchException(string message) : Exception(me
 public static class GalleryStore
 {
     public const string Format = "facewatch-gallery";
-    public const int Version = 1;
+    /// <summary>2: thresholds of the score rule with a model prior (issue 11). Version 1 files are recalibrated when loaded.</summary>
+    public const int Version = 2;
 
-    /// <summary>Loads <paramref name="path"/>; with <paramref name="expected"/>, refuses a gallery of another model.</summary>
-    public static Gallery Load(string path, EmbeddingModelIdentity? expected = null)
+    /// <summary>
+    /// Loads <paramref name="path"/>; with <paramref name="expected"/>, refuses a gallery of another model.
+    /// <paramref name="prior"/> is what later changes calibrate with (default: the prior shipped for the gallery's model).
+    /// </summary>
+    public static Gallery Load(string path, EmbeddingModelIdentity? expected = null, ScorePrior? prior = null)
     {
         if (!File.Exists(path))
         {
@@ -109,19 +113,50 @@ public static class GalleryStore
             }
 
             var t = file.Thresholds;
+            var training = file.Training ?? new SvmTrainingOptions();
+            prior ??= ScorePrior.BuiltIn(model.ModelId);
+            if (file.Version < 2)
+            {
+                // Thresholds of the old rule mean something else: calibrate again from the stored faces (deterministic).
+                var upgraded = Gallery.Create(model, people, file.CreatedAt, training, new GalleryCalibration(prior));
+                return new Gallery(
+                    model, upgraded.People, upgraded.Classifier,
+                    upgraded.Thresholds with { Method = $"recalibrated from a version-{file.Version} gallery file: {upgraded.Thresholds.Method}" },
+                    training, file.CreatedAt, upgraded.Calibration);
+            }
+
             if (!double.IsFinite(t.Probability) || t.Probability is < 0 or > 1)
             {
                 throw new InvalidDataException($"the probability threshold {t.Probability} is not between 0 and 1");
             }
 
-            if (!double.IsFinite(t.Similarity) || t.Similarity is < -1 or > 1)
+            if (t.Score is not { } score || !double.IsFinite(score) || score is < -1 or > 1)
             {
-                throw new InvalidDataException($"the similarity threshold {t.Similarity} is not between -1 and 1");
+                throw new InvalidDataException($"the score threshold {t.Score} is not between -1 and 1");
             }
 
-            return new Gallery(
-                model, people, classifier, new OpenSetThresholds(t.Probability, t.Similarity, t.Method),
-                file.Training ?? new SvmTrainingOptions(), file.CreatedAt);
+            var evidence = t.EvidenceScores ?? [];
+            if (evidence.Count > ScorePrior.EvidenceSizes.Length - 1 || evidence.Any(v => !double.IsFinite(v) || v is < -1 or > 1))
+            {
+                throw new InvalidDataException("the evidence score thresholds are not finite numbers between -1 and 1");
+            }
+
+            if (!double.IsFinite(t.MarginWeight) || t.MarginWeight is < 0 or > 10)
+            {
+                throw new InvalidDataException($"the margin weight {t.MarginWeight} is not between 0 and 10");
+            }
+
+            if (!double.IsFinite(t.StrangerRate) || t.StrangerRate is < OpenSetCalibration.MinStrangerRate or > OpenSetCalibration.MaxStrangerRate)
+            {
+                throw new InvalidDataException(
+                    $"the share of strangers accepted {t.StrangerRate} is not between {OpenSetCalibration.MinStrangerRate} and {OpenSetCalibration.MaxStrangerRate}");
+            }
+
+            var thresholds = new OpenSetThresholds(t.Probability, score, t.Method)
+            {
+                MarginWeight = t.MarginWeight, StrangerRate = t.StrangerRate, EvidenceScores = evidence, Prior = t.Prior, GalleryScores = t.GalleryScores,
+            };
+            return new Gallery(model, people, classifier, thresholds, training, file.CreatedAt, new GalleryCalibration(prior, t.StrangerRate));
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or ArgumentException)
         {
@@ -213,7 +248,11 @@ public static class GalleryStore
         Version = Version,
         CreatedAt = g.CreatedAt,
         EmbeddingModel = new ModelDto(g.Model.ModelId, g.Model.ModelFile, g.Model.InputSize, g.Model.Dimension),
-        Thresholds = new ThresholdsDto(g.Thresholds.Probability, g.Thresholds.Similarity, g.Thresholds.Method),
+        Thresholds = new ThresholdsDto(g.Thresholds.Probability, null, g.Thresholds.Method)
+        {
+            Score = g.Thresholds.Score, MarginWeight = g.Thresholds.MarginWeight, StrangerRate = g.Thresholds.StrangerRate,
+            EvidenceScores = [.. g.Thresholds.EvidenceScores], Prior = g.Thresholds.Prior, GalleryScores = g.Thresholds.GalleryScores,
+        },
         Training = g.Training,
         People = g.People.Select(p => new PersonDto(p.Name, p.Faces.Select(f => new FaceDto(f.Source, Base64(f.Embedding))).ToList())).ToList(),
         Classifier = g.Classifier?.Classes.Select(c => new ClassDto(c.Name, Base64(c.Model.Weights), c.Model.Bias, c.Sigmoid.A, c.Sigmoid.B)).ToList(),
@@ -265,7 +304,22 @@ public static class GalleryStore
 
     internal sealed record ModelDto(string ModelId, string ModelFile, int InputSize, int Dimension);
 
-    internal sealed record ThresholdsDto(double Probability, double Similarity, string Method);
+    /// <summary><see cref="Similarity"/> is version 1's (read only to know the file); version 2 writes the score rule's fields.</summary>
+    internal sealed record ThresholdsDto(double Probability, double? Similarity, string Method)
+    {
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public double? Score { get; init; }
+
+        public double MarginWeight { get; init; }
+
+        public double StrangerRate { get; init; } = OpenSetCalibration.DefaultStrangerRate;
+
+        public List<double>? EvidenceScores { get; init; }
+
+        public string? Prior { get; init; }
+
+        public int GalleryScores { get; init; }
+    }
 
     internal sealed record PersonDto(string Name, List<FaceDto> Faces);
 

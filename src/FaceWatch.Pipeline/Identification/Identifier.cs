@@ -1,9 +1,11 @@
 namespace FaceWatch.Pipeline.Identification;
 
 /// <summary>
-/// Names a face embedding against a gallery with the open-set rule: the SVM proposes the most probable
-/// person, and the face is that person only if the probability and the similarity to that person's
-/// enrolled faces both clear the gallery's thresholds. Immutable and thread-safe.
+/// Names a face embedding against a gallery with the open-set rule: the candidate is the nearest enrolled person
+/// (similarity as <see cref="Gallery.SimilarityTo"/> measures it), and the face is that person only if its score
+/// (<see cref="OpenSetScore"/>: the similarity plus the margin over the second nearest, weighted as the model's prior
+/// says) reaches the gallery's score threshold and the SVM does not find that person unlikely (probability threshold).
+/// Immutable and thread-safe.
 /// </summary>
 public sealed class Identifier
 {
@@ -18,9 +20,15 @@ public sealed class Identifier
     public Gallery Gallery { get; }
 
     /// <summary>Identifies one L2-normalised embedding (normalised again here, so raw vectors work too).</summary>
-    public IdentityMatch Identify(float[] embedding)
+    public IdentityMatch Identify(float[] embedding) => Identify(embedding, 1);
+
+    /// <summary>
+    /// Identifies accumulated evidence: <paramref name="embedding"/> is the mean of <paramref name="observations"/>
+    /// embeddings of one face (a visit's template), held to the gallery's threshold for that much evidence
+    /// (<see cref="OpenSetThresholds.ScoreFor"/>), which keeps the share of strangers accepted at the operating point.
+    /// </summary>
+    public IdentityMatch Identify(ReadOnlySpan<float> embedding, int observations)
     {
-        ArgumentNullException.ThrowIfNull(embedding);
         var people = Gallery.People;
         if (people.Count == 0)
         {
@@ -37,43 +45,46 @@ public sealed class Identifier
         Span<float> x = embedding.Length <= MaxStackDimension ? stackalloc float[embedding.Length] : new float[embedding.Length];
         embedding.CopyTo(x);
         VectorMath.NormalizeInPlace(x);
-        int index;
-        double probability;
-        if (Gallery.Classifier is { } svm)
-        {
-            (index, probability) = svm.Predict(x);
-        }
-        else
-        {
-            // One person: no SVM, the similarity rule alone decides.
-            (index, probability) = (0, 1.0);
-        }
-
-        var person = people[index];
-        var similarity = Gallery.SimilarityTo(person, x);
-        string? second = null;
-        double? secondSimilarity = null;
+        int index = -1, secondIndex = -1;
+        double similarity = double.NegativeInfinity, secondSimilarity = double.NegativeInfinity;
         for (var k = 0; k < people.Count; k++)
         {
-            if (k != index && Gallery.SimilarityTo(people[k], x) is var s && (secondSimilarity is null || s > secondSimilarity))
+            var s = Gallery.SimilarityTo(people[k], x);
+            if (s > similarity)
             {
-                (second, secondSimilarity) = (people[k].Name, s);
+                (secondIndex, secondSimilarity) = (index, similarity);
+                (index, similarity) = (k, s);
+            }
+            else if (s > secondSimilarity)
+            {
+                (secondIndex, secondSimilarity) = (k, s);
             }
         }
 
+        // One person: no SVM, the score decides alone.
+        var probabilities = Gallery.Classifier?.Probabilities(x);
+        var probability = probabilities is null ? 1.0 : probabilities[index];
+        var classifierChoice = probabilities is null ? null : people[Array.IndexOf(probabilities, probabilities.Max())].Name;
+        var person = people[index];
+        double? second = secondIndex >= 0 ? secondSimilarity : null;
         var t = Gallery.Thresholds;
-        var similarityOk = similarity >= t.Similarity;
+        var score = OpenSetScore.Of(similarity, second, t.MarginWeight);
+        var scoreThreshold = t.ScoreFor(observations);
+        var scoreOk = score >= scoreThreshold;
         var probabilityOk = probability >= t.Probability;
-        var known = similarityOk && probabilityOk;
+        var known = scoreOk && probabilityOk;
         RejectionReason? rejectedBy = known ? null
-            : !similarityOk && !probabilityOk ? RejectionReason.Both
-            : !similarityOk ? RejectionReason.Similarity : RejectionReason.Probability;
+            : !scoreOk && !probabilityOk ? RejectionReason.Both
+            : !scoreOk ? RejectionReason.Score : RejectionReason.Probability;
         return new IdentityMatch(known ? person.Name : IdentityMatch.Unknown, known, probability, similarity, person.Name)
         {
-            SecondNearest = second,
-            SecondSimilarity = secondSimilarity,
+            SecondNearest = secondIndex >= 0 ? people[secondIndex].Name : null,
+            SecondSimilarity = second,
+            Score = score,
+            ClassifierChoice = classifierChoice,
+            Observations = Math.Max(1, observations),
             RejectedBy = rejectedBy,
-            SimilarityThreshold = t.Similarity,
+            ScoreThreshold = scoreThreshold,
             ProbabilityThreshold = t.Probability,
         };
     }

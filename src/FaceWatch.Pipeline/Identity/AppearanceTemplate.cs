@@ -17,6 +17,9 @@ public sealed class AppearanceTemplate
 
     public bool IsEmpty => Count == 0;
 
+    /// <summary>The L2-normalised mean (empty before the first embedding): a visit's accumulated evidence of who it is.</summary>
+    public ReadOnlySpan<float> Unit => _unit;
+
     /// <summary>Cosine similarity of <paramref name="embedding"/> (L2-normalised) to the template; 1 for an empty template.</summary>
     public double Similarity(ReadOnlySpan<float> embedding) =>
         _unit is null || _unit.Length != embedding.Length ? 1 : VectorMath.Dot(_unit, embedding);

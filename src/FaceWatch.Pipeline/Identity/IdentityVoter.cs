@@ -8,13 +8,24 @@ public sealed record IdentityObservation(string Name, bool Known, double Probabi
 
     /// <summary>How far <see cref="Nearest"/> leads the second nearest person (similarity difference), when there is one.</summary>
     public double? Margin { get; init; }
+
+    /// <summary>How many faces of the visit the answer is from: 1 for this face alone, more for the visit's accumulated evidence.</summary>
+    public int Observations { get; init; } = 1;
 }
 
 /// <summary>
 /// A decision for a track: a known name, or <c>unknown</c>. <paramref name="Reason"/> says what made it:
 /// <see cref="IdentityVoter.StrongEvidence"/> or <see cref="IdentityVoter.Votes"/>.
 /// </summary>
-public sealed record IdentityDecision(string Name, bool Known, double Confidence, bool IsChange, string Reason = IdentityVoter.Votes);
+public sealed record IdentityDecision(string Name, bool Known, double Confidence, bool IsChange, string Reason = IdentityVoter.Votes)
+{
+    /// <summary>The latest evidence behind the decision, to explain it (overlay): nearest enrolled person, similarity, margin.</summary>
+    public string? Nearest { get; init; }
+
+    public double Similarity { get; init; }
+
+    public double? Margin { get; init; }
+}
 
 /// <summary>
 /// Decides who a track is from its observations, with one rule for names and <c>unknown</c> alike. A label (a name, or
@@ -68,6 +79,8 @@ public sealed class IdentityVoter
         {
             return null;
         }
+
+        candidate = candidate with { Nearest = normalised.Nearest, Similarity = normalised.Similarity, Margin = normalised.Margin };
 
         BestConfidence = Math.Max(BestConfidence, candidate.Confidence);
         if (Current is not null && Current.Name == candidate.Name)

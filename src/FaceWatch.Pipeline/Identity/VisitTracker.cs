@@ -121,11 +121,15 @@ public sealed class VisitTracker
     /// <summary>
     /// One identification of a face of <paramref name="trackId"/> with its L2-normalised <paramref name="embedding"/>;
     /// <paramref name="sameFace"/> is the gallery's same-person cosine threshold. May append events.
-    /// <paramref name="faceJpeg"/> encodes the crop; called only for an <c>arrived</c> event.
+    /// <paramref name="faceJpeg"/> encodes the crop; called only for an <c>arrived</c> event. With an
+    /// <paramref name="identifier"/>, a visit with two or more accepted faces is judged on its accumulated evidence
+    /// (the mean of its faces' embeddings, at the gallery's threshold for that many observations) instead of this face
+    /// alone: several consistent sightings can name a person no single one could, while a stranger's lucky sighting is
+    /// averaged away.
     /// </summary>
     public void Identified(
         long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, long captureTimestamp,
-        Func<byte[]>? faceJpeg, ICollection<IdentityEvent> events)
+        Func<byte[]>? faceJpeg, ICollection<IdentityEvent> events, Identification.Identifier? identifier = null)
     {
         ArgumentNullException.ThrowIfNull(observation);
         ArgumentNullException.ThrowIfNull(events);
@@ -166,6 +170,11 @@ public sealed class VisitTracker
         }
 
         visit.Template.Add(embedding, observation.Weight);
+        if (identifier is not null && visit.Template.Count >= 2)
+        {
+            observation = Accumulated(identifier.Identify(visit.Template.Unit, visit.Template.Count), observation.Weight);
+        }
+
         var decision = visit.Voter.Add(observation);
         if (decision is null)
         {
@@ -179,6 +188,7 @@ public sealed class VisitTracker
             Nearest = observation.Nearest,
             Similarity = Math.Round(observation.Similarity, 4),
             Margin = observation.Margin is { } margin ? Math.Round(margin, 4) : null,
+            Evidence = observation.Observations,
         };
         if (kind == IdentityEventKind.Arrived && faceJpeg is not null)
         {
@@ -188,6 +198,12 @@ public sealed class VisitTracker
         visit.Announced = true;
         events.Add(identityEvent);
     }
+
+    private static IdentityObservation Accumulated(Identification.IdentityMatch match, double weight) =>
+        new(match.Name, match.Known, match.Probability, match.Similarity, weight)
+        {
+            Nearest = match.Candidate, Margin = match.Margin, Observations = match.Observations,
+        };
 
     /// <summary>
     /// The track ended. An announced known person lingers for <c>RejoinSeconds</c> (see <see cref="Sweep"/>); anyone else

@@ -4,7 +4,15 @@ using OpenCvSharp;
 namespace FaceWatch.Pipeline.LiveView;
 
 /// <summary>One tracked face as the overlay draws it.</summary>
-public sealed record TrackOverlay(long TrackId, Rect2f Box, Point2f[]? Landmarks, string? Name, bool Known, double Confidence);
+public sealed record TrackOverlay(long TrackId, Rect2f Box, Point2f[]? Landmarks, string? Name, bool Known, double Confidence)
+{
+    /// <summary>Why: the nearest enrolled person of the latest evidence (also behind <c>unknown</c>), its similarity and margin.</summary>
+    public string? Nearest { get; init; }
+
+    public double Similarity { get; init; }
+
+    public double? Margin { get; init; }
+}
 
 /// <summary>
 /// Receives each processed frame with its tracks, for overlay windows and the web live view.

@@ -23,14 +23,26 @@ public static class OverlayRenderer
     /// <summary>Box line thickness for an image of this width (2 px up to 640, thicker for large frames).</summary>
     public static int Thickness(int imageWidth) => Math.Max(2, imageWidth / 320);
 
-    /// <summary>What the label of a track says: <c>name (0.87)</c>, <c>unknown (0.41)</c>, or <c>#id</c> while undecided.</summary>
+    /// <summary>
+    /// What the label of a track says: <c>#3 name (0.87)</c> or <c>#4 unknown (0.59)</c>, then why when known: the
+    /// similarity and margin (<c>sim 0.62 +0.15</c>) for a name, the nearest person behind an <c>unknown</c>
+    /// (<c>~bob 0.41 +0.02</c>); <c>#id</c> while undecided.
+    /// </summary>
     public static string Label(TrackOverlay track)
     {
         ArgumentNullException.ThrowIfNull(track);
         var who = string.IsNullOrEmpty(track.Name) ? null : track.Name;
-        return who is null
-            ? $"#{track.TrackId}"
-            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"#{track.TrackId} {who} ({track.Confidence:0.00})");
+        if (who is null)
+        {
+            return $"#{track.TrackId}";
+        }
+
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var margin = track.Margin is { } m ? string.Create(culture, $" {m:+0.00;-0.00}") : "";
+        var why = track.Nearest is null ? ""
+            : track.Known ? string.Create(culture, $" sim {track.Similarity:0.00}{margin}")
+            : string.Create(culture, $" ~{track.Nearest} {track.Similarity:0.00}{margin}");
+        return string.Create(culture, $"#{track.TrackId} {who} ({track.Confidence:0.00}){why}");
     }
 
     public static Scalar ColorOf(TrackOverlay track)

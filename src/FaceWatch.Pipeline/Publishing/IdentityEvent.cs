@@ -48,6 +48,12 @@ public sealed record IdentityEvent
     /// <summary>For <c>arrived</c>/<c>changed</c>: how far <see cref="Nearest"/> led the second nearest person.</summary>
     public double? Margin { get; init; }
 
+    /// <summary>
+    /// For <c>arrived</c>/<c>changed</c>: how many of the visit's faces the deciding evidence averaged (1: the deciding face
+    /// alone); <see cref="Nearest"/>, <see cref="Similarity"/> and <see cref="Margin"/> are of that evidence.
+    /// </summary>
+    public int? Evidence { get; init; }
+
     /// <summary>For <c>left</c>: seconds between first and last sighting.</summary>
     public double? DurationSeconds { get; init; }
 

@@ -175,7 +175,10 @@ public sealed class DetectionWorker
             // The visit's id and name; no name while the face is in doubt. The detection's own box: where the face is in this very frame.
             var view = _book.ViewOf(track.Id);
             var decision = view?.Decision;
-            overlays.Add(new TrackOverlay(view?.VisitId ?? track.Id, detection.Box, detection.Landmarks, decision?.Name, decision?.Known ?? false, decision?.Confidence ?? 0));
+            overlays.Add(new TrackOverlay(view?.VisitId ?? track.Id, detection.Box, detection.Landmarks, decision?.Name, decision?.Known ?? false, decision?.Confidence ?? 0)
+            {
+                Nearest = decision?.Nearest, Similarity = decision?.Similarity ?? 0, Margin = decision?.Margin,
+            });
         }
 
         Annotate(frame, overlays);

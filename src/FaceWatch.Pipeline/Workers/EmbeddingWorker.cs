@@ -95,9 +95,11 @@ public sealed class EmbeddingWorker
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _faces, batch.Count);
         var sameFace = _gallery.SameFace;
+        // One identifier for the batch: a gallery reload in between must not mix two galleries' answers for one face.
+        var identifier = _gallery.Current;
         for (var i = 0; i < batch.Count; i++)
         {
-            var match = _gallery.Identify(embeddings[i]);
+            var match = identifier?.Identify(embeddings[i]) ?? new Identification.IdentityMatch(Identification.IdentityMatch.Unknown, false, 0, 0, null);
             var crop = batch[i];
             Log.Observation(_logger, crop.Book.Camera, crop.TrackId, match.Candidate ?? "-", match.Known, match.Probability, match.Similarity, crop.Weight);
             crop.Book.Identified(
@@ -106,7 +108,8 @@ public sealed class EmbeddingWorker
                 embeddings[i],
                 sameFace,
                 crop.CaptureTimestamp,
-                () => crop.Image.ImEncode(".jpg"));
+                () => crop.Image.ImEncode(".jpg"),
+                identifier);
             Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);
         }
     }

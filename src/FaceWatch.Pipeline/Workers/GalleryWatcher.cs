@@ -50,7 +50,9 @@ public sealed class GalleryWatcher
     {
         ArgumentNullException.ThrowIfNull(gallery);
         Volatile.Write(ref _current, new Identifier(gallery));
-        Log.GalleryLoaded(_logger, label, gallery.People.Count, gallery.FaceCount, gallery.SameFace.Cosine, gallery.SameFace.Method);
+        var t = gallery.Thresholds;
+        Log.GalleryLoaded(
+            _logger, label, gallery.People.Count, gallery.FaceCount, t.Score, t.Probability, t.StrangerRate, t.Method, gallery.SameFace.Cosine, gallery.SameFace.Method);
     }
 
     /// <summary>The current gallery's same-person cosine for tracks (the default without a gallery).</summary>

@@ -75,11 +75,13 @@ public sealed class TrackBook
     }
 
     /// <summary>Embedding worker: one identification of a face of <paramref name="trackId"/> (see <see cref="VisitTracker.Identified"/>).</summary>
-    public void Identified(long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, long captureTimestamp, Func<byte[]>? faceJpeg = null)
+    public void Identified(
+        long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, long captureTimestamp, Func<byte[]>? faceJpeg = null,
+        Identification.Identifier? identifier = null)
     {
         lock (_gate)
         {
-            _visits.Identified(trackId, observation, embedding, sameFace, captureTimestamp, faceJpeg, _made);
+            _visits.Identified(trackId, observation, embedding, sameFace, captureTimestamp, faceJpeg, _made, identifier);
             EmitMade();
         }
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using FaceWatch.Commands.Calibration;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,8 @@ internal static class BenchIdentifyCommand
         var lfwProbes = new Option<int>("--lfw-probes") { Description = "Most probe photos per enrolled person for --lfw (never in the gallery).", DefaultValueFactory = _ => 10 };
         var lfwStrangers = new Option<int>("--lfw-strangers") { Description = "Stranger people for --lfw (default: everyone not enrolled).", DefaultValueFactory = _ => int.MaxValue };
         var lfwStrangerPhotos = new Option<int>("--lfw-stranger-photos") { Description = "Photos per stranger for --lfw.", DefaultValueFactory = _ => 2 };
+        var lfwCalibration = new Option<int>("--lfw-calibration-people") { Description = "People of the held-out half that calibrate the run's prior (default: all of it).", DefaultValueFactory = _ => int.MaxValue };
+        var cache = new Option<string?>("--cache") { Description = "Folder for cached embeddings of the --lfw folder (shared with 'models calibrate --cache')." };
         var exclude = new Option<string?>("--exclude") { Description = "Text file of DIR-relative paths (one per line) left out of the accuracy runs, e.g. docs/jurassic-suspects.txt." };
         var enrollCount = new Option<int>("--enroll") { Description = "Enrollment faces per person.", DefaultValueFactory = _ => 10 };
         var splits = new Option<int>("--splits") { Description = "Random splits to average over.", DefaultValueFactory = _ => 10 };
@@ -29,7 +32,7 @@ internal static class BenchIdentifyCommand
         var svmC = new Option<double>("--svm-c") { Description = "SVM regularisation C.", DefaultValueFactory = _ => new SvmTrainingOptions().C };
         var command = new Command("identify", "Measure identification accuracy (closed and open set) and embedding speed on a labelled folder.")
         {
-            dir, exclude, enrollCount, splits, seed, svmC, lfw, lfwPeople, lfwProbes, lfwStrangers, lfwStrangerPhotos,
+            dir, exclude, enrollCount, splits, seed, svmC, lfw, lfwPeople, lfwProbes, lfwStrangers, lfwStrangerPhotos, lfwCalibration, cache,
         };
         command.SetAction((parseResult, ct) => Task.FromResult(VerbConsole.Run("bench identify", () =>
         {
@@ -44,7 +47,9 @@ internal static class BenchIdentifyCommand
 
                 BenchOpenSet.Run(tools, lfwDir, new BenchOpenSet.Settings(
                     parseResult.GetValue(lfwPeople), 12, parseResult.GetValue(lfwProbes), parseResult.GetValue(lfwStrangers), parseResult.GetValue(lfwStrangerPhotos),
-                    parseResult.GetValue(seed), [2, 5, 10], [40, 56, 80, 112, 160]), ct);
+                    parseResult.GetValue(seed), [2, 3, 5, 10],
+                    [.. new[] { 40, 56, 80, 112, 160 }.Select(w => new ProbeDegradation(w, 0)), new ProbeDegradation(56, 1), new ProbeDegradation(56, 2), new ProbeDegradation(40, 1)],
+                    parseResult.GetValue(cache), parseResult.GetValue(lfwCalibration)), ct);
             }
 
             if (parseResult.GetValue(dir) is not { } root)
@@ -96,8 +101,11 @@ internal static class BenchIdentifyCommand
                         $"with the open-set rule: {r.OpenRuleCorrect:P2} named correctly, {r.OpenRuleUnknown:P2} unknown, {r.OpenRuleWrong:P2} wrong name");
                     Console.WriteLine($"  open set, each person held out as a stranger in turn: stranger named as someone known {r.StrangerAccepted:P2} " +
                         $"({r.StrangerAcceptedCount}/{r.StrangerTotal}); enrolled people identified {r.GenuineIdentified:P2} ({r.GenuineIdentifiedCount}/{r.GenuineTotal})");
+                    Console.WriteLine($"  same galleries with the 0.2 rule (SVM top-1, similarity and probability calibrated by the gallery alone): stranger named as someone known " +
+                        $"{r.LegacyStrangerAccepted / (double)r.StrangerTotal:P2} ({r.LegacyStrangerAccepted}/{r.StrangerTotal}); enrolled people identified " +
+                        $"{r.LegacyIdentified / (double)r.GenuineTotal:P2} ({r.LegacyIdentified}/{r.GenuineTotal})");
                     Console.WriteLine($"  threshold sweep (pooled): identified {r.IdentifiedAt1Percent:P2} of enrolled faces at 1% strangers accepted " +
-                        $"(similarity threshold {r.SimilarityAt1Percent:F3}); calibrated thresholds: probability {r.MeanProbabilityThreshold:F2}, similarity {r.MeanSimilarityThreshold:F3} (means)");
+                        $"(score threshold {r.SimilarityAt1Percent:F3}); calibrated thresholds: probability {r.MeanProbabilityThreshold:F2}, score {r.MeanSimilarityThreshold:F3} (means)");
                     Console.WriteLine("  most frequent closed-set misses: " +
                         string.Join(", ", r.ClosedSetMisses.GroupBy(m => m).OrderByDescending(g => g.Count()).Take(6).Select(g => $"{g.Key} x{g.Count()}")));
                 }
@@ -163,6 +171,11 @@ internal static class BenchIdentifyCommand
         double IdentifiedAt1Percent, double SimilarityAt1Percent, double MeanProbabilityThreshold, double MeanSimilarityThreshold,
         IReadOnlyList<string> ClosedSetMisses)
     {
+        /// <summary>The 0.2 rule (<see cref="LegacyOpenSetRule"/>) on the same open-set galleries: strangers named, enrolled identified.</summary>
+        public int LegacyStrangerAccepted { get; init; }
+
+        public int LegacyIdentified { get; init; }
+
         public double ClosedSet => ClosedCorrect / (double)ClosedTotal;
 
         public double StrangerAccepted => StrangerAcceptedCount / (double)StrangerTotal;
@@ -178,7 +191,7 @@ internal static class BenchIdentifyCommand
         var names = faces.Select(f => f.Person).Distinct().Order(StringComparer.Ordinal).ToArray();
         var byName = names.ToDictionary(name => name, name => faces.Where(f => f.Person == name).Select(f => f.Face).ToArray());
         int closedCorrect = 0, closedTotal = 0, ruleCorrect = 0, ruleUnknown = 0, ruleWrong = 0;
-        int strangerAccepted = 0, strangerTotal = 0, genuineOk = 0, genuineTotal = 0;
+        int strangerAccepted = 0, strangerTotal = 0, genuineOk = 0, genuineTotal = 0, legacyAccepted = 0, legacyOk = 0;
         var misses = new List<string>();
         var genuineScores = new List<double>(); // similarity to the predicted person, -inf if the SVM picked the wrong one
         var strangerScores = new List<double>();
@@ -205,10 +218,11 @@ internal static class BenchIdentifyCommand
             {
                 var m = identifier.Identify(face.Embedding);
                 closedTotal++;
-                closedCorrect += m.Candidate == person ? 1 : 0;
-                if (m.Candidate != person)
+                var top = m.ClassifierChoice ?? m.Candidate;
+                closedCorrect += top == person ? 1 : 0;
+                if (top != person)
                 {
-                    misses.Add($"{face.Source}->{m.Candidate}");
+                    misses.Add($"{face.Source}->{top}");
                 }
 
                 ruleCorrect += m.Known && m.Name == person ? 1 : 0;
@@ -221,8 +235,9 @@ internal static class BenchIdentifyCommand
             {
                 var open = Gallery.Create(model, names.Where(n => n != stranger).Select(n => new EnrolledPerson(n, enrolled[n])), epoch, training);
                 var id = new Identifier(open);
+                var legacy = new LegacyOpenSetRule(open);
                 pThresholds.Add(open.Thresholds.Probability);
-                sThresholds.Add(open.Thresholds.Similarity);
+                sThresholds.Add(open.Thresholds.Score);
                 foreach (var (person, face) in test)
                 {
                     var m = id.Identify(face.Embedding);
@@ -230,19 +245,21 @@ internal static class BenchIdentifyCommand
                     {
                         strangerTotal++;
                         strangerAccepted += m.Known ? 1 : 0;
-                        strangerScores.Add(m.Similarity);
+                        legacyAccepted += legacy.Name(face.Embedding) != IdentityMatch.Unknown ? 1 : 0;
+                        strangerScores.Add(m.Score);
                     }
                     else
                     {
                         genuineTotal++;
                         genuineOk += m.Known && m.Name == person ? 1 : 0;
-                        genuineScores.Add(m.Candidate == person ? m.Similarity : double.NegativeInfinity);
+                        legacyOk += legacy.Name(face.Embedding) == person ? 1 : 0;
+                        genuineScores.Add(m.Candidate == person ? m.Score : double.NegativeInfinity);
                     }
                 }
 
                 foreach (var face in enrolled[stranger])
                 {
-                    strangerScores.Add(id.Identify(face.Embedding).Similarity);
+                    strangerScores.Add(id.Identify(face.Embedding).Score);
                 }
             }
         }
@@ -251,6 +268,9 @@ internal static class BenchIdentifyCommand
         var identifiedAt1 = genuineScores.Count(g => g > at1) / (double)genuineScores.Count;
         return new BenchResult(closedCorrect, closedTotal, ruleCorrect / (double)closedTotal, ruleUnknown / (double)closedTotal,
             ruleWrong / (double)closedTotal, strangerAccepted, strangerTotal, genuineOk, genuineTotal, identifiedAt1, at1,
-            pThresholds.Average(), sThresholds.Average(), misses);
+            pThresholds.Average(), sThresholds.Average(), misses)
+        {
+            LegacyStrangerAccepted = legacyAccepted, LegacyIdentified = legacyOk,
+        };
     }
 }

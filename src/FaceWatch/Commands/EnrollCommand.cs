@@ -130,6 +130,13 @@ internal static class EnrollCommand
 
     internal static string Describe(Gallery g, string path) =>
         $"Gallery '{VerbConsole.Safe(path)}': {g.People.Count} {(g.People.Count == 1 ? "person" : "people")}, {g.FaceCount} faces, " +
-        $"unknown unless probability >= {g.Thresholds.Probability:F2} and similarity >= {g.Thresholds.Similarity:F2} ({g.Thresholds.Method}); " +
+        $"unknown unless score >= {g.Thresholds.Score:F3} ({ScoreWords(g.Thresholds)}) and probability >= {g.Thresholds.Probability:F2}, " +
+        $"for {g.Thresholds.StrangerRate:0.###%} of strangers accepted ({g.Thresholds.Method}); " +
+        (g.Thresholds.EvidenceScores.Count > 0
+            ? $"a visit's evidence of {string.Join("/", ScorePrior.EvidenceSizes[1..])} faces needs {string.Join("/", g.Thresholds.EvidenceScores.Select(v => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}; "
+            : "no evidence accumulation over a visit without a prior; ") +
         $"a tracked face keeps its track's name while cosine >= {g.SameFace.Cosine:F2} to the visit's appearance ({g.SameFace.Method}).";
+
+    private static string ScoreWords(OpenSetThresholds t) =>
+        t.MarginWeight == 0 ? "similarity to the nearest person" : FormattableString.Invariant($"similarity + {t.MarginWeight:0.##} x margin over the second nearest");
 }

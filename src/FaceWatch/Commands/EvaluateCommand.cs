@@ -54,15 +54,15 @@ internal static class EvaluateCommand
             var g = identifier.Gallery;
             var closedTrain = train.ClosedSet(g);
             var closedTest = test.ClosedSet(g);
-            var (points, scoresFrom, scoreCount) = OperatingPoints(test, g);
+            var points = OperatingPoints(test, g);
             if (parseResult.GetValue(json))
             {
                 var dto = new EvaluationJson(test.Accuracy, test.Total, test.Correct, test.Unknown,
                     test.PerLabel.ToDictionary(p => p.Key, p => new PersonJson(p.Value.Total, p.Value.Correct)),
                     new ClosedSetJson(closedTrain.Accuracy, closedTest.Accuracy, closedTrain.Correct, closedTrain.Total, closedTest.Correct, closedTest.Total),
-                    scoresFrom, scoreCount,
+                    g.Thresholds.Prior, g.Thresholds.GalleryScores,
                     points.Select(p => new OperatingPointJson(
-                        p.Name, p.TargetStrangerRate, Math.Round(p.SimilarityThreshold, 4), Math.Round(p.ProbabilityThreshold, 4),
+                        p.Name, p.TargetStrangerRate, Math.Round(p.ScoreThreshold, 4), Math.Round(p.ProbabilityThreshold, 4),
                         p.Genuine, p.Identified, p.Unknown, p.WrongName, p.Strangers, p.Strangers == 0 ? null : p.StrangersAccepted)).ToList());
                 Console.WriteLine(JsonSerializer.Serialize(dto, VerbJsonContext.Default.EvaluationJson));
                 return 0;
@@ -70,22 +70,22 @@ internal static class EvaluateCommand
 
             // The classic workflow's line: percent, closed set (the SVM always names someone).
             Console.WriteLine(FormattableString.Invariant($"Accuracy: train={closedTrain.Accuracy * 100:F3}, test={closedTest.Accuracy * 100:F3}"));
-            Console.WriteLine($"(closed set, SVM top-1, no threshold: train {closedTrain.Correct} of {closedTrain.Total} enrolled faces; " +
+            Console.WriteLine($"(closed set, the SVM's top-1, no threshold: train {closedTrain.Correct} of {closedTrain.Total} enrolled faces; " +
                 $"test {closedTest.Correct} of {closedTest.Total} faces of enrolled people)");
             var genuine = points[0].Genuine;
             var strangers = points[0].Strangers;
             Console.WriteLine($"Open set: {genuine} faces of enrolled people, {strangers} of strangers (unknown/ or people not in the gallery)");
-            Console.WriteLine($"  {"operating point",-26} {"similarity",10} {"probability",11} {"identified",11} {"unknown",9} {"wrong name",10} {"strangers accepted",19}");
+            Console.WriteLine($"  {"operating point",-26} {"score",10} {"probability",11} {"identified",11} {"unknown",9} {"wrong name",10} {"strangers accepted",19}");
             foreach (var p in points)
             {
                 var acc = p.Strangers == 0 ? "n/a" : $"{Percent(p.StrangersAccepted, p.Strangers)} ({p.StrangersAccepted}/{p.Strangers})";
-                Console.WriteLine($"  {p.Name,-26} {p.SimilarityThreshold,10:F3} {p.ProbabilityThreshold,11:F2} {Percent(p.Identified, p.Genuine),11} " +
+                Console.WriteLine($"  {p.Name,-26} {p.ScoreThreshold,10:F3} {p.ProbabilityThreshold,11:F2} {Percent(p.Identified, p.Genuine),11} " +
                     $"{Percent(p.Unknown, p.Genuine),9} {Percent(p.WrongName, p.Genuine),10} {acc,19}");
             }
 
-            Console.WriteLine(scoresFrom == "folder"
-                ? $"  (the x % points: similarity threshold letting at most x % of this folder's {scoreCount} strangers through at the gallery's probability threshold; chosen and measured on the same strangers)"
-                : $"  (the x % points: similarity threshold accepting at most x % of the gallery's {scoreCount} impostor scores, each enrolled face against the other people; no strangers here to measure them on)");
+            Console.WriteLine(g.Thresholds.Prior is { } prior
+                ? $"  (the x % points: the thresholds the gallery would be calibrated with for x % strangers accepted, from the {prior} and the gallery's {g.Thresholds.GalleryScores} impostor scores; not chosen on this folder)"
+                : $"  (the x % points: the thresholds the gallery would be calibrated with for x % strangers accepted, from its {g.Thresholds.GalleryScores} impostor scores alone: no prior for this embedding model; not chosen on this folder)");
             var width = Math.Max(6, test.PerLabel.Keys.Select(k => VerbConsole.Safe(k).Length).DefaultIfEmpty(6).Max());
             Console.WriteLine($"{"person".PadRight(width)}  total  correct  accuracy  unknown");
             foreach (var (name, s) in test.PerLabel)
@@ -107,34 +107,22 @@ internal static class EvaluateCommand
     internal static readonly double[] StrangerRates = [0.05, 0.01, 0.001];
 
     /// <summary>
-    /// The gallery's own thresholds, then for each of <see cref="StrangerRates"/> the similarity threshold that
-    /// accepts at most that share of strangers at the gallery's probability threshold: measured on the folder's
-    /// strangers when it has any, else on the gallery's impostor scores (each enrolled face against the other people).
+    /// The gallery's own thresholds, then the rule's thresholds calibrated for each of <see cref="StrangerRates"/> the
+    /// same way enrollment calibrates (the model's prior and the gallery's own scores): what the gallery would use at
+    /// that operating point, measured on the folder's faces (strangers included), never chosen on them.
     /// </summary>
-    internal static (List<OperatingPointScore> Points, string ScoresFrom, int ScoreCount) OperatingPoints(
-        Evaluation test, Gallery gallery, IReadOnlyList<double>? rates = null)
+    internal static List<OperatingPointScore> OperatingPoints(Evaluation test, Gallery gallery, IReadOnlyList<double>? rates = null)
     {
         var t = gallery.Thresholds;
-        var points = new List<OperatingPointScore> { test.At(gallery, "gallery (as enrolled)", null, t.Similarity, t.Probability) };
-        var strangerScores = test.Faces.Where(f => Evaluation.IsStranger(f.Label, gallery))
-            .Select(f => f.Match.Probability >= t.Probability ? f.Match.Similarity : double.NegativeInfinity).ToList();
-        var from = "folder";
-        if (strangerScores.Count == 0)
+        var points = new List<OperatingPointScore> { test.At(gallery, "gallery (as enrolled)", null, t.Score, t.Probability) };
+        var genuine = gallery.Classifier?.CrossValidatedTrueProbabilities ?? [];
+        foreach (var rate in rates ?? StrangerRates)
         {
-            from = "gallery";
-            strangerScores = gallery.People.Count >= 2 ? OpenSetCalibration.ImpostorScores(gallery.People) : [];
+            var at = OpenSetCalibration.Calibrate(gallery.People, genuine, gallery.Calibration.Prior, rate);
+            points.Add(test.At(gallery, FormattableString.Invariant($"strangers accepted {rate * 100:0.###} %"), rate, at.Score, at.Probability));
         }
 
-        if (strangerScores.Count > 0)
-        {
-            foreach (var rate in rates ?? StrangerRates)
-            {
-                var s = Math.Max(-1.0, Evaluation.SimilarityThresholdFor(strangerScores, rate));
-                points.Add(test.At(gallery, FormattableString.Invariant($"strangers accepted {rate * 100:0.###} %"), rate, s, t.Probability));
-            }
-        }
-
-        return (points, from, strangerScores.Count);
+        return points;
     }
 
     private static string Percent(int count, int total) =>
@@ -144,29 +132,30 @@ internal static class EvaluateCommand
 internal sealed record ClosedSetJson(double TrainAccuracy, double TestAccuracy, int TrainCorrect, int TrainTotal, int TestCorrect, int TestTotal);
 
 internal sealed record OperatingPointJson(
-    string Name, double? TargetStrangerRate, double SimilarityThreshold, double ProbabilityThreshold,
+    string Name, double? TargetStrangerRate, double ScoreThreshold, double ProbabilityThreshold,
     int Genuine, int Identified, int Unknown, int WrongName, int Strangers, int? StrangersAccepted);
 
 internal sealed record PersonJson(int Total, int Correct);
 
 internal sealed record EvaluationJson(
     double Accuracy, int Total, int Correct, int Unknown, Dictionary<string, PersonJson> PerPerson,
-    ClosedSetJson ClosedSet, string StrangerScoresFrom, int StrangerScoreCount, List<OperatingPointJson> OperatingPoints);
+    ClosedSetJson ClosedSet, string? Prior, int GalleryScores, List<OperatingPointJson> OperatingPoints);
 
 /// <summary>
-/// One face of <c>identify --json</c>: the answer and why. <see cref="Nearest"/> is the SVM's top-1 (the person a
-/// name would be), <see cref="Margin"/> its similarity minus the second nearest person's, <see cref="RejectedBy"/>
-/// <c>similarity</c>, <c>probability</c> or <c>both</c> for <c>unknown</c> (null when known).
+/// One face of <c>identify --json</c>: the answer and why. <see cref="Nearest"/> is the nearest enrolled person (the
+/// name it would be), <see cref="Margin"/> its similarity minus the second nearest person's, <see cref="Score"/> what
+/// the rule thresholds, <see cref="RejectedBy"/> <c>score</c>, <c>probability</c> or <c>both</c> for <c>unknown</c>
+/// (null when known).
 /// </summary>
 internal sealed record FaceJson(
     int[] Box, string Name, bool Known, double Probability, double Similarity,
-    string? Nearest, string? SecondNearest, double? SecondSimilarity, double? Margin, string? RejectedBy,
-    double SimilarityThreshold, double ProbabilityThreshold)
+    string? Nearest, string? SecondNearest, double? SecondSimilarity, double? Margin, double Score, string? RejectedBy,
+    double ScoreThreshold, double ProbabilityThreshold)
 {
     public static FaceJson From(int[] box, IdentityMatch m) => new(
         box, m.Name, m.Known, Math.Round(m.Probability, 4), Math.Round(m.Similarity, 4),
-        m.Candidate, m.SecondNearest, Round(m.SecondSimilarity), Round(m.Margin),
-        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.SimilarityThreshold, 4), Math.Round(m.ProbabilityThreshold, 4));
+        m.Candidate, m.SecondNearest, Round(m.SecondSimilarity), Round(m.Margin), Math.Round(m.Score, 4),
+        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.ScoreThreshold, 4), Math.Round(m.ProbabilityThreshold, 4));
 
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 4) : null;
 }

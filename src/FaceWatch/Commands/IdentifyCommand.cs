@@ -68,7 +68,7 @@ internal static class IdentifyCommand
                     Console.WriteLine($"{VerbConsole.Safe(r.File)}: {(r.Faces.Count == 0 ? "no face" : $"{r.Faces.Count} face{(r.Faces.Count == 1 ? "" : "s")}")}");
                     foreach (var f in r.Faces)
                     {
-                        Console.WriteLine($"  {Explain(f),-30} probability {f.Probability:F2}  similarity {f.Similarity:F2}{Margin(f)}  box [{string.Join(", ", f.Box)}]");
+                        Console.WriteLine($"  {Explain(f),-30} probability {f.Probability:F2}  similarity {f.Similarity:F2}{Margin(f)}  score {f.Score:F2}  box [{string.Join(", ", f.Box)}]");
                     }
                 }
             }
@@ -78,7 +78,7 @@ internal static class IdentifyCommand
         return command;
     }
 
-    /// <summary>The name, or <c>unknown (nearest alice: similarity 0.41 &lt; 0.45)</c> naming the threshold(s) that rejected it.</summary>
+    /// <summary>The name, or <c>unknown (nearest alice: score 0.41 &lt; 0.45)</c> naming the threshold(s) that rejected it.</summary>
     internal static string Explain(FaceJson f)
     {
         if (f.Known || f.Nearest is null)
@@ -87,9 +87,9 @@ internal static class IdentifyCommand
         }
 
         var why = new List<string>();
-        if (f.RejectedBy is "similarity" or "both")
+        if (f.RejectedBy is "score" or "both")
         {
-            why.Add($"similarity {f.Similarity:F2} < {f.SimilarityThreshold:F2}");
+            why.Add($"score {f.Score:F2} < {f.ScoreThreshold:F2}");
         }
 
         if (f.RejectedBy is "probability" or "both")

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using FaceWatch.Commands;
+using FaceWatch.Commands.Calibration;
 using OpenCvSharp;
 
 namespace FaceWatch.Tests.Identification;
@@ -32,14 +33,17 @@ public sealed partial class BenchOpenSetTests
     }
 
     [Fact]
-    public void Degrade_keeps_the_size_and_removes_the_detail_a_small_face_does_not_have()
+    public void Degradation_keeps_the_size_and_removes_the_detail_a_small_face_does_not_have()
     {
         using var image = Cv2.ImRead(TestPaths.Data("faces", "knn", "test", "obama1.jpg"));
-        using var degraded = BenchOpenSet.Degrade(image, 0.25);
+        using var degraded = new ProbeDegradation(25, 0).Apply(image, 100);
         Assert.Equal(image.Size(), degraded.Size());
         Assert.True(Sharpness(degraded) < Sharpness(image) / 2, $"{Sharpness(degraded)} vs {Sharpness(image)}");
-        using var same = BenchOpenSet.Degrade(image, 1.0);
+        using var same = new ProbeDegradation(100, 0).Apply(image, 100);
         Assert.Equal(Sharpness(image), Sharpness(same), 6);
+        using var blurred = new ProbeDegradation(0, 2).Apply(image, 100);
+        Assert.Equal(image.Size(), blurred.Size());
+        Assert.True(Sharpness(blurred) < Sharpness(image) / 2, $"{Sharpness(blurred)} vs {Sharpness(image)}");
     }
 
     private static double Sharpness(Mat image)

@@ -72,6 +72,11 @@ public sealed class OverlayRendererTests
         Assert.Equal("#3 ada (0.88)", OverlayRenderer.Label(known));
         Assert.Equal("#4 unknown (0.31)", OverlayRenderer.Label(unknown));
         Assert.Equal("#5", OverlayRenderer.Label(pending));
+
+        // With the evidence behind the decision: similarity and margin for a name, the nearest person behind unknown.
+        Assert.Equal("#3 ada (0.88) sim 0.62 +0.15", OverlayRenderer.Label(known with { Nearest = "ada", Similarity = 0.621, Margin = 0.149 }));
+        Assert.Equal("#4 unknown (0.31) ~bob 0.41 +0.02", OverlayRenderer.Label(unknown with { Nearest = "bob", Similarity = 0.41, Margin = 0.02 }));
+        Assert.Equal("#4 unknown (0.31) ~bob 0.41", OverlayRenderer.Label(unknown with { Nearest = "bob", Similarity = 0.41 }));
     }
 
     [Fact]

@@ -11,9 +11,12 @@ internal sealed record LabelledEmbeddings(string ModelId, IReadOnlyList<Labelled
 {
     private const string Magic = "facewatch-embeddings-1";
 
-    public static LabelledEmbeddings Compute(FaceTools tools, string root, ProbeDegradation degradation, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
+    /// <param name="people">Only these person folders (null: all).</param>
+    public static LabelledEmbeddings Compute(
+        FaceTools tools, string root, ProbeDegradation degradation, IProgress<(int Done, int Total)>? progress, CancellationToken ct,
+        IReadOnlySet<string>? people = null)
     {
-        var files = Directory.GetDirectories(root).Order(StringComparer.Ordinal)
+        var files = Directory.GetDirectories(root).Where(d => people is null || people.Contains(Path.GetFileName(d))).Order(StringComparer.Ordinal)
             .SelectMany(d => Directory.GetFiles(d, "*.jpg").Order(StringComparer.Ordinal).Select(f => (Person: Path.GetFileName(d), File: f)))
             .ToArray();
         var items = new List<LabelledEmbedding>(files.Length);

@@ -36,7 +36,7 @@ internal sealed record ProbeDegradation(int FaceWidth, double BlurSigma)
     }
 
     /// <summary>The central face of the degraded photo, embedded; null when the detector no longer finds it.</summary>
-    public (float[] Embedding, double Width)? Embed(FaceTools tools, Mat image, string file, double faceWidth)
+    public (float[] Embedding, double Width, double Sharpness)? Embed(FaceTools tools, Mat image, string file, double faceWidth)
     {
         using var degraded = Apply(image, faceWidth);
         return BenchOpenSet.EmbedCentralFace(tools, degraded, file);
