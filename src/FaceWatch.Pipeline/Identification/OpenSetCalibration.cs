@@ -22,6 +22,12 @@ public sealed record OpenSetThresholds(double Probability, double Score, string 
     /// <summary>How many impostor scores the gallery's own faces added.</summary>
     public int GalleryScores { get; init; }
 
+    public bool Equals(OpenSetThresholds? other) =>
+        other is not null && Probability == other.Probability && Score == other.Score && Method == other.Method && MarginWeight == other.MarginWeight
+        && StrangerRate == other.StrangerRate && EvidenceScores.SequenceEqual(other.EvidenceScores) && Prior == other.Prior && GalleryScores == other.GalleryScores;
+
+    public override int GetHashCode() => HashCode.Combine(Probability, Score, Method, StrangerRate, EvidenceScores.Count, Prior, GalleryScores);
+
     /// <summary>The score threshold for evidence from <paramref name="observations"/> embeddings (the largest measured size not above it).</summary>
     public double ScoreFor(int observations)
     {

@@ -37,6 +37,25 @@ public sealed class GalleryTests : IDisposable
     }
 
     [Fact]
+    public void A_version_1_gallery_file_is_recalibrated_when_loaded_and_keeps_its_people()
+    {
+        var gallery = Gallery.Create(Model, People(4, 12), Now);
+        var path = Path.Combine(_dir, "old.json");
+        GalleryStore.Save(gallery, path);
+        // What FaceWatch 0.2 wrote: version 1, thresholds of the probability-and-similarity rule.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        json["version"] = 1;
+        json["thresholds"] = System.Text.Json.Nodes.JsonNode.Parse("""{"probability": 0.3, "similarity": 0.61, "method": "calibrated: ..."}""");
+        File.WriteAllText(path, json.ToJsonString());
+
+        var loaded = GalleryStore.Load(path, Model);
+        Assert.StartsWith("recalibrated from a version-1 gallery file: ", loaded.Thresholds.Method, StringComparison.Ordinal);
+        Assert.Equal(gallery.Thresholds.Score, loaded.Thresholds.Score);
+        Assert.Equal(gallery.People.Select(p => p.Faces.Count), loaded.People.Select(p => p.Faces.Count));
+        Assert.Equal(1, System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!["version"]!.GetValue<int>()); // loading never rewrites the file
+    }
+
+    [Fact]
     public void Enrolled_faces_are_known_and_a_far_vector_is_unknown()
     {
         var people = People(4, 12, noise: 0.3);
@@ -62,7 +81,8 @@ public sealed class GalleryTests : IDisposable
         var people = People(2, 6, noise: 0.3);
         var gallery = Gallery.Create(Model, people.Take(1), Now);
         Assert.Null(gallery.Classifier);
-        Assert.StartsWith("default", gallery.Thresholds.Method, StringComparison.Ordinal);
+        Assert.StartsWith("no prior for this embedding model", gallery.Thresholds.Method, StringComparison.Ordinal);
+        Assert.Contains("default score, 1 person", gallery.Thresholds.Method, StringComparison.Ordinal);
         var identifier = new Identifier(gallery);
         Assert.Equal("p0", identifier.Identify(people[0].Faces[1].Embedding).Name);
         Assert.False(identifier.Identify(people[1].Faces[0].Embedding).Known);
