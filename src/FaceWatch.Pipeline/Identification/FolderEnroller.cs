@@ -61,7 +61,8 @@ public sealed record EnrollmentSettings
 /// flags faces that look mislabelled, and trains a <see cref="Gallery"/>. Used by <c>facewatch enroll</c> and
 /// by the daemon's first-start demo enrollment.
 /// </summary>
-public sealed class FolderEnroller(PhotoFaceReader reader, IFaceEmbedder embedder, EmbeddingModelIdentity model, TimeProvider time)
+public sealed class FolderEnroller(
+    PhotoFaceReader reader, IFaceEmbedder embedder, EmbeddingModelIdentity model, TimeProvider time, GalleryCalibration? calibration = null)
 {
     /// <summary>Enrolls every person subfolder of <paramref name="dir"/>.</summary>
     /// <exception cref="InvalidDataException">No person subfolders, two that are the same folder, or nobody could be enrolled.</exception>
@@ -115,7 +116,7 @@ public sealed class FolderEnroller(PhotoFaceReader reader, IFaceEmbedder embedde
         }
 
         people = RemoveSuspects(people, settings, issues);
-        var gallery = Gallery.Create(model, people, time.GetUtcNow());
+        var gallery = Gallery.Create(model, people, time.GetUtcNow(), calibration: calibration);
         return new EnrollmentResult(gallery, Summarise(folders.Select(f => (f.Name, f.Files.Count)), gallery, issues), issues);
     }
 

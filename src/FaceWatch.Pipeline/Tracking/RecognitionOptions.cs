@@ -16,7 +16,7 @@ public sealed class RecognitionOptions
 
     /// <summary>Least sharpness (variance of the Laplacian of the grey aligned crop) for a face to be embedded; 0 turns the blur check off.</summary>
     [Range(0.0, 10000)]
-    public double MinSharpness { get; set; } = 15;
+    public double MinSharpness { get; set; } = 10;
 
     /// <summary>Most aligned crops embedded in one batched call (across cameras).</summary>
     [Range(1, 256)]

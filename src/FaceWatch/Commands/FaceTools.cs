@@ -23,6 +23,7 @@ internal sealed class FaceTools : IDisposable
 
     private readonly MtcnnDetector? _detector;
     private readonly string? _configuredGallery;
+    private GalleryCalibration? _calibration;
 
     private FaceTools(IConfiguration config, bool needDetector)
     {
@@ -64,9 +65,12 @@ internal sealed class FaceTools : IDisposable
         Path.GetFullPath(!string.IsNullOrWhiteSpace(option) ? option
             : !string.IsNullOrWhiteSpace(_configuredGallery) ? _configuredGallery : DefaultGalleryFile);
 
-    public Gallery LoadGallery(string? option) => GalleryStore.Load(GalleryPath(option), Embedder.Identity);
+    public Gallery LoadGallery(string? option) => GalleryStore.Load(GalleryPath(option), Embedder.Identity, Calibration.Prior);
 
-    public FolderEnroller Enroller() => new(Reader, Embedder, Embedder.Identity, TimeProvider.System);
+    /// <summary>The embedding model's prior: <c>MODEL.prior.json</c> beside the model if it matches, else the shipped one (or none).</summary>
+    public GalleryCalibration Calibration => _calibration ??= new(ScorePrior.For(Embedder.ModelId, Embedder.ModelPath));
+
+    public FolderEnroller Enroller() => new(Reader, Embedder, Embedder.Identity, TimeProvider.System, Calibration);
 
     /// <summary>The embedding of every face of <paramref name="photo"/>, in its face order (none for no face).</summary>
     public float[][] Embed(PhotoFaces photo) => Embedder.Embed(photo.Faces.Select(f => f.Crop).ToArray());
