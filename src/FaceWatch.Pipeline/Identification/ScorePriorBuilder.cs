@@ -95,7 +95,8 @@ public static class ScorePriorBuilder
 
     private static ShapeResult Measure(IReadOnlyList<IReadOnlyList<CalibrationFace>> people, int n, int k, Settings s)
     {
-        var rng = new Random(HashCode.Combine(s.Seed, n, k) & int.MaxValue);
+        // Not HashCode.Combine: it is seeded per process, and the same photos must always give the same prior.
+        var rng = new Random(unchecked((s.Seed * 1_000_003) + (n * 101) + k) & int.MaxValue);
         var eligible = Enumerable.Range(0, people.Count).Where(i => people[i].Count >= k + 1).ToArray();
         var result = new ShapeResult(n, k);
         foreach (var e in ScorePrior.EvidenceSizes)
