@@ -101,6 +101,9 @@ internal static class BenchVisitsCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {name} run {i + 1}: enrolled {score.NamedRight}/{score.EnrolledVisits} named right, {score.EnrolledOnlyUnknown} only unknown, {score.EnrolledNamedOther} named as another, {score.EnrolledNoEvent} no event; " +
                     $"strangers {score.StrangersNamed}/{score.StrangerVisits} named as someone; {run.Frames.Count} frames, {run.Observations.Count} observations ({score.UnmatchedObservations} on no visit) in {run.Wall.TotalSeconds:0} s"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"    similarity of single embeddings to the nearest enrolled person: enrolled faces median {Median(score.Enrolled.SelectMany(v => v.Similarities)):0.000} (lowest {Min(score.Enrolled.SelectMany(v => v.Similarities)):0.000}), " +
+                    $"strangers median {Median(score.Strangers.SelectMany(v => v.Similarities)):0.000} (highest {Max(score.Strangers.SelectMany(v => v.Similarities)):0.000})"));
                 if (details)
                 {
                     foreach (var v in score.Visits)
@@ -139,6 +142,10 @@ internal static class BenchVisitsCommand
             $"{first.StrangerVisits} | {M(r => r.StrangersNamed):0.#} ({M(r => Share(r.StrangersNamed, r.StrangerVisits)):0.#} %) | {M(r => Median(r.SecondsToName)):0.00} | " +
             $"{M(r => Share(r.EnrolledObservationsRight, r.EnrolledObservations)):0.#} % of {M(r => r.EnrolledObservations):0} | {M(r => Share(r.StrangerObservationsNamed, r.StrangerObservations)):0.#} % of {M(r => r.StrangerObservations):0} |");
     }
+
+    private static double Min(IEnumerable<double> values) => values.DefaultIfEmpty(double.NaN).Min();
+
+    private static double Max(IEnumerable<double> values) => values.DefaultIfEmpty(double.NaN).Max();
 
     private static double Share(int part, int whole) => whole == 0 ? 0 : 100.0 * part / whole;
 

@@ -28,6 +28,9 @@ public enum VisitOutcome
 public sealed record OpenSetVisit(SegmentTruth Visit, VisitOutcome Outcome, IReadOnlyList<string> OtherNames, double? SecondsToName,
     IReadOnlyList<string> Decisions, int Observations, int ObservationsRight, int ObservationsOther)
 {
+    /// <summary>Each observation's similarity to its nearest enrolled person (the SVM's candidate): how close strangers come to the threshold.</summary>
+    public IReadOnlyList<double> Similarities { get; init; } = [];
+
     /// <summary>Some event gave the face a known name that is not its own (also when another event named it right).</summary>
     public bool GotOtherName => OtherNames.Count > 0;
 }
@@ -89,6 +92,7 @@ public static class OpenSetScorer
         }
 
         var counts = truth.Segments.ToDictionary(s => s.Id, _ => (All: 0, Right: 0, Other: 0));
+        var similarities = truth.Segments.ToDictionary(s => s.Id, _ => new List<double>());
         var unmatched = 0;
         foreach (var o in observations)
         {
@@ -101,12 +105,13 @@ public static class OpenSetScorer
                 continue;
             }
 
+            similarities[segment.Id].Add(o.Match.Similarity);
             var c = counts[segment.Id];
             var named = o.Match.Known && o.Match.Name != IdentityMatch.Unknown;
             counts[segment.Id] = (c.All + 1, c.Right + (named && o.Match.Name == segment.Expected ? 1 : 0), c.Other + (named && o.Match.Name != segment.Expected ? 1 : 0));
         }
 
-        return new OpenSetScore(truth.Name, [.. visits.Select(v => Visit(v, counts[v.Visit.Id]))], unmatched);
+        return new OpenSetScore(truth.Name, [.. visits.Select(v => Visit(v, counts[v.Visit.Id]) with { Similarities = similarities[v.Visit.Id] })], unmatched);
     }
 
     private static OpenSetVisit Visit(VisitScore v, (int All, int Right, int Other) observed)
