@@ -100,7 +100,7 @@ internal static class BenchVisitsCommand
                 runs.Add(score);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {name} run {i + 1}: enrolled {score.NamedRight}/{score.EnrolledVisits} named right, {score.EnrolledOnlyUnknown} only unknown, {score.EnrolledNamedOther} named as another, {score.EnrolledNoEvent} no event; " +
-                    $"strangers {score.StrangersNamed}/{score.StrangerVisits} named as someone; {run.Frames.Count} frames, {run.Observations.Count} observations ({score.UnmatchedObservations} on no visit) in {run.Wall.TotalSeconds:0} s"));
+                    $"strangers {score.StrangersNamed}/{score.StrangerVisits} named as someone ({score.StrangersNamedByEvent} by an event); {run.Frames.Count} frames, {run.Observations.Count} observations ({score.UnmatchedObservations} on no visit) in {run.Wall.TotalSeconds:0} s"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"    similarity of single embeddings to the nearest enrolled person: enrolled faces median {Median(score.Enrolled.SelectMany(v => v.Similarities)):0.000} (lowest {Min(score.Enrolled.SelectMany(v => v.Similarities)):0.000}), " +
                     $"strangers median {Median(score.Strangers.SelectMany(v => v.Similarities)):0.000} (highest {Max(score.Strangers.SelectMany(v => v.Similarities)):0.000})"));
@@ -111,7 +111,7 @@ internal static class BenchVisitsCommand
                         var size = v.Visit.Boxes.Count > 0 ? v.Visit.Boxes[v.Visit.Boxes.Count / 2].W : 0;
                         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"    visit {v.Visit.Id} {v.Visit.Start:0.0}-{v.Visit.End:0.0}s {(v.Visit.Enrolled ? "enrolled" : "stranger")} {v.Visit.Person} ({size} px, {v.Visit.Photo}): {v.Outcome}" +
-                            $"{(v.SecondsToName is { } t ? $" after {t:0.00} s" : "")}{(v.GotOtherName ? " as " + string.Join("/", v.OtherNames) : "")}; [{string.Join(", ", v.Decisions)}]; observations {v.ObservationsRight} right, {v.ObservationsOther} other name of {v.Observations}"));
+                            $"{(v.SecondsToName is { } t ? $" after {t:0.00} s" : "")}{(v.GotOtherName ? " as " + string.Join("/", v.OtherNames.Concat(v.CarriedNames).Distinct()) : "")}; [{string.Join(", ", v.Decisions)}]; observations {v.ObservationsRight} right, {v.ObservationsOther} other name of {v.Observations}"));
                     }
                 }
             }
@@ -120,8 +120,8 @@ internal static class BenchVisitsCommand
         }
 
         Console.WriteLine();
-        Console.WriteLine("| video | enrolled visits | named right | only unknown | named as another | no event | stranger visits | strangers named as someone | median s to right name | enrolled faces named right (per embedding) | stranger faces named (per embedding) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| video | enrolled visits | named right | only unknown | named as another | no event | stranger visits | strangers named as someone | by an event | median s to right name | enrolled faces named right (per embedding) | stranger faces named (per embedding) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (name, runs) in scores)
         {
             Console.WriteLine(Row(name, runs));
@@ -139,7 +139,7 @@ internal static class BenchVisitsCommand
         var first = runs[0];
         return string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {first.EnrolledVisits} | {M(r => r.NamedRight):0.#} | {M(r => r.EnrolledOnlyUnknown):0.#} | {M(r => r.EnrolledNamedOther):0.#} | {M(r => r.EnrolledNoEvent):0.#} | " +
-            $"{first.StrangerVisits} | {M(r => r.StrangersNamed):0.#} ({M(r => Share(r.StrangersNamed, r.StrangerVisits)):0.#} %) | {M(r => Median(r.SecondsToName)):0.00} | " +
+            $"{first.StrangerVisits} | {M(r => r.StrangersNamed):0.#} ({M(r => Share(r.StrangersNamed, r.StrangerVisits)):0.#} %) | {M(r => r.StrangersNamedByEvent):0.#} | {M(r => Median(r.SecondsToName)):0.00} | " +
             $"{M(r => Share(r.EnrolledObservationsRight, r.EnrolledObservations)):0.#} % of {M(r => r.EnrolledObservations):0} | {M(r => Share(r.StrangerObservationsNamed, r.StrangerObservations)):0.#} % of {M(r => r.StrangerObservations):0} |");
     }
 

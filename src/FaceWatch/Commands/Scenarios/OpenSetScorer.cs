@@ -13,6 +13,9 @@ public enum VisitOutcome
     /// <summary>An event gave the face a known name that is not its own (a stranger named as someone; an enrolled person as another), and none named it right.</summary>
     NamedOther,
 
+    /// <summary>Every event said <c>unknown</c>, but the face carried a known name that is not its own otherwise (an overlay label, a <c>left</c> event: another visit went on on this face).</summary>
+    CarriedOther,
+
     /// <summary>Every event said <c>unknown</c>.</summary>
     OnlyUnknown,
 
@@ -21,18 +24,23 @@ public enum VisitOutcome
 }
 
 /// <summary>
-/// One visit, open-set view: its outcome, the known names it was given other than its own, the seconds to its own name,
+/// One visit, open-set view: its outcome, the known names it was given other than its own (<paramref name="OtherNames"/>:
+/// by an <c>arrived</c>/<c>changed</c> event; <paramref name="CarriedNames"/>: by an overlay label or a <c>left</c> event,
+/// e.g. a visit that went on onto this face without an event), the seconds to its own name,
 /// its decisions in words, and the single embeddings (the embedding worker's observations) made of its face: how many,
 /// how many named it right, how many gave another known name.
 /// </summary>
-public sealed record OpenSetVisit(SegmentTruth Visit, VisitOutcome Outcome, IReadOnlyList<string> OtherNames, double? SecondsToName,
+public sealed record OpenSetVisit(SegmentTruth Visit, VisitOutcome Outcome, IReadOnlyList<string> OtherNames, IReadOnlyList<string> CarriedNames, double? SecondsToName,
     IReadOnlyList<string> Decisions, int Observations, int ObservationsRight, int ObservationsOther)
 {
     /// <summary>Each observation's similarity to its nearest enrolled person (the SVM's candidate): how close strangers come to the threshold.</summary>
     public IReadOnlyList<double> Similarities { get; init; } = [];
 
     /// <summary>Some event gave the face a known name that is not its own (also when another event named it right).</summary>
-    public bool GotOtherName => OtherNames.Count > 0;
+    public bool NamedOtherByEvent => OtherNames.Count > 0;
+
+    /// <summary>The face was given a known name that is not its own in any way: an event, an overlay label, a <c>left</c>.</summary>
+    public bool GotOtherName => OtherNames.Count > 0 || CarriedNames.Count > 0;
 }
 
 /// <summary>A video's open-set result: per visit, and the observations that fell on no visit's face.</summary>
@@ -48,15 +56,20 @@ public sealed record OpenSetScore(string Scenario, IReadOnlyList<OpenSetVisit> V
 
     public int EnrolledOnlyUnknown => Enrolled.Count(v => v.Outcome == VisitOutcome.OnlyUnknown);
 
-    /// <summary>Enrolled visits given another enrolled person's name by some event (counted also when another event named them right).</summary>
+    /// <summary>Enrolled visits given another enrolled person's name in any way (event, label, <c>left</c>; also when an event named them right).</summary>
     public int EnrolledNamedOther => Enrolled.Count(v => v.GotOtherName);
+
+    public int EnrolledNamedOtherByEvent => Enrolled.Count(v => v.NamedOtherByEvent);
 
     public int EnrolledNoEvent => Enrolled.Count(v => v.Outcome == VisitOutcome.NoEvent);
 
     public int StrangerVisits => Strangers.Count();
 
-    /// <summary>Stranger visits some event gave a known name: the strangers accepted per visit.</summary>
+    /// <summary>Stranger visits given a known name in any way (an event, or a visit carried on onto the face): the strangers accepted per visit.</summary>
     public int StrangersNamed => Strangers.Count(v => v.GotOtherName);
+
+    /// <summary>Stranger visits an <c>arrived</c>/<c>changed</c> event gave a known name.</summary>
+    public int StrangersNamedByEvent => Strangers.Count(v => v.NamedOtherByEvent);
 
     public int StrangersNoEvent => Strangers.Count(v => v.Outcome == VisitOutcome.NoEvent);
 
@@ -118,10 +131,14 @@ public static class OpenSetScorer
     {
         var expected = v.Visit.Expected;
         var others = v.DecisionEvents.Where(e => e.Name != IdentityMatch.Unknown && e.Name != expected).Select(e => e.Name).Distinct(StringComparer.Ordinal).ToArray();
-        var outcome = v.DecisionEvents.Count == 0 ? VisitOutcome.NoEvent
-            : v.Visit.Enrolled && v.DecisionEvents.Any(e => e.Name == expected) ? VisitOutcome.NamedRight
+        // The scorer's other names of the face are "HOW NAME" (label, left, arrived, changed; HOW has no space): those no arrived/changed gave.
+        var carried = v.WrongNames.Select(w => w.Split(' ', 2)).Where(w => w.Length == 2 && w[0] is not (IdentityEventKind.Arrived or IdentityEventKind.Changed))
+            .Select(w => w[1]).Where(name => !others.Contains(name)).Distinct(StringComparer.Ordinal).ToArray();
+        var outcome = v.Visit.Enrolled && v.DecisionEvents.Any(e => e.Name == expected) ? VisitOutcome.NamedRight
             : others.Length > 0 ? VisitOutcome.NamedOther
+            : carried.Length > 0 ? VisitOutcome.CarriedOther
+            : v.DecisionEvents.Count == 0 ? VisitOutcome.NoEvent
             : VisitOutcome.OnlyUnknown;
-        return new OpenSetVisit(v.Visit, outcome, others, v.Visit.Enrolled ? v.SecondsToName : null, v.Decisions, observed.All, observed.Right, observed.Other);
+        return new OpenSetVisit(v.Visit, outcome, others, carried, v.Visit.Enrolled ? v.SecondsToName : null, v.Decisions, observed.All, observed.Right, observed.Other);
     }
 }
