@@ -228,9 +228,14 @@ public static class SmallFaceSetBuilder
             var enrolled = new FolderEnroller(reader, embedder, DemoGallery.ModelOf(embedder), TimeProvider.System).Enroll(enrollDir, new EnrollmentSettings(), ct: ct);
             notes.AddRange(enrolled.Issues.Select(i => "enroll: " + i.Message));
             notes.AddRange(enrolled.People.Select(p => $"enrolled {p.Name}: {p.Used} of {p.Images} photos"));
-            notes.Add(FormattableString.Invariant(
-                $"gallery thresholds: similarity {enrolled.Gallery.Thresholds.Similarity:0.000}, probability {enrolled.Gallery.Thresholds.Probability:0.000}"));
-            GalleryStore.Save(enrolled.Gallery, Path.Combine(dir, "gallery.json"));
+            var galleryPath = Path.Combine(dir, "gallery.json");
+            GalleryStore.Save(enrolled.Gallery, galleryPath);
+            // As stored, whatever fields the gallery format's rule has: the figures are read against these.
+            using (var stored = JsonDocument.Parse(await File.ReadAllTextAsync(galleryPath, ct).ConfigureAwait(false)))
+            {
+                notes.Add("gallery thresholds: " + (stored.RootElement.TryGetProperty("thresholds", out var t) ? t.GetRawText() : "(none stored)"));
+            }
+
             var cast = new SmallFaceCast(Seed, people, dropped);
             await File.WriteAllTextAsync(Path.Combine(dir, SmallFaceCast.FileName), JsonSerializer.Serialize(cast, ScenarioTruth.Json), ct).ConfigureAwait(false);
             notes.Add($"probes dropped (no face found): {dropped.Count(d => SmallFaceCatalog.IsEnrolledSlot(d.Slot))} for enrolled visits, {dropped.Count(d => !SmallFaceCatalog.IsEnrolledSlot(d.Slot))} for stranger visits");
