@@ -233,7 +233,7 @@ public static class SmallFaceSetBuilder
             // As stored, whatever fields the gallery format's rule has: the figures are read against these.
             using (var stored = JsonDocument.Parse(await File.ReadAllTextAsync(galleryPath, ct).ConfigureAwait(false)))
             {
-                notes.Add("gallery thresholds: " + (stored.RootElement.TryGetProperty("thresholds", out var t) ? t.GetRawText() : "(none stored)"));
+                notes.Add("gallery thresholds: " + (stored.RootElement.TryGetProperty("thresholds", out var t) ? JsonSerializer.Serialize(t) : "(none stored)"));
             }
 
             var cast = new SmallFaceCast(Seed, people, dropped);
