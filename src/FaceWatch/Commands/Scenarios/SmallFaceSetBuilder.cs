@@ -316,7 +316,17 @@ public static class SmallFaceSetBuilder
             }
 
             var image = ImageLoader.Load(file);
-            var faces = detector.Detect(image);
+            IReadOnlyList<FaceDetection> faces;
+            try
+            {
+                faces = detector.Detect(image);
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+
             var centre = new Point2f(image.Width / 2f, image.Height / 2f);
             var central = faces
                 .Select(f => (Face: f, Distance: Math.Sqrt(Math.Pow(f.Box.X + (f.Box.Width / 2) - centre.X, 2) + Math.Pow(f.Box.Y + (f.Box.Height / 2) - centre.Y, 2))))
