@@ -227,7 +227,7 @@ public sealed class DetectionWorker
             }
 
             var weight = FaceQuality.Weight(faceSize, detection.Score, sharpness, _recognition);
-            _crops.Write(new FaceCrop(_book, track.Id, crop, weight, frame.CaptureTimestamp));
+            _crops.Write(new FaceCrop(_book, track.Id, crop, weight, frame.CaptureTimestamp) { Box = detection.Box });
             crop = null; // the queue owns it now
         }
         finally

@@ -2,11 +2,15 @@ using OpenCvSharp;
 using System.Diagnostics;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Embedding;
+using FaceWatch.Pipeline.Identification;
 using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.Tracking;
 using Microsoft.Extensions.Logging;
 
 namespace FaceWatch.Pipeline.Workers;
+
+/// <summary>One face as the embedding worker identified it: its camera, track, detection box, frame capture timestamp and the gallery's answer.</summary>
+public sealed record EmbeddingObservation(string Camera, long TrackId, Rect2f Box, long CaptureTimestamp, IdentityMatch Match);
 
 /// <summary>
 /// The one embedding loop for all cameras: takes whatever aligned crops are waiting (up to <c>BatchSize</c>), embeds
@@ -44,6 +48,9 @@ public sealed class EmbeddingWorker
 
     /// <summary>Called with (camera, milliseconds from frame capture to identification) for every face; for the bench.</summary>
     public Action<string, double>? Identified { get; set; }
+
+    /// <summary>Called with every face's identification, where the face was and when; for the bench and the scenario tests (per-face accuracy).</summary>
+    public Action<EmbeddingObservation>? Observed { get; set; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -111,6 +118,7 @@ public sealed class EmbeddingWorker
                 () => crop.Image.ImEncode(".jpg"),
                 identifier);
             Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);
+            Observed?.Invoke(new EmbeddingObservation(crop.Book.Camera, crop.TrackId, crop.Box, crop.CaptureTimestamp, match));
         }
     }
 

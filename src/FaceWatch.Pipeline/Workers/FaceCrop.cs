@@ -34,6 +34,9 @@ public sealed class FaceCrop : IDisposable
     /// <summary>When the frame with this face was captured (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long CaptureTimestamp { get; }
 
+    /// <summary>The detection box in frame pixels, so an observation can be matched to the face it came from (bench, tests).</summary>
+    public Rect2f Box { get; init; }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -4,8 +4,12 @@ using FaceWatch.Pipeline.LiveView;
 
 namespace FaceWatch.Commands.Scenarios;
 
-/// <summary>One processed frame as the overlay would draw it: which frame of the video it was, when it was captured, its labelled tracks.</summary>
-public sealed record FrameRecord(int Frame, long Sequence, DateTimeOffset CapturedAt, IReadOnlyList<TrackOverlay> Tracks);
+/// <summary>
+/// One processed frame as the overlay would draw it: which frame of the video it was, when it was captured, its labelled
+/// tracks. <paramref name="CaptureTimestamp"/> is the frame's <see cref="Frame.CaptureTimestamp"/>, which the embedding
+/// worker's observations carry too (0 when unknown).
+/// </summary>
+public sealed record FrameRecord(int Frame, long Sequence, DateTimeOffset CapturedAt, IReadOnlyList<TrackOverlay> Tracks, long CaptureTimestamp = 0);
 
 /// <summary>
 /// An <see cref="IFrameAnnotationSink"/> that keeps every posted frame's tracks (box, id, name) with the video frame
@@ -64,7 +68,7 @@ public sealed class OverlayRecorder : IFrameAnnotationSink
             return;
         }
 
-        _frames.Enqueue(new FrameRecord(i, frame.Sequence, frame.CapturedAt, [.. tracks]));
+        _frames.Enqueue(new FrameRecord(i, frame.Sequence, frame.CapturedAt, [.. tracks], frame.CaptureTimestamp));
         if (i > Volatile.Read(ref _lastFrame))
         {
             Volatile.Write(ref _lastFrame, i); // one detection worker posts: no race between writers

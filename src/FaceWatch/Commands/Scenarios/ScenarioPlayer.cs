@@ -3,6 +3,7 @@ using System.Globalization;
 using FaceWatch.Hosting;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Publishing;
+using FaceWatch.Pipeline.Workers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,9 @@ public sealed record ScenarioPlayOptions
 public sealed record ScenarioRun(
     ScenarioTruth Truth, IReadOnlyList<FrameRecord> Frames, IReadOnlyList<IdentityEvent> Events, long EmbeddedFaces, int UnreadableFrames, DateTimeOffset? ReplayedAt, TimeSpan Wall)
 {
+    /// <summary>Every face the embedding worker identified (each single embedding's answer), in the order they were made.</summary>
+    public IReadOnlyList<EmbeddingObservation> Observations { get; init; } = [];
+
     /// <summary>Embeddings per second per face on screen (the pipeline's embedded-faces counter over face-seconds of the truth).</summary>
     public double EmbeddingsPerFaceSecond => EmbeddedFaces / Math.Max(1e-9, Truth.Segments.Sum(s => s.Seconds));
 }
@@ -103,7 +107,20 @@ public static class ScenarioPlayer
 
             var clock = Stopwatch.StartNew();
             long embedded;
+            var observations = new List<EmbeddingObservation>();
             await host.StartAsync(ct).ConfigureAwait(false);
+            // Set after start (the pipeline exists from then on); every scenario opens with a second of empty scene, so no face is missed.
+            if (host.Services.GetRequiredService<PipelineService>().Pipeline is { } pipeline)
+            {
+                pipeline.Embedding.Observed = o =>
+                {
+                    lock (observations)
+                    {
+                        observations.Add(o);
+                    }
+                };
+            }
+
             try
             {
                 // Half a second into the empty tail (the last frames of an RTSP stream may never arrive), the video starting
@@ -130,7 +147,13 @@ public static class ScenarioPlayer
                 all = [.. events.Where(e => recorder.ReplayedAt is not { } replay || e.FirstSeen < replay)];
             }
 
-            return new ScenarioRun(truth, recorder.Frames, all, embedded, recorder.Unreadable, recorder.ReplayedAt, clock.Elapsed);
+            EmbeddingObservation[] seen;
+            lock (observations)
+            {
+                seen = [.. observations];
+            }
+
+            return new ScenarioRun(truth, recorder.Frames, all, embedded, recorder.Unreadable, recorder.ReplayedAt, clock.Elapsed) { Observations = seen };
         }
         finally
         {

@@ -12,6 +12,9 @@ namespace FaceWatch.Commands.Scenarios;
 /// <see cref="SecondsToName"/>: from the visit's start to the frame of the first event naming it right (null if none).
 public sealed record VisitScore(SegmentTruth Visit, bool Named, IReadOnlyList<string> WrongNames, int Arrivals, IReadOnlyList<string> Decisions, double? SecondsToName = null)
 {
+    /// <summary>The <c>arrived</c>/<c>changed</c> events on the visit's face, in the order they came (what <see cref="Decisions"/> describes).</summary>
+    public IReadOnlyList<IdentityEvent> DecisionEvents { get; init; } = [];
+
     public bool Inherited => WrongNames.Count > 0;
 
     public bool NoEvent => Decisions.Count == 0;
@@ -110,7 +113,10 @@ public static class ScenarioScorer
             [.. wrong[s.Id]],
             decisions[s.Id].Count(e => e.Event == IdentityEventKind.Arrived),
             [.. decisions[s.Id].Select(e => $"{e.Event} #{e.TrackId} {e.Name}")],
-            decisions[s.Id].FirstOrDefault(e => e.Name == s.Expected) is { } first ? SecondsToName(truth, byTime, first, s) : null)).ToArray();
+            decisions[s.Id].FirstOrDefault(e => e.Name == s.Expected) is { } first ? SecondsToName(truth, byTime, first, s) : null)
+        {
+            DecisionEvents = decisions[s.Id],
+        }).ToArray();
         return new ScenarioScore(truth.Name, visits, IdMetrics.Compute(mot), stray, processed.Length, truth.Segments.Sum(s => s.Seconds), reused.Count);
     }
 

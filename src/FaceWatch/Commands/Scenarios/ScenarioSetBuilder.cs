@@ -52,8 +52,18 @@ public static class ScenarioSetBuilder
     public static string DefaultDir => Path.Combine(Path.GetTempPath(), "facewatch-scenarios", Version);
 
     /// <summary>Loads the set from <paramref name="dir"/> when it is complete, else builds it there.</summary>
-    public static async Task<ScenarioSet> LoadOrBuildAsync(
-        string dataDir, string dir, IFaceDetector detector, IFaceEmbedder embedder, Action<string>? progress, CancellationToken ct)
+    public static Task<ScenarioSet> LoadOrBuildAsync(
+        string dataDir, string dir, IFaceDetector detector, IFaceEmbedder embedder, Action<string>? progress, CancellationToken ct) =>
+        LoadOrBuildAsync(dir, Version, async (work, token) =>
+            (ScenarioCatalog.Names, await BuildAsync(dataDir, work, detector, embedder, progress, token).ConfigureAwait(false)), ct);
+
+    /// <summary>
+    /// Loads the set from <paramref name="dir"/> when its manifest is there, else runs <paramref name="build"/> into a work
+    /// folder beside it (writing the videos, their JSON and <c>gallery.json</c>; returning the scenario names and notes),
+    /// writes the manifest and renames the folder into place. Shared by every scenario set.
+    /// </summary>
+    internal static async Task<ScenarioSet> LoadOrBuildAsync(
+        string dir, string version, Func<string, CancellationToken, Task<(IReadOnlyList<string> Names, IReadOnlyList<string> Notes)>> build, CancellationToken ct)
     {
         var manifest = Path.Combine(dir, "manifest.json");
         if (File.Exists(manifest))
@@ -73,8 +83,8 @@ public static class ScenarioSetBuilder
         Directory.CreateDirectory(work);
         try
         {
-            var notes = await BuildAsync(dataDir, work, detector, embedder, progress, ct).ConfigureAwait(false);
-            await File.WriteAllTextAsync(Path.Combine(work, "manifest.json"), JsonSerializer.Serialize(new Manifest(Version, ScenarioCatalog.Names, notes), ScenarioTruth.Json), ct).ConfigureAwait(false);
+            var (names, notes) = await build(work, ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(work, "manifest.json"), JsonSerializer.Serialize(new Manifest(version, names, notes), ScenarioTruth.Json), ct).ConfigureAwait(false);
             try
             {
                 Directory.Move(work, dir);
@@ -288,10 +298,12 @@ public static class ScenarioSetBuilder
     }
 
     /// <summary>A film still, cover-cropped to the frame and blurred until the detector finds no face in it.</summary>
-    private static Mat Background(string file, IFaceDetector detector)
+    private static Mat Background(string file, IFaceDetector detector) => Background(file, detector, new Size(ScenarioCatalog.Width, ScenarioCatalog.Height));
+
+    /// <summary>A film still, cover-cropped to <paramref name="size"/> and blurred until the detector finds no face in it.</summary>
+    internal static Mat Background(string file, IFaceDetector detector, Size size)
     {
         using var still = ImageLoader.Load(file);
-        var size = new Size(ScenarioCatalog.Width, ScenarioCatalog.Height);
         var scale = Math.Max((double)size.Width / still.Width, (double)size.Height / still.Height);
         var w = (int)Math.Round(size.Width / scale);
         var h = (int)Math.Round(size.Height / scale);
