@@ -60,4 +60,12 @@ public sealed class IdentityOptions
     /// </summary>
     [Range(0.0, 600)]
     public double RejoinSeconds { get; set; } = 4;
+
+    /// <summary>
+    /// Least cosine of a new track's face to an ended visit's appearance template for the track to continue that visit
+    /// (and the gallery's same-face cosine, whichever is higher). Stricter than continuity within a track: a rejoin
+    /// links two tracks by appearance alone, and a look-alike entering where someone left must start their own visit.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double RejoinSimilarity { get; set; } = 0.6;
 }

@@ -125,7 +125,7 @@ public sealed class VisitTracker
     /// <paramref name="identifier"/>, a visit with two or more accepted faces is judged on its accumulated evidence
     /// (the mean of its faces' embeddings, at the gallery's threshold for that many observations) instead of this face
     /// alone: several consistent sightings can name a person no single one could, while a stranger's lucky sighting is
-    /// averaged away.
+    /// averaged away. A name is never decided on the first face alone; <c>unknown</c> still needs its usual votes.
     /// </summary>
     public void Identified(
         long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, long captureTimestamp,
@@ -170,9 +170,19 @@ public sealed class VisitTracker
         }
 
         visit.Template.Add(embedding, observation.Weight);
-        if (identifier is not null && visit.Template.Count >= 2)
+        if (identifier is not null)
         {
-            observation = Accumulated(identifier.Identify(visit.Template.Unit, visit.Template.Count), observation.Weight);
+            if (visit.Template.Count == 1 && observation.Known)
+            {
+                // A name needs the visit's evidence of two faces or more: one face's bar is set for photos, and a visit
+                // would get that chance on top of its evidence checks (a look-alike stranger took it in bench visits).
+                return;
+            }
+
+            if (visit.Template.Count >= 2)
+            {
+                observation = Accumulated(identifier.Identify(visit.Template.Unit, visit.Template.Count), observation.Weight);
+            }
         }
 
         var decision = visit.Voter.Add(observation);
@@ -328,7 +338,7 @@ public sealed class VisitTracker
         var index = -1;
         long coastingTrack = 0;
         Visit? coasting = null;
-        var bestSimilarity = sameFace;
+        var bestSimilarity = Math.Max(sameFace, _options.RejoinSimilarity);
         for (var i = 0; i < _lingering.Count; i++)
         {
             var candidate = _lingering[i].Visit;
