@@ -82,12 +82,14 @@ public sealed class SmallFaceVisitTests : IClassFixture<SmallFaceFixture>, IClas
 
         var score = OpenSetScorer.Score(truth, run.Frames, events, run.Observations);
         var failures = new List<string>();
-        // A stranger whose own faces score at or above the lowest bar a visit can be named at (evidence of 2 faces) is a
-        // look-alike the operating point cannot reject (1 % of strangers are allowed through): reported, not failed. At
-        // most one per video, or the set would stop measuring anything.
+        // A stranger whose own faces score at (within 0.02 of) or above the lowest bar a visit can be named at (evidence
+        // of 2 faces) is a look-alike the operating point does not promise to reject (a third of 1 % of strangers reach
+        // it): a name from an event is reported, not failed. A name carried over from another visit is always a failure,
+        // and there may be at most one look-alike per video, or the set would stop measuring anything.
+        const double Band = 0.02;
         var bar = GalleryStore.Load(_set.Set.GalleryPath).Thresholds.ScoreFor(2);
-        var lookAlikes = score.Strangers.Where(v => v.Similarities.Count > 0 && v.Similarities.Order().ElementAt(v.Similarities.Count / 2) >= bar)
-            .Select(v => v.Visit.Id).ToHashSet();
+        double Median(OpenSetVisit v) => v.Similarities.Order().ElementAt(v.Similarities.Count / 2);
+        var lookAlikes = score.Strangers.Where(v => v.Similarities.Count > 0 && Median(v) >= bar - Band).Select(v => v.Visit.Id).ToHashSet();
         foreach (var v in score.Visits)
         {
             var what = string.Create(CultureInfo.InvariantCulture,
@@ -96,10 +98,10 @@ public sealed class SmallFaceVisitTests : IClassFixture<SmallFaceFixture>, IClas
             _output.WriteLine(what);
             if (lookAlikes.Contains(v.Visit.Id))
             {
-                _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  look-alike: median single similarity {v.Similarities.Order().ElementAt(v.Similarities.Count / 2):0.000} >= the visit bar {bar:0.000}"));
+                _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  look-alike: median single similarity {Median(v):0.000}, the visit bar {bar:0.000}"));
             }
-            else if (v.GotOtherName)
+
+            if (v.CarriedNames.Count > 0 || (v.NamedOtherByEvent && !lookAlikes.Contains(v.Visit.Id)))
             {
                 failures.Add($"{what}: named as {string.Join(", ", v.OtherNames.Concat(v.CarriedNames).Distinct())}");
             }
