@@ -44,9 +44,9 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         int? threads = _options.Threads > 0 ? _options.Threads : null;
         try
         {
-            _pnet = sessions.Create(ModelFiles.PNet, threads);
-            _rnet = sessions.Create(ModelFiles.RNet, threads);
-            _onet = sessions.Create(ModelFiles.ONet, threads);
+            _pnet = sessions.Create(sessions.FileOf(ModelFiles.PNet), threads);
+            _rnet = sessions.Create(sessions.FileOf(ModelFiles.RNet), threads);
+            _onet = sessions.Create(sessions.FileOf(ModelFiles.ONet), threads);
         }
         catch
         {

@@ -64,6 +64,15 @@ public sealed class InferenceSessionFactory
 
     public string PathOf(string fileName) => Path.Combine(ModelsDirectory, fileName);
 
+    /// <summary>The file to load for an MTCNN net: its float file, or the int8 variant when <c>Models:*Precision</c> asks for it.</summary>
+    public string FileOf(string floatFile) => ModelFiles.For(floatFile, floatFile switch
+    {
+        ModelFiles.PNet => _options.PNetPrecision,
+        ModelFiles.RNet => _options.RNetPrecision,
+        ModelFiles.ONet => _options.ONetPrecision,
+        _ => ModelPrecision.Float32,
+    });
+
     /// <summary>Opens <paramref name="fileName"/> from the models folder (or an absolute path).</summary>
     public InferenceSession Create(string fileName, int? threads = null)
     {

@@ -20,6 +20,7 @@ internal static class BenchCommand
         command.Subcommands.Add(PipelineBenchCommand.Create());
         command.Subcommands.Add(BenchOverlayCommand.Create());
         command.Subcommands.Add(BenchTrackingCommand.Create());
+        command.Subcommands.Add(Int8.BenchInt8Command.Create());
         return command;
     }
 
