@@ -8,7 +8,9 @@ public sealed record TensorRange(float Min, float Max);
 /// <summary>Which parts of the graph are quantized.</summary>
 /// <param name="QuantizeOutputs">Also put a QuantizeLinear/DequantizeLinear pair on graph outputs that a quantized op
 /// produces (the head convs then fuse too, at the price of 8-bit outputs).</param>
-public sealed record QdqOptions(bool QuantizeOutputs = true)
+/// <param name="FloatPRelu">Leave the PReLU subgraphs (Relu, two depthwise 1x1 convs, Add) in float: only the real
+/// convolutions and fully connected layers are int8.</param>
+public sealed record QdqOptions(bool QuantizeOutputs = true, bool FloatPRelu = false)
 {
     public static QdqOptions Default { get; } = new();
 }
@@ -29,10 +31,10 @@ public static class QdqQuantizer
     public const long MinimumOpset = 13;
 
     /// <summary>The activation tensors whose ranges <see cref="Quantize"/> needs, in graph order.</summary>
-    public static IReadOnlyList<string> CalibrationTensors(OnnxGraph graph)
+    public static IReadOnlyList<string> CalibrationTensors(OnnxGraph graph, QdqOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var plan = new Plan(graph);
+        var plan = new Plan(graph, options ?? QdqOptions.Default);
         return plan.Order.Where(t => !plan.SharedWith.ContainsKey(t)).ToList();
     }
 
@@ -84,7 +86,7 @@ public static class QdqQuantizer
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(ranges);
         options ??= QdqOptions.Default;
-        var plan = new Plan(graph);
+        var plan = new Plan(graph, options);
         var outputNames = graph.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var q = new OnnxGraph(graph.Name);
         foreach (var name in graph.Inputs.Select(i => i.Name).Concat(graph.Initializers.Select(i => i.Name)).Concat(graph.Nodes.SelectMany(n => n.Outputs)))
@@ -280,13 +282,14 @@ public static class QdqQuantizer
     /// <summary>Which ops and tensors are quantized.</summary>
     private sealed class Plan
     {
-        public Plan(OnnxGraph graph)
+        public Plan(OnnxGraph graph, QdqOptions options)
         {
             var constants = graph.Initializers.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
             bool Activation(string t) => !string.IsNullOrEmpty(t) && !constants.Contains(t);
+            var floatPRelu = options.FloatPRelu ? PReluNodes(graph) : new HashSet<OnnxNode>(ReferenceEqualityComparer.Instance);
             foreach (var node in graph.Nodes)
             {
-                var take = node.OpType switch
+                var take = !floatPRelu.Contains(node) && node.OpType switch
                 {
                     "Conv" or "Gemm" => node.Inputs.Count >= 2 && constants.Contains(node.Inputs[1]) && Activation(node.Inputs[0])
                         && (node.Inputs.Count < 3 || node.Inputs[2].Length == 0 || constants.Contains(node.Inputs[2])),
@@ -330,6 +333,33 @@ public static class QdqQuantizer
                     Order.Remove(x);
                 }
             }
+        }
+
+        /// <summary>The converter's rank-4 PReLU: Relu(x), depthwise 1x1 convs of x and of Relu(x) without bias, their Add.</summary>
+        private static HashSet<OnnxNode> PReluNodes(OnnxGraph graph)
+        {
+            var shapes = graph.Initializers.ToDictionary(i => i.Name, i => i.Dims, StringComparer.Ordinal);
+            var producers = graph.Nodes.SelectMany(n => n.Outputs.Select(o => (o, n))).ToDictionary(t => t.o, t => t.n, StringComparer.Ordinal);
+            bool Depthwise1x1(OnnxNode? n) => n is { OpType: "Conv", Inputs.Count: 2 } && shapes.TryGetValue(n.Inputs[1], out var d)
+                && d.Length == 4 && d[1] == 1 && d[2] == 1 && d[3] == 1 && n.Attributes.Any(a => a.Name == "group" && a.Int == d[0]);
+            var found = new HashSet<OnnxNode>(ReferenceEqualityComparer.Instance);
+            foreach (var add in graph.Nodes.Where(n => n.OpType == "Add" && n.Inputs.Count == 2))
+            {
+                var a = producers.GetValueOrDefault(add.Inputs[0]);
+                var b = producers.GetValueOrDefault(add.Inputs[1]);
+                if (!Depthwise1x1(a) || !Depthwise1x1(b))
+                {
+                    continue;
+                }
+
+                var relu = producers.GetValueOrDefault(a!.Inputs[0]) is { OpType: "Relu" } r ? r : producers.GetValueOrDefault(b!.Inputs[0]) is { OpType: "Relu" } r2 ? r2 : null;
+                if (relu is not null)
+                {
+                    found.UnionWith([add, a, b!, relu]);
+                }
+            }
+
+            return found;
         }
 
         public HashSet<string> Quantized { get; } = new(StringComparer.Ordinal);

@@ -26,37 +26,50 @@ internal static class BenchInt8Command
         var calibrationPhotos = new Option<int>("--calibration-photos") { Description = "Photos used for calibration.", DefaultValueFactory = _ => 120 };
         var noQuantize = new Option<bool>("--no-quantize") { Description = "Use the *.int8.onnx files already in --dir." };
         var floatOutputs = new Option<bool>("--float-outputs") { Description = "Keep graph outputs (head convs) in float." };
+        var sessionSettings = new Option<bool>("--session-settings") { Description = "Only measure P-Net ONNX Runtime session settings (fixed shapes, threads, spinning)." };
+        var floatPRelu = new Option<bool>("--float-prelu") { Description = "Keep the PReLU subgraphs in float (only real convs and Gemm in int8)." };
         var command = new Command("int8", "Float vs int8 QDQ nets: speed (medians, interleaved) and quality.");
-        foreach (var o in new Option[] { dir, data, iterations, calibrationPhotos, noQuantize, floatOutputs })
+        foreach (var o in new Option[] { dir, data, iterations, calibrationPhotos, noQuantize, floatOutputs, floatPRelu, sessionSettings })
         {
             command.Options.Add(o);
         }
 
-        command.SetAction((p, ct) => Task.FromResult(Run(
+        command.SetAction((p, ct) => p.GetValue(sessionSettings)
+            ? Task.FromResult(RunSessionSettings(Path.GetFullPath(p.GetValue(dir)!), Path.GetFullPath(p.GetValue(data)!), Math.Max(1, p.GetValue(iterations))))
+            : Task.FromResult(Run(
             Path.GetFullPath(p.GetValue(dir)!), Path.GetFullPath(p.GetValue(data)!), Math.Max(1, p.GetValue(iterations)),
-            p.GetValue(calibrationPhotos), !p.GetValue(noQuantize), p.GetValue(floatOutputs), ct)));
+            p.GetValue(calibrationPhotos), !p.GetValue(noQuantize), new QdqOptions(!p.GetValue(floatOutputs), p.GetValue(floatPRelu)), ct)));
         return command;
     }
 
-    private static int Run(string modelsDir, string data, int iterations, int calibrationCount, bool quantize, bool floatOutputs, CancellationToken ct)
+    private static int RunSessionSettings(string modelsDir, string data, int iterations)
+    {
+        SessionSettings(modelsDir, Path.Combine(data, "images", "jurassic-groups", "example_03.png"), iterations);
+        return 0;
+    }
+
+    private static int Run(string modelsDir, string data, int iterations, int calibrationCount, bool quantize, QdqOptions qdq, CancellationToken ct)
     {
         Cv2.SetNumThreads(1);
         if (quantize)
         {
             var photos = Int8Calibration.Photos([Path.Combine(data, "faces"), Path.Combine(data, "calibration", "lfw")], calibrationCount);
             var watch = Stopwatch.StartNew();
-            Int8Calibration.Run(modelsDir, photos, new QdqOptions(QuantizeOutputs: !floatOutputs), Console.Out);
+            Int8Calibration.Run(modelsDir, photos, qdq, Console.Out);
             Console.WriteLine($"quantized in {watch.Elapsed.TotalSeconds:F1} s from {photos.Count} calibration photos");
         }
 
-        var groups = Directory.GetFiles(Path.Combine(data, "images", "jurassic-groups"), "*.png").Order(StringComparer.Ordinal).ToList();
+        var speedPhoto = Path.Combine(data, "images", "jurassic-groups", "example_03.png");
+        // Test photos: the group photos and the single/two-person photos the detection tests use.
+        var testPhotos = Directory.GetFiles(Path.Combine(data, "images", "jurassic-groups"))
+            .Concat(Directory.GetFiles(Path.Combine(data, "images"), "*.jpg")).Order(StringComparer.Ordinal).ToList();
         Console.WriteLine("precision per net: F = float32, I = int8 (P-Net R-Net O-Net)");
         string[] configs = ["FFF", "IFF", "FIF", "FFI", "III"];
         var detectors = configs.ToDictionary(c => c, c => Detector(modelsDir, c));
         try
         {
-            Speed(detectors, groups[0], iterations, ct);
-            Quality(detectors, groups);
+            Speed(detectors, speedPhoto, iterations, ct);
+            Quality(detectors, testPhotos);
             Embeddings(modelsDir, Path.Combine(data, "calibration", "lfw"), detectors["FFF"], iterations);
         }
         finally
@@ -68,6 +81,66 @@ internal static class BenchInt8Command
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// P-Net float sessions alone on a real pyramid-level input, interleaved: ORT's defaults against fixed input
+    /// shapes (free dimension overrides, so the plan is made for one shape) and against 2 threads with and without spinning.
+    /// </summary>
+    public static void SessionSettings(string modelsDir, string photoPath, int iterations)
+    {
+        using var photo = ImageLoader.Load(photoPath);
+        Console.WriteLine("P-Net session settings (float, wall ms per call, medians of interleaved runs)");
+        Console.WriteLine("input      1thr   1thr+fixed-shape   2thr-nospin   2thr-spin");
+        foreach (var size in new[] { new Size(192, 144), new Size(384, 216), new Size(640, 360) })
+        {
+            using var resized = new Mat();
+            Cv2.Resize(photo, resized, size, 0, 0, InterpolationFlags.Area);
+            var (data, shape) = Int8Calibration.Tensor(resized);
+            var path = Path.Combine(modelsDir, ModelFiles.PNet);
+            Microsoft.ML.OnnxRuntime.InferenceSession Session(int threads, bool spin, bool fixedShape)
+            {
+                using var o = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1 };
+                o.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+                if (fixedShape)
+                {
+                    o.AddFreeDimensionOverrideByName("height", size.Height);
+                    o.AddFreeDimensionOverrideByName("width", size.Width);
+                }
+
+                return new Microsoft.ML.OnnxRuntime.InferenceSession(path, o);
+            }
+
+            var sessions = new[] { Session(1, false, false), Session(1, false, true), Session(2, false, false), Session(2, true, false) };
+            try
+            {
+                var times = sessions.Select(_ => new List<double>()).ToArray();
+                using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(data, shape);
+                for (var i = 0; i < iterations + 5; i++)
+                {
+                    for (var k = 0; k < sessions.Length; k++)
+                    {
+                        var w = Stopwatch.StartNew();
+                        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+                        using var outputs = sessions[k].Run(runOptions, [ModelFiles.InputName], [input], ["prob", "bbox_reg"]);
+                        if (i >= 5)
+                        {
+                            times[k].Add(w.Elapsed.TotalMilliseconds);
+                        }
+                    }
+                }
+
+                var medians = times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size.Width}x{size.Height,-5} {medians[0],6:F2} {medians[1],14:F2} {medians[2],13:F2} {medians[3],11:F2}"));
+            }
+            finally
+            {
+                foreach (var session in sessions)
+                {
+                    session.Dispose();
+                }
+            }
+        }
     }
 
     private static MtcnnDetector Detector(string modelsDir, string config)
@@ -113,7 +186,7 @@ internal static class BenchInt8Command
 
     private static void Quality(Dictionary<string, MtcnnDetector> detectors, IReadOnlyList<string> photos)
     {
-        Console.WriteLine("quality: faces found by float and by each variant on the jurassic-groups photos (min face 20); a face is the same at IoU >= 0.9");
+        Console.WriteLine($"quality: faces found by float and by each variant on {photos.Count} test photos (min face 20); a face is the same at IoU >= 0.9");
         Console.WriteLine("nets  float  variant  same  landmark-err-px(median,max)  min-IoU");
         foreach (var (name, d) in detectors.Where(d => d.Key != "FFF"))
         {

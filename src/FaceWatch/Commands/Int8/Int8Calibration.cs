@@ -69,7 +69,7 @@ internal static class Int8Calibration
         foreach (var file in FloatFiles)
         {
             var graph = OnnxReader.Read(File.ReadAllBytes(Path.Combine(modelsDir, file)));
-            var ranges = Ranges(graph, inputs[file]);
+            var ranges = Ranges(graph, inputs[file], options);
             var quantized = QdqQuantizer.Quantize(graph, ranges, options);
             var target = Path.Combine(modelsDir, ModelFiles.For(file, ModelPrecision.Int8));
             var bytes = OnnxWriter.Write(quantized, "2+int8", $"int8 QDQ of {file} (per-channel int8 weights, uint8 activations calibrated on {photos.Count} photos).");
@@ -84,13 +84,13 @@ internal static class Int8Calibration
     }
 
     /// <summary>Min/max of every tensor <see cref="QdqQuantizer"/> needs, over all inputs.</summary>
-    public static Dictionary<string, TensorRange> Ranges(OnnxGraph graph, IReadOnlyList<(float[] Data, long[] Shape)> inputs)
+    public static Dictionary<string, TensorRange> Ranges(OnnxGraph graph, IReadOnlyList<(float[] Data, long[] Shape)> inputs, QdqOptions options)
     {
-        var tensors = QdqQuantizer.CalibrationTensors(graph);
+        var tensors = QdqQuantizer.CalibrationTensors(graph, options);
         var probe = OnnxWriter.Write(QdqQuantizer.WithOutputs(graph, tensors), "calibration", "");
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        using var session = new InferenceSession(probe, options);
+        using var sessionOptions = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        using var session = new InferenceSession(probe, sessionOptions);
         var min = tensors.ToDictionary(t => t, _ => float.PositiveInfinity, StringComparer.Ordinal);
         var max = tensors.ToDictionary(t => t, _ => float.NegativeInfinity, StringComparer.Ordinal);
         foreach (var (data, shape) in inputs)
@@ -100,11 +100,9 @@ internal static class Int8Calibration
             using var outputs = session.Run(runOptions, [ModelFiles.InputName], [input], tensors.ToArray());
             for (var i = 0; i < tensors.Count; i++)
             {
-                foreach (var v in outputs[i].GetTensorDataAsSpan<float>())
-                {
-                    min[tensors[i]] = MathF.Min(min[tensors[i]], v);
-                    max[tensors[i]] = MathF.Max(max[tensors[i]], v);
-                }
+                var values = outputs[i].GetTensorDataAsSpan<float>();
+                min[tensors[i]] = MathF.Min(min[tensors[i]], System.Numerics.Tensors.TensorPrimitives.Min(values));
+                max[tensors[i]] = MathF.Max(max[tensors[i]], System.Numerics.Tensors.TensorPrimitives.Max(values));
             }
         }
 
@@ -117,14 +115,23 @@ internal static class Int8Calibration
         var h = bgr.Height;
         var w = bgr.Width;
         var data = new float[3 * h * w];
-        for (var y = 0; y < h; y++)
+        using var scaled = new Mat();
+        bgr.ConvertTo(scaled, MatType.CV_32FC3, 1 / 128.0, -127.5 / 128);
+        var planes = Cv2.Split(scaled);
+        try
         {
-            for (var x = 0; x < w; x++)
+            for (var c = 0; c < 3; c++)
             {
-                var p = bgr.At<Vec3b>(y, x);
-                data[(y * w) + x] = (p.Item2 - 127.5f) / 128f;
-                data[(h * w) + (y * w) + x] = (p.Item1 - 127.5f) / 128f;
-                data[(2 * h * w) + (y * w) + x] = (p.Item0 - 127.5f) / 128f;
+                // BGR planes; RGB order in the tensor.
+                using var plane = planes[2 - c].Clone();
+                System.Runtime.InteropServices.Marshal.Copy(plane.Data, data, c * h * w, h * w);
+            }
+        }
+        finally
+        {
+            foreach (var p in planes)
+            {
+                p.Dispose();
             }
         }
 
