@@ -27,9 +27,10 @@ internal static class BenchInt8Command
         var noQuantize = new Option<bool>("--no-quantize") { Description = "Use the *.int8.onnx files already in --dir." };
         var floatOutputs = new Option<bool>("--float-outputs") { Description = "Keep graph outputs (head convs) in float." };
         var sessionSettings = new Option<bool>("--session-settings") { Description = "Only measure P-Net ONNX Runtime session settings (fixed shapes, threads, spinning)." };
+        var averaged = new Option<bool>("--averaged-ranges") { Description = "Calibrate with the mean of each input's min/max instead of the overall min/max." };
         var floatPRelu = new Option<bool>("--float-prelu") { Description = "Keep the PReLU subgraphs in float (only real convs and Gemm in int8)." };
         var command = new Command("int8", "Float vs int8 QDQ nets: speed (medians, interleaved) and quality.");
-        foreach (var o in new Option[] { dir, data, iterations, calibrationPhotos, noQuantize, floatOutputs, floatPRelu, sessionSettings })
+        foreach (var o in new Option[] { dir, data, iterations, calibrationPhotos, noQuantize, floatOutputs, floatPRelu, sessionSettings, averaged })
         {
             command.Options.Add(o);
         }
@@ -38,7 +39,7 @@ internal static class BenchInt8Command
             ? Task.FromResult(RunSessionSettings(Path.GetFullPath(p.GetValue(dir)!), Path.GetFullPath(p.GetValue(data)!), Math.Max(1, p.GetValue(iterations))))
             : Task.FromResult(Run(
             Path.GetFullPath(p.GetValue(dir)!), Path.GetFullPath(p.GetValue(data)!), Math.Max(1, p.GetValue(iterations)),
-            p.GetValue(calibrationPhotos), !p.GetValue(noQuantize), new QdqOptions(!p.GetValue(floatOutputs), p.GetValue(floatPRelu)), ct)));
+            p.GetValue(calibrationPhotos), !p.GetValue(noQuantize), new QdqOptions(!p.GetValue(floatOutputs), p.GetValue(floatPRelu)), p.GetValue(averaged), ct)));
         return command;
     }
 
@@ -48,14 +49,14 @@ internal static class BenchInt8Command
         return 0;
     }
 
-    private static int Run(string modelsDir, string data, int iterations, int calibrationCount, bool quantize, QdqOptions qdq, CancellationToken ct)
+    private static int Run(string modelsDir, string data, int iterations, int calibrationCount, bool quantize, QdqOptions qdq, bool averaged, CancellationToken ct)
     {
         Cv2.SetNumThreads(1);
         if (quantize)
         {
             var photos = Int8Calibration.Photos([Path.Combine(data, "faces"), Path.Combine(data, "calibration", "lfw")], calibrationCount);
             var watch = Stopwatch.StartNew();
-            Int8Calibration.Run(modelsDir, photos, qdq, Console.Out);
+            Int8Calibration.Run(modelsDir, photos, qdq, averaged, Console.Out);
             Console.WriteLine($"quantized in {watch.Elapsed.TotalSeconds:F1} s from {photos.Count} calibration photos");
         }
 

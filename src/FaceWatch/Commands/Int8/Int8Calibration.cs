@@ -30,7 +30,7 @@ internal static class Int8Calibration
     }
 
     /// <summary>Writes <c>*.int8.onnx</c> beside the float files; returns the files written with the number of calibrated tensors.</summary>
-    public static IReadOnlyList<(string File, int Tensors)> Run(string modelsDir, IReadOnlyList<string> photos, QdqOptions options, TextWriter log)
+    public static IReadOnlyList<(string File, int Tensors)> Run(string modelsDir, IReadOnlyList<string> photos, QdqOptions options, bool averaged, TextWriter log)
     {
         Cv2.SetNumThreads(1);
         var inputs = FloatFiles.ToDictionary(f => f, _ => new List<(float[] Data, long[] Shape)>());
@@ -69,7 +69,7 @@ internal static class Int8Calibration
         foreach (var file in FloatFiles)
         {
             var graph = OnnxReader.Read(File.ReadAllBytes(Path.Combine(modelsDir, file)));
-            var ranges = Ranges(graph, inputs[file], options);
+            var ranges = Ranges(graph, inputs[file], options, averaged);
             var quantized = QdqQuantizer.Quantize(graph, ranges, options);
             var target = Path.Combine(modelsDir, ModelFiles.For(file, ModelPrecision.Int8));
             var bytes = OnnxWriter.Write(quantized, "2+int8", $"int8 QDQ of {file} (per-channel int8 weights, uint8 activations calibrated on {photos.Count} photos).");
@@ -84,7 +84,8 @@ internal static class Int8Calibration
     }
 
     /// <summary>Min/max of every tensor <see cref="QdqQuantizer"/> needs, over all inputs.</summary>
-    public static Dictionary<string, TensorRange> Ranges(OnnxGraph graph, IReadOnlyList<(float[] Data, long[] Shape)> inputs, QdqOptions options)
+    /// <param name="averaged">Mean over inputs of each input's min and max (ignores rare outliers) instead of the overall min/max.</param>
+    public static Dictionary<string, TensorRange> Ranges(OnnxGraph graph, IReadOnlyList<(float[] Data, long[] Shape)> inputs, QdqOptions options, bool averaged = false)
     {
         var tensors = QdqQuantizer.CalibrationTensors(graph, options);
         var probe = OnnxWriter.Write(QdqQuantizer.WithOutputs(graph, tensors), "calibration", "");
@@ -93,6 +94,8 @@ internal static class Int8Calibration
         using var session = new InferenceSession(probe, sessionOptions);
         var min = tensors.ToDictionary(t => t, _ => float.PositiveInfinity, StringComparer.Ordinal);
         var max = tensors.ToDictionary(t => t, _ => float.NegativeInfinity, StringComparer.Ordinal);
+        var minSum = tensors.ToDictionary(t => t, _ => 0.0, StringComparer.Ordinal);
+        var maxSum = tensors.ToDictionary(t => t, _ => 0.0, StringComparer.Ordinal);
         foreach (var (data, shape) in inputs)
         {
             using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
@@ -101,12 +104,18 @@ internal static class Int8Calibration
             for (var i = 0; i < tensors.Count; i++)
             {
                 var values = outputs[i].GetTensorDataAsSpan<float>();
-                min[tensors[i]] = MathF.Min(min[tensors[i]], System.Numerics.Tensors.TensorPrimitives.Min(values));
-                max[tensors[i]] = MathF.Max(max[tensors[i]], System.Numerics.Tensors.TensorPrimitives.Max(values));
+                var (lo, hi) = (System.Numerics.Tensors.TensorPrimitives.Min(values), System.Numerics.Tensors.TensorPrimitives.Max(values));
+                min[tensors[i]] = MathF.Min(min[tensors[i]], lo);
+                max[tensors[i]] = MathF.Max(max[tensors[i]], hi);
+                minSum[tensors[i]] += lo;
+                maxSum[tensors[i]] += hi;
             }
         }
 
-        return tensors.ToDictionary(t => t, t => new TensorRange(min[t], max[t]), StringComparer.Ordinal);
+        return tensors.ToDictionary(
+            t => t,
+            t => averaged ? new TensorRange((float)(minSum[t] / inputs.Count), (float)(maxSum[t] / inputs.Count)) : new TensorRange(min[t], max[t]),
+            StringComparer.Ordinal);
     }
 
     /// <summary>RGB, (x - 127.5) / 128, NCHW: what every one of the four nets takes.</summary>
