@@ -74,7 +74,8 @@ public sealed class InferenceSessionFactory
     });
 
     /// <summary>Opens <paramref name="fileName"/> from the models folder (or an absolute path).</summary>
-    public InferenceSession Create(string fileName, int? threads = null)
+    /// <param name="fixedDimensions">Symbolic input dimensions fixed for this session (free-dimension overrides), so ONNX Runtime plans for one shape.</param>
+    public InferenceSession Create(string fileName, int? threads = null, IReadOnlyDictionary<string, long>? fixedDimensions = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         var path = Path.IsPathRooted(fileName) ? fileName : PathOf(fileName);
@@ -105,6 +106,11 @@ public sealed class InferenceSessionFactory
         }
 
         using var sessionOptions = CreateSessionOptions(threads);
+        foreach (var (dimension, value) in fixedDimensions ?? new Dictionary<string, long>())
+        {
+            sessionOptions.AddFreeDimensionOverrideByName(dimension, value);
+        }
+
         try
         {
             return new InferenceSession(path, sessionOptions);

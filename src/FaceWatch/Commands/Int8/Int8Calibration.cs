@@ -151,7 +151,7 @@ internal static class Int8Calibration
     {
         var models = new ModelsOptions { Dir = modelsDir, AutoFetch = false, Threads = 1 };
         return new MtcnnDetector(new InferenceSessionFactory(Microsoft.Extensions.Options.Options.Create(models)),
-            Microsoft.Extensions.Options.Options.Create(new MtcnnOptions { Threads = 1, MinFaceSize = 20 }));
+            Microsoft.Extensions.Options.Options.Create(new MtcnnOptions { Threads = 1, MinFaceSize = 20, FixedShapeSessions = 0 }));
     }
 
     private static void AddPyramid(Mat image, List<(float[] Data, long[] Shape)> into)
