@@ -14,11 +14,11 @@ public sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints =
 
 public sealed record OnnxNode(string OpType, string Name, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyList<OnnxAttribute> Attributes);
 
-/// <summary>A constant: float32 or int64 data with its dimensions.</summary>
-public sealed record OnnxInitializer(string Name, long[] Dims, float[]? Floats, long[]? Int64s);
+/// <summary>A constant with its dimensions: exactly one of the arrays is set (float32, int64, or, in quantized graphs, int8, uint8, int32).</summary>
+public sealed record OnnxInitializer(string Name, long[] Dims, float[]? Floats, long[]? Int64s, sbyte[]? Int8s = null, byte[]? UInt8s = null, int[]? Int32s = null);
 
-/// <summary>A graph input or output: float32 tensor, each dimension a number or a symbolic name.</summary>
-public sealed record OnnxValueInfo(string Name, IReadOnlyList<object> Dims);
+/// <summary>A graph input or output: float32 tensor, each dimension a number or a symbolic name; <c>null</c> dims: shape not stated.</summary>
+public sealed record OnnxValueInfo(string Name, IReadOnlyList<object>? Dims);
 
 /// <summary>The subset of ONNX the converter emits: one graph, default domain, one opset.</summary>
 public sealed class OnnxGraph
@@ -51,6 +51,9 @@ public sealed class OnnxGraph
 
         return name;
     }
+
+    /// <summary>Marks a name as taken (graphs read from a file).</summary>
+    public void Reserve(string name) => _names.Add(name);
 
     /// <summary>Adds a node whose single output gets a fresh name derived from <paramref name="outputHint"/>.</summary>
     public string Add(string opType, string outputHint, IReadOnlyList<string> inputs, params OnnxAttribute[] attributes)

@@ -12,6 +12,9 @@ public static class OnnxWriter
     public const long IrVersion = 8;
     public const long Opset = 17;
     private const int TensorFloat = 1;
+    private const int TensorUInt8 = 2;
+    private const int TensorInt8 = 3;
+    private const int TensorInt32 = 6;
     private const int TensorInt64 = 7;
 
     public static byte[] Write(OnnxGraph graph, string producerVersion, string docString)
@@ -126,14 +129,31 @@ public static class OnnxWriter
             t.Int64(1, dim);
         }
 
-        t.Int64(2, init.Floats is null ? TensorInt64 : TensorFloat);
+        var type = init switch
+        {
+            { Floats: not null } => TensorFloat,
+            { Int64s: not null } => TensorInt64,
+            { Int8s: not null } => TensorInt8,
+            { UInt8s: not null } => TensorUInt8,
+            { Int32s: not null } => TensorInt32,
+            _ => throw new ArgumentException($"Initializer '{init.Name}' has no data.", nameof(init)),
+        };
+        ReadOnlySpan<byte> bytes = init switch
+        {
+            { Floats: { } floats } => MemoryMarshal.AsBytes(floats.AsSpan()),
+            { Int64s: { } longs } => MemoryMarshal.AsBytes(longs.AsSpan()),
+            { Int8s: { } int8 } => MemoryMarshal.AsBytes(int8.AsSpan()),
+            { UInt8s: { } uint8 } => uint8,
+            _ => MemoryMarshal.AsBytes(init.Int32s.AsSpan()),
+        };
+        t.Int64(2, type);
         t.String(8, init.Name);
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("ONNX raw_data is little-endian; big-endian hosts are not supported.");
         }
 
-        t.Bytes(9, init.Floats is { } floats ? MemoryMarshal.AsBytes(floats.AsSpan()) : MemoryMarshal.AsBytes(init.Int64s.AsSpan()));
+        t.Bytes(9, bytes);
         return t;
     }
 
@@ -142,7 +162,7 @@ public static class OnnxWriter
         // ValueInfoProto: 1 name, 2 type; TypeProto: 1 tensor_type; Tensor: 1 elem_type, 2 shape;
         // TensorShapeProto: 1 dim; Dimension: 1 dim_value, 2 dim_param.
         var shape = new Proto();
-        foreach (var dim in info.Dims)
+        foreach (var dim in info.Dims ?? [])
         {
             var d = new Proto();
             if (dim is string symbol)
@@ -159,7 +179,10 @@ public static class OnnxWriter
 
         var tensor = new Proto();
         tensor.Int64(1, TensorFloat);
-        tensor.Message(2, shape);
+        if (info.Dims is not null)
+        {
+            tensor.Message(2, shape);
+        }
         var type = new Proto();
         type.Message(1, tensor);
         var v = new Proto();

@@ -33,6 +33,9 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     private readonly InferenceSession _rnet;
     private readonly InferenceSession _onet;
     private readonly ConcurrentBag<MtcnnWorkspace> _workspaces = [];
+    private readonly ConcurrentDictionary<(int Width, int Height), Lazy<InferenceSession>> _pnetByShape = new();
+    private readonly InferenceSessionFactory _sessions;
+    private readonly int? _threads;
     private bool _disposed;
 
     public MtcnnDetector(InferenceSessionFactory sessions, IOptions<MtcnnOptions> options, ILogger<MtcnnDetector>? logger = null)
@@ -42,11 +45,13 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         _options = options.Value;
         MtcnnOptionsValidator.ThrowIfInvalid(_options);
         int? threads = _options.Threads > 0 ? _options.Threads : null;
+        _sessions = sessions;
+        _threads = threads;
         try
         {
-            _pnet = sessions.Create(ModelFiles.PNet, threads);
-            _rnet = sessions.Create(ModelFiles.RNet, threads);
-            _onet = sessions.Create(ModelFiles.ONet, threads);
+            _pnet = sessions.Create(sessions.FileOf(ModelFiles.PNet), threads);
+            _rnet = sessions.Create(sessions.FileOf(ModelFiles.RNet), threads);
+            _onet = sessions.Create(sessions.FileOf(ModelFiles.ONet), threads);
         }
         catch
         {
@@ -129,6 +134,11 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         }
 
         _pnet.Dispose();
+        foreach (var session in _pnetByShape.Values.Where(l => l.IsValueCreated))
+        {
+            session.Value.Dispose();
+        }
+
         _rnet.Dispose();
         _onet.Dispose();
     }
@@ -160,6 +170,32 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         return OutputWithONet(ws, image, scaleBack, ref times);
     }
 
+    /// <summary>The P-Net session planned for this canvas shape, made on first use while there is room; else the shape-agnostic one.</summary>
+    private InferenceSession PNetFor(int width, int height)
+    {
+        if (_options.FixedShapeSessions == 0)
+        {
+            return _pnet;
+        }
+
+        if (_pnetByShape.TryGetValue((width, height), out var known))
+        {
+            return known.Value;
+        }
+
+        lock (_pnetByShape)
+        {
+            if (_disposed || _pnetByShape.Count >= _options.FixedShapeSessions)
+            {
+                return _pnetByShape.TryGetValue((width, height), out known) ? known.Value : _pnet;
+            }
+
+            // Lazy: a second thread asking for the same shape waits for the one session instead of making its own.
+            return _pnetByShape.GetOrAdd((width, height), key => new Lazy<InferenceSession>(() => _sessions.Create(
+                _sessions.FileOf(ModelFiles.PNet), _threads, new Dictionary<string, long> { ["height"] = key.Height, ["width"] = key.Width }))).Value;
+        }
+    }
+
     private void ProposeWithPNet(MtcnnWorkspace ws, Mat image, int minFace, ref StageClock times)
     {
         var t0 = Stopwatch.GetTimestamp();
@@ -169,7 +205,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         times.Preprocess += t1 - t0;
 
         using var input = canvas.Input.CreateTensor(1);
-        using var outputs = _pnet.Run(ws.RunOptions, InputNames, [input], TwoOutputs);
+        using var outputs = PNetFor(canvas.Input.Width, canvas.Input.Height).Run(ws.RunOptions, InputNames, [input], TwoOutputs);
         var t2 = Stopwatch.GetTimestamp();
         times.PNet += t2 - t1;
 

@@ -64,8 +64,18 @@ public sealed class InferenceSessionFactory
 
     public string PathOf(string fileName) => Path.Combine(ModelsDirectory, fileName);
 
+    /// <summary>The file to load for an MTCNN net: its float file, or the int8 variant when <c>Models:*Precision</c> asks for it.</summary>
+    public string FileOf(string floatFile) => ModelFiles.For(floatFile, floatFile switch
+    {
+        ModelFiles.PNet => _options.PNetPrecision,
+        ModelFiles.RNet => _options.RNetPrecision,
+        ModelFiles.ONet => _options.ONetPrecision,
+        _ => ModelPrecision.Float32,
+    });
+
     /// <summary>Opens <paramref name="fileName"/> from the models folder (or an absolute path).</summary>
-    public InferenceSession Create(string fileName, int? threads = null)
+    /// <param name="fixedDimensions">Symbolic input dimensions fixed for this session (free-dimension overrides), so ONNX Runtime plans for one shape.</param>
+    public InferenceSession Create(string fileName, int? threads = null, IReadOnlyDictionary<string, long>? fixedDimensions = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         var path = Path.IsPathRooted(fileName) ? fileName : PathOf(fileName);
@@ -96,6 +106,11 @@ public sealed class InferenceSessionFactory
         }
 
         using var sessionOptions = CreateSessionOptions(threads);
+        foreach (var (dimension, value) in fixedDimensions ?? new Dictionary<string, long>())
+        {
+            sessionOptions.AddFreeDimensionOverrideByName(dimension, value);
+        }
+
         try
         {
             return new InferenceSession(path, sessionOptions);

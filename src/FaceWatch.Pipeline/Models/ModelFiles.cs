@@ -20,4 +20,8 @@ public static class ModelFiles
     public const string MobileFaceNet = "mobilefacenet.onnx";
     public const string Manifest = "models.json";
     public const string InputName = "input";
+
+    /// <summary>The file of a converted net at a precision: <c>pnet.onnx</c> or <c>pnet.int8.onnx</c>.</summary>
+    public static string For(string floatFile, ModelPrecision precision) =>
+        precision == ModelPrecision.Int8 ? Path.ChangeExtension(floatFile, ".int8.onnx") : floatFile;
 }

@@ -21,6 +21,13 @@ public enum ModelOptimizationLevel
     All,
 }
 
+/// <summary>Numeric precision of a converted network's file: the float32 conversion, or its int8 QDQ variant (<c>*.int8.onnx</c>).</summary>
+public enum ModelPrecision
+{
+    Float32,
+    Int8,
+}
+
 /// <summary>Section <c>Models</c>: where the ONNX files live and how they run.</summary>
 public sealed class ModelsOptions
 {
@@ -47,6 +54,15 @@ public sealed class ModelsOptions
     /// Only matters with more than one thread per session.
     /// </summary>
     public bool AllowSpinning { get; set; }
+
+    /// <summary>P-Net file: float32 (<c>pnet.onnx</c>) or int8 QDQ (<c>pnet.int8.onnx</c>); see docs/models.md for the measurements.</summary>
+    public ModelPrecision PNetPrecision { get; set; } = ModelPrecision.Float32;
+
+    /// <summary>R-Net file precision.</summary>
+    public ModelPrecision RNetPrecision { get; set; } = ModelPrecision.Float32;
+
+    /// <summary>O-Net file precision.</summary>
+    public ModelPrecision ONetPrecision { get; set; } = ModelPrecision.Float32;
 
     /// <summary>Fetch and convert missing models on first use.</summary>
     public bool AutoFetch { get; set; } = true;

@@ -21,6 +21,7 @@ internal static class BenchCommand
         command.Subcommands.Add(BenchOverlayCommand.Create());
         command.Subcommands.Add(BenchTrackingCommand.Create());
         command.Subcommands.Add(BenchVisitsCommand.Create());
+        command.Subcommands.Add(Int8.BenchInt8Command.Create());
         return command;
     }
 

@@ -15,6 +15,7 @@ public class MtcnnOptionsTests
         Assert.Equal(0.7f, o.ONetThreshold);
         Assert.Equal(0.709f, o.ScaleFactor);
         Assert.Equal(1, o.Threads);
+        Assert.Equal(4, o.FixedShapeSessions);
         Assert.True(new MtcnnOptionsValidator().Validate(null, o).Succeeded);
     }
 
