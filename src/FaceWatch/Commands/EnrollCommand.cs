@@ -34,9 +34,15 @@ internal static class EnrollCommand
             Description = "With DIR: replace an existing gallery file (without it, enroll DIR refuses to overwrite one).",
         };
 
+        var strangerRate = new Option<double?>("--stranger-rate")
+        {
+            Description = "With DIR: the operating point, the share of strangers that may be named as someone (0.001 to 0.05; default 0.01). " +
+                "--add and --remove keep the gallery's own.",
+        };
+
         var command = new Command("enroll", "Enroll people from a folder of photos into a gallery (embeddings, linear SVM, open-set thresholds).")
         {
-            dir, gallery, aligned, add, remove, keepSuspects, force,
+            dir, gallery, aligned, add, remove, keepSuspects, force, strangerRate,
         };
         command.SetAction((parseResult, ct) => Task.FromResult(VerbConsole.Run("enroll", () =>
         {
@@ -57,6 +63,20 @@ internal static class EnrollCommand
                 }
 
                 PersonName.ThrowIfInvalid(addValues[0]);
+            }
+
+            if (parseResult.GetValue(strangerRate) is { } rate)
+            {
+                if (folder is null)
+                {
+                    throw new InvalidDataException("--stranger-rate is for enroll DIR; --add and --remove keep the gallery's own operating point.");
+                }
+
+                if (!double.IsFinite(rate) || rate < OpenSetCalibration.MinStrangerRate || rate > OpenSetCalibration.MaxStrangerRate)
+                {
+                    throw new InvalidDataException(FormattableString.Invariant(
+                        $"--stranger-rate {rate} is outside {OpenSetCalibration.MinStrangerRate}..{OpenSetCalibration.MaxStrangerRate}, the shares the model prior measured."));
+                }
             }
 
             var settings = new EnrollmentSettings { Aligned = parseResult.GetValue(aligned), KeepSuspects = parseResult.GetValue(keepSuspects) };
@@ -83,7 +103,10 @@ internal static class EnrollCommand
             EnrollmentResult result;
             if (folder is not null)
             {
-                result = tools.Enroller().Enroll(folder, settings, new VerbConsole.Progress("enroll"), ct);
+                var enroller = parseResult.GetValue(strangerRate) is { } operatingPoint
+                    ? tools.Enroller(tools.Calibration with { StrangerRate = operatingPoint })
+                    : tools.Enroller();
+                result = enroller.Enroll(folder, settings, new VerbConsole.Progress("enroll"), ct);
             }
             else
             {

@@ -70,7 +70,7 @@ internal sealed class FaceTools : IDisposable
     /// <summary>The embedding model's prior: <c>MODEL.prior.json</c> beside the model if it matches, else the shipped one (or none).</summary>
     public GalleryCalibration Calibration => _calibration ??= new(ScorePrior.For(Embedder.ModelId, Embedder.ModelPath));
 
-    public FolderEnroller Enroller() => new(Reader, Embedder, Embedder.Identity, TimeProvider.System, Calibration);
+    public FolderEnroller Enroller(GalleryCalibration? calibration = null) => new(Reader, Embedder, Embedder.Identity, TimeProvider.System, calibration ?? Calibration);
 
     /// <summary>The embedding of every face of <paramref name="photo"/>, in its face order (none for no face).</summary>
     public float[][] Embed(PhotoFaces photo) => Embedder.Embed(photo.Faces.Select(f => f.Crop).ToArray());

@@ -224,6 +224,24 @@ public sealed class IdentificationVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Enroll_takes_the_operating_point_as_a_share_of_strangers_and_refuses_one_the_prior_did_not_measure()
+    {
+        var strict = await Cli("enroll", Knn("train"), "--gallery", "strict.json", "--stranger-rate", "0.001");
+        Assert.True(strict.ExitCode == 0, strict.Stderr);
+        Assert.Contains("for 0.1% of strangers accepted", strict.Stdout, StringComparison.Ordinal);
+        var usual = await Cli("enroll", Knn("train"), "--gallery", "usual.json");
+        Assert.Contains("for 1% of strangers accepted", usual.Stdout, StringComparison.Ordinal);
+        double Score(string file) =>
+            JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, file))).RootElement.GetProperty("thresholds").GetProperty("score").GetDouble();
+        Assert.True(Score("strict.json") > Score("usual.json") + 0.03, $"{Score("strict.json")} vs {Score("usual.json")}");
+
+        var bad = await Cli("enroll", Knn("train"), "--gallery", "bad.json", "--stranger-rate", "0.5");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--stranger-rate 0.5 is outside 0.001..0.05", bad.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "bad.json")));
+    }
+
+    [Fact]
     public async Task Embed_prints_one_unit_length_192_value_embedding_per_face()
     {
         var embed = await Cli("embed", Knn("test", "obama_and_biden.jpg"), Knn("test", "obama1.jpg"), "--json");
