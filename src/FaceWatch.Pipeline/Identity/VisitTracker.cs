@@ -125,7 +125,7 @@ public sealed class VisitTracker
     /// <paramref name="identifier"/>, a visit with two or more accepted faces is judged on its accumulated evidence
     /// (the mean of its faces' embeddings, at the gallery's threshold for that many observations) instead of this face
     /// alone: several consistent sightings can name a person no single one could, while a stranger's lucky sighting is
-    /// averaged away. A name is never decided on the first face alone; <c>unknown</c> still needs its usual votes.
+    /// averaged away. A first face alone names the visit only if it clears the bar of two faces.
     /// </summary>
     public void Identified(
         long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, long captureTimestamp,
@@ -172,10 +172,10 @@ public sealed class VisitTracker
         visit.Template.Add(embedding, observation.Weight);
         if (identifier is not null)
         {
-            if (visit.Template.Count == 1 && observation.Known)
+            if (visit.Template.Count == 1 && observation.Known && !identifier.Identify(embedding, 2).Known)
             {
-                // A name needs the visit's evidence of two faces or more: one face's bar is set for photos, and a visit
-                // would get that chance on top of its evidence checks (a look-alike stranger took it in bench visits).
+                // A first face names the visit only if it clears the bar of two faces' evidence: one face's bar is set for
+                // photos, and a visit would get that chance on top of its evidence checks. A weaker one waits for the next.
                 return;
             }
 
