@@ -35,12 +35,12 @@ public sealed class SmallFaceVisitTests : IClassFixture<SmallFaceFixture>, IClas
     // 0.2 rule and with the issue-11 rule; so at least 3 of 4 here (one may stay unknown: a miss is not a wrong name).
     // A wrong name fails at once. Strangers: with the 0.2 rule the look-alike Gus_Van_Sant (ceiling-mixed; every single
     // embedding is nearest to Gordon_Brown at 0.51-0.54, above the single-face threshold) was named Gordon_Brown in
-    // every run, by an arrived or by continuing Gordon_Brown's visit. Now a name needs the visit's evidence (the mean
-    // of two faces or more at a third of the stranger rate) and a rejoin needs cosine 0.6 to the ended visit: he never
-    // carries Gordon_Brown's visit on, and he is unknown in the file-camera runs, but his faces (0.51-0.54; the sharp
-    // photo 0.52 with a margin of 0.21) sit at this gallery's visit bars (0.497 / 0.504 / 0.509 for 2 / 4 / 8 faces),
-    // so over RTSP he may be named for a moment (arrived Gordon_Brown, changed unknown). Such a look-alike is reported,
-    // not failed; every other stranger must stay unknown.
+    // every run, by an arrived or by continuing Gordon_Brown's visit. Now a visit is judged on its evidence (the mean
+    // of its faces, at a third of the stranger rate; a first face names it only at the bar of two faces) and a rejoin
+    // needs cosine 0.6 to the ended visit: he never carries Gordon_Brown's visit on, and his visit goes arrived
+    // Gordon_Brown, then changed unknown. His faces (0.50-0.52; the sharp photo 0.52 with a margin of 0.21) sit at this
+    // gallery's visit bars (0.497 / 0.504 / 0.509 for 2 / 4 / 8 faces): such a look-alike is reported, not failed;
+    // every other stranger must stay unknown.
     [Theory]
     [InlineData("ceiling-walks", 3)]
     [InlineData("ceiling-stops", 3)]
