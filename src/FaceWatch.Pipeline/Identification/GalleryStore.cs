@@ -130,9 +130,14 @@ public static class GalleryStore
                 throw new InvalidDataException($"the probability threshold {t.Probability} is not between 0 and 1");
             }
 
-            if (t.Score is not { } score || !double.IsFinite(score) || score is < -1 or > 1)
+            if (t.Score is not { } score)
             {
-                throw new InvalidDataException($"the score threshold {t.Score} is not between -1 and 1");
+                throw new InvalidDataException("its thresholds have no score threshold");
+            }
+
+            if (!double.IsFinite(score) || score is < -1 or > 1)
+            {
+                throw new InvalidDataException($"the score threshold {score} is not between -1 and 1");
             }
 
             var evidence = t.EvidenceScores ?? [];

@@ -184,7 +184,11 @@ public sealed class EnrollInputTests : IDisposable
         Assert.Contains("not a finite number", Refused(j => j["people"]![0]!["faces"]![0]!["embedding"] = nan), StringComparison.Ordinal);
         Assert.Contains("not a finite number", Refused(j => j["classifier"]![0]!["weights"] = nan), StringComparison.Ordinal);
         Assert.Contains("probability threshold 5 is not between 0 and 1", Refused(j => j["thresholds"]!["probability"] = 5), StringComparison.Ordinal);
-        Assert.Contains("similarity threshold -3 is not between -1 and 1", Refused(j => j["thresholds"]!["similarity"] = -3), StringComparison.Ordinal);
+        Assert.Contains("score threshold -3 is not between -1 and 1", Refused(j => j["thresholds"]!["score"] = -3), StringComparison.Ordinal);
+        Assert.Contains("no score threshold", Refused(j => j["thresholds"]!.AsObject().Remove("score")), StringComparison.Ordinal);
+        Assert.Contains("evidence score thresholds are not finite numbers", Refused(j => j["thresholds"]!["evidenceScores"] = new JsonArray(0.5, 7)), StringComparison.Ordinal);
+        Assert.Contains("share of strangers accepted 0.5 is not between", Refused(j => j["thresholds"]!["strangerRate"] = 0.5), StringComparison.Ordinal);
+        Assert.Contains("margin weight -1 is not between 0 and 10", Refused(j => j["thresholds"]!["marginWeight"] = -1), StringComparison.Ordinal);
         Assert.Contains("no people", Refused(j => { j["people"] = new JsonArray(); j["classifier"] = null; }), StringComparison.Ordinal);
         Assert.Contains("'../../etc'", Refused(j => { j["people"]![0]!["name"] = "../../etc"; j["classifier"]![0]!["name"] = "../../etc"; }), StringComparison.Ordinal);
     }
