@@ -139,6 +139,8 @@ public sealed class InferenceSessionFactory
             sessionOptions.IntraOpNumThreads = threads ?? _options.ThreadsOrAllCores();
             sessionOptions.InterOpNumThreads = 1;
             sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+            sessionOptions.EnableMemoryPattern = _options.MemoryPattern;
+            sessionOptions.EnableCpuMemArena = _options.CpuMemArena;
             var spin = _options.AllowSpinning ? "1" : "0";
             sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
             sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", spin);

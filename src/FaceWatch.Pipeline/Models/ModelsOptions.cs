@@ -58,6 +58,16 @@ public sealed class ModelsOptions
     /// <summary>P-Net file: float32 (<c>pnet.onnx</c>) or int8 QDQ (<c>pnet.int8.onnx</c>); see docs/models.md for the measurements.</summary>
     public ModelPrecision PNetPrecision { get; set; } = ModelPrecision.Float32;
 
+    /// <summary>
+    /// ONNX Runtime's memory pattern (pre-planned buffers per input shape) and CPU memory arena (buffers kept for reuse).
+    /// Both trade memory for speed; with P-Net's many input shapes and batches of changing size they can hold much
+    /// memory (issue 13, item 5; measured in <c>bench pipeline</c>, docs/detection.md).
+    /// </summary>
+    public bool MemoryPattern { get; set; } = true;
+
+    /// <inheritdoc cref="MemoryPattern"/>
+    public bool CpuMemArena { get; set; } = true;
+
     /// <summary>R-Net file precision.</summary>
     public ModelPrecision RNetPrecision { get; set; } = ModelPrecision.Float32;
 

@@ -121,6 +121,7 @@ internal static class PipelineBenchCommand
                 var faces0 = pipeline.Embedding.Faces;
                 var batches0 = pipeline.Embedding.Batches;
                 var cpu0 = CpuSeconds();
+                var rss0 = ResidentMegabytes();
                 var clock = Stopwatch.StartNew();
                 Volatile.Write(ref measuring, true);
                 await Task.Delay(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
@@ -146,6 +147,8 @@ internal static class PipelineBenchCommand
                 Console.WriteLine($"latency capture -> identified {Describe(identified)}");
                 Console.WriteLine($"latency capture -> event      {Describe(eventLatencies)} ({eventCount} arrived/changed events)");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"memory: resident {rss0.Current:0} MB after warm-up, {ResidentMegabytes().Current:0} MB at the end, peak {ResidentMegabytes().Peak:0} MB (daemon process, /proc/self/status)"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"CPU: daemon {cpu.Daemon - cpu0.Daemon:0.0} s + ffmpeg {cpu.Ffmpeg - cpu0.Ffmpeg:0.0} s over {wall:0.0} s = {100 * ((cpu.Daemon - cpu0.Daemon) + (cpu.Ffmpeg - cpu0.Ffmpeg)) / wall / Environment.ProcessorCount:0}% of {Environment.ProcessorCount} cores"));
                 return 0;
             }
@@ -159,6 +162,23 @@ internal static class PipelineBenchCommand
         {
             File.Delete(galleryFile);
         }
+    }
+
+    /// <summary>VmRSS and VmHWM of this process in MB (Linux); the working set twice elsewhere.</summary>
+    private static (double Current, double Peak) ResidentMegabytes()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            var mb = Environment.WorkingSet / 1048576.0;
+            return (mb, mb);
+        }
+
+        var lines = File.ReadAllLines(status);
+        double Field(string name) =>
+            lines.Where(l => l.StartsWith(name, StringComparison.Ordinal))
+                .Select(l => double.Parse(l[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024).FirstOrDefault();
+        return (Field("VmRSS:"), Field("VmHWM:"));
     }
 
     private static string Describe(ConcurrentQueue<double> samples)

@@ -86,4 +86,15 @@ public sealed class InferenceSessionFactoryTests
         using var one = factory.CreateSessionOptions(threads: 1);
         Assert.Equal(1, one.IntraOpNumThreads);
     }
+
+    [Fact]
+    public void Memory_pattern_and_arena_follow_the_options_and_default_on()
+    {
+        using var defaults = new InferenceSessionFactory(Options.Create(new ModelsOptions())).CreateSessionOptions();
+        Assert.True(defaults.EnableMemoryPattern);
+        Assert.True(defaults.EnableCpuMemArena);
+        using var off = new InferenceSessionFactory(Options.Create(new ModelsOptions { MemoryPattern = false, CpuMemArena = false })).CreateSessionOptions();
+        Assert.False(off.EnableMemoryPattern);
+        Assert.False(off.EnableCpuMemArena);
+    }
 }
