@@ -11,6 +11,19 @@ public sealed record IdentityObservation(string Name, bool Known, double Probabi
 
     /// <summary>How many faces of the visit the answer is from: 1 for this face alone, more for the visit's accumulated evidence.</summary>
     public int Observations { get; init; } = 1;
+
+    /// <summary>What the open-set rule thresholded (<see cref="Identification.IdentityMatch.Score"/>).</summary>
+    public double Score { get; init; }
+
+    /// <summary>The identifier's answer as an observation of weight <paramref name="weight"/> (0..1).</summary>
+    public static IdentityObservation From(Identification.IdentityMatch match, double weight)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        return new(match.Name, match.Known, match.Probability, match.Similarity, weight)
+        {
+            Nearest = match.Candidate, Margin = match.Margin, Observations = match.Observations, Score = match.Score,
+        };
+    }
 }
 
 /// <summary>

@@ -172,7 +172,7 @@ public sealed class VisitTracker
         visit.Template.Add(embedding, observation.Weight);
         if (identifier is not null)
         {
-            if (visit.Template.Count == 1 && observation.Known && !identifier.Identify(embedding, 2).Known)
+            if (visit.Template.Count == 1 && observation.Known && observation.Score < identifier.Gallery.Thresholds.ScoreFor(2))
             {
                 // A first face names the visit only if it clears the bar of two faces' evidence: one face's bar is set for
                 // photos, and a visit would get that chance on top of its evidence checks. A weaker one waits for the next.
@@ -181,7 +181,7 @@ public sealed class VisitTracker
 
             if (visit.Template.Count >= 2)
             {
-                observation = Accumulated(identifier.Identify(visit.Template.Unit, visit.Template.Count), observation.Weight);
+                observation = IdentityObservation.From(identifier.Identify(visit.Template.Unit, visit.Template.Count), observation.Weight);
             }
         }
 
@@ -208,12 +208,6 @@ public sealed class VisitTracker
         visit.Announced = true;
         events.Add(identityEvent);
     }
-
-    private static IdentityObservation Accumulated(Identification.IdentityMatch match, double weight) =>
-        new(match.Name, match.Known, match.Probability, match.Similarity, weight)
-        {
-            Nearest = match.Candidate, Margin = match.Margin, Observations = match.Observations,
-        };
 
     /// <summary>
     /// The track ended. An announced known person lingers for <c>RejoinSeconds</c> (see <see cref="Sweep"/>); anyone else

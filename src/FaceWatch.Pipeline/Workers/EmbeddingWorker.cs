@@ -111,7 +111,7 @@ public sealed class EmbeddingWorker
             Log.Observation(_logger, crop.Book.Camera, crop.TrackId, match.Candidate ?? "-", match.Known, match.Probability, match.Similarity, crop.Weight);
             crop.Book.Identified(
                 crop.TrackId,
-                new IdentityObservation(match.Name, match.Known, match.Probability, match.Similarity, crop.Weight) { Nearest = match.Candidate, Margin = match.Margin },
+                IdentityObservation.From(match, crop.Weight),
                 embeddings[i],
                 sameFace,
                 crop.CaptureTimestamp,

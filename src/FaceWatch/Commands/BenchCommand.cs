@@ -169,7 +169,7 @@ internal static class BenchCommand
     }
 
     /// <summary>Crops the photo to the frame's aspect ratio around its centre, then resizes: faces keep their shape.</summary>
-    private static Mat CoverResize(Mat photo, Size size)
+    internal static Mat CoverResize(Mat photo, Size size)
     {
         var scale = Math.Max((double)size.Width / photo.Width, (double)size.Height / photo.Height);
         var w = (int)Math.Round(size.Width / scale);

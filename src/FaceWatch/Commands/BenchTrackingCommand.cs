@@ -51,23 +51,15 @@ internal static class BenchTrackingCommand
 
     private static async Task<int> RunAsync(string? configFile, string[] names, int repeat, bool rtsp, string dir, string data, bool details, CancellationToken ct)
     {
-        var unknown = names.Except(ScenarioCatalog.Names).ToArray();
-        if (unknown.Length > 0)
+        if (ScenarioBench.UnknownNames("tracking", "scenario", names, ScenarioCatalog.Names) is { } problem)
         {
-            Console.Error.WriteLine($"bench tracking: unknown scenario(s) {string.Join(", ", unknown)}; known: {string.Join(", ", ScenarioCatalog.Names)}.");
+            Console.Error.WriteLine(problem);
             return 2;
         }
 
         var configuration = FaceWatchConfiguration.Build(configFile);
-        ScenarioSet set;
-        {
-            // The daemon's own detector and embedder build the set (sessions freed before the runs start theirs).
-            var builder = DaemonHost.CreateBuilder(configuration);
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            using var tools = builder.Build();
-            set = await ScenarioSetBuilder.LoadOrBuildAsync(data, dir, tools.Services.GetRequiredService<IFaceDetector>(), tools.Services.GetRequiredService<IFaceEmbedder>(),
-                step => Console.WriteLine($"building scenarios: {step} ..."), ct).ConfigureAwait(false);
-        }
+        var set = await ScenarioBench.LoadSetAsync(configuration, (detector, embedder) => ScenarioSetBuilder.LoadOrBuildAsync(data, dir, detector, embedder,
+            step => Console.WriteLine($"building scenarios: {step} ..."), ct)).ConfigureAwait(false);
 
         Console.WriteLine($"scenarios in {set.Dir} ({ScenarioCatalog.Width}x{ScenarioCatalog.Height} @ {ScenarioCatalog.Fps} fps), gallery {set.GalleryPath}; " +
             $"{(rtsp ? "RTSP" : "file camera")}, {repeat} run(s) each");
@@ -107,21 +99,14 @@ internal static class BenchTrackingCommand
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (name, runs) in rows)
         {
-            double M(Func<(ScenarioScore Score, ScenarioRun Run), double> f) => Median(runs.Select(f));
+            double M(Func<(ScenarioScore Score, ScenarioRun Run), double> f) => ScenarioBench.Median(runs.Select(f));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {runs[0].Score.Visits.Count} | {M(r => r.Score.Named):0.#} | {M(r => r.Score.Inherited):0.#} | {M(r => r.Score.NoEvent):0.#} | {M(r => r.Score.ExtraArrivals):0.#} | {M(r => r.Score.ReusedTracks):0.#} | {M(r => r.Score.Mot.IdSwitches):0.#} | {M(r => r.Score.Mot.Idf1):0.000} | {M(r => r.Run.EmbeddingsPerFaceSecond):0.00} | {M(r => r.Score.MaxSecondsToName):0.00} |"));
         }
 
         var all = rows.SelectMany(r => r.Runs).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| all (sum of medians / runs) | {rows.Sum(r => r.Runs[0].Score.Visits.Count)} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Named))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Inherited))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.NoEvent))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ExtraArrivals))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.ReusedTracks))):0.#} | {rows.Sum(r => Median(r.Runs.Select(x => (double)x.Score.Mot.IdSwitches))):0.#} | {Median(all.Select(x => x.Score.Mot.Idf1)):0.000} | {all.Sum(x => x.Run.EmbeddedFaces) / all.Sum(x => x.Score.FaceSeconds):0.00} | {all.Max(x => x.Score.MaxSecondsToName):0.00} |"));
+            $"| all (sum of medians / runs) | {rows.Sum(r => r.Runs[0].Score.Visits.Count)} | {rows.Sum(r => ScenarioBench.Median(r.Runs.Select(x => (double)x.Score.Named))):0.#} | {rows.Sum(r => ScenarioBench.Median(r.Runs.Select(x => (double)x.Score.Inherited))):0.#} | {rows.Sum(r => ScenarioBench.Median(r.Runs.Select(x => (double)x.Score.NoEvent))):0.#} | {rows.Sum(r => ScenarioBench.Median(r.Runs.Select(x => (double)x.Score.ExtraArrivals))):0.#} | {rows.Sum(r => ScenarioBench.Median(r.Runs.Select(x => (double)x.Score.ReusedTracks))):0.#} | {rows.Sum(r => ScenarioBench.Median(r.Runs.Select(x => (double)x.Score.Mot.IdSwitches))):0.#} | {ScenarioBench.Median(all.Select(x => x.Score.Mot.Idf1)):0.000} | {all.Sum(x => x.Run.EmbeddedFaces) / all.Sum(x => x.Score.FaceSeconds):0.00} | {all.Max(x => x.Score.MaxSecondsToName):0.00} |"));
         return 0;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN
-            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

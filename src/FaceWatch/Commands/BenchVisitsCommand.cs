@@ -52,23 +52,15 @@ internal static class BenchVisitsCommand
 
     private static async Task<int> RunAsync(string? configFile, string[] names, int repeat, bool rtsp, string dir, string data, bool details, CancellationToken ct)
     {
-        var unknown = names.Except(SmallFaceCatalog.Names).ToArray();
-        if (unknown.Length > 0)
+        if (ScenarioBench.UnknownNames("visits", "video", names, SmallFaceCatalog.Names) is { } problem)
         {
-            Console.Error.WriteLine($"bench visits: unknown video(s) {string.Join(", ", unknown)}; known: {string.Join(", ", SmallFaceCatalog.Names)}.");
+            Console.Error.WriteLine(problem);
             return 2;
         }
 
         var configuration = FaceWatchConfiguration.Build(configFile);
-        ScenarioSet set;
-        {
-            // The daemon's own detector and embedder build the set (sessions freed before the runs start theirs).
-            var builder = DaemonHost.CreateBuilder(configuration);
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            using var tools = builder.Build();
-            set = await SmallFaceSetBuilder.LoadOrBuildAsync(data, dir, tools.Services.GetRequiredService<IFaceDetector>(), tools.Services.GetRequiredService<IFaceEmbedder>(),
-                step => Console.WriteLine($"building small-faces: {step} ..."), ct).ConfigureAwait(false);
-        }
+        var set = await ScenarioBench.LoadSetAsync(configuration, (detector, embedder) => SmallFaceSetBuilder.LoadOrBuildAsync(data, dir, detector, embedder,
+            step => Console.WriteLine($"building small-faces: {step} ..."), ct)).ConfigureAwait(false);
 
         var cast = SmallFaceCast.Load(set.Dir);
         Console.WriteLine($"small-faces set in {set.Dir} ({SmallFaceCatalog.Width}x{SmallFaceCatalog.Height} @ {SmallFaceCatalog.Fps} fps), gallery {set.GalleryPath}; " +
@@ -102,8 +94,8 @@ internal static class BenchVisitsCommand
                     $"  {name} run {i + 1}: enrolled {score.NamedRight}/{score.EnrolledVisits} named right, {score.EnrolledOnlyUnknown} only unknown, {score.EnrolledNamedOther} named as another, {score.EnrolledNoEvent} no event; " +
                     $"strangers {score.StrangersNamed}/{score.StrangerVisits} named as someone ({score.StrangersNamedByEvent} by an event); {run.Frames.Count} frames, {run.Observations.Count} observations ({score.UnmatchedObservations} on no visit) in {run.Wall.TotalSeconds:0} s"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"    similarity of single embeddings to the nearest enrolled person: enrolled faces median {Median(score.Enrolled.SelectMany(v => v.Similarities)):0.000} (lowest {Min(score.Enrolled.SelectMany(v => v.Similarities)):0.000}), " +
-                    $"strangers median {Median(score.Strangers.SelectMany(v => v.Similarities)):0.000} (highest {Max(score.Strangers.SelectMany(v => v.Similarities)):0.000})"));
+                    $"    similarity of single embeddings to the nearest enrolled person: enrolled faces median {ScenarioBench.Median(score.Enrolled.SelectMany(v => v.Similarities)):0.000} (lowest {Min(score.Enrolled.SelectMany(v => v.Similarities)):0.000}), " +
+                    $"strangers median {ScenarioBench.Median(score.Strangers.SelectMany(v => v.Similarities)):0.000} (highest {Max(score.Strangers.SelectMany(v => v.Similarities)):0.000})"));
                 if (details)
                 {
                     foreach (var v in score.Visits)
@@ -135,11 +127,11 @@ internal static class BenchVisitsCommand
 
     private static string Row(string name, IReadOnlyList<OpenSetScore> runs)
     {
-        double M(Func<OpenSetScore, double> f) => Median(runs.Select(f));
+        double M(Func<OpenSetScore, double> f) => ScenarioBench.Median(runs.Select(f));
         var first = runs[0];
         return string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {first.EnrolledVisits} | {M(r => r.NamedRight):0.#} | {M(r => r.EnrolledOnlyUnknown):0.#} | {M(r => r.EnrolledNamedOther):0.#} | {M(r => r.EnrolledNoEvent):0.#} | " +
-            $"{first.StrangerVisits} | {M(r => r.StrangersNamed):0.#} ({M(r => Share(r.StrangersNamed, r.StrangerVisits)):0.#} %) | {M(r => r.StrangersNamedByEvent):0.#} | {M(r => Median(r.SecondsToName)):0.00} | " +
+            $"{first.StrangerVisits} | {M(r => r.StrangersNamed):0.#} ({M(r => Share(r.StrangersNamed, r.StrangerVisits)):0.#} %) | {M(r => r.StrangersNamedByEvent):0.#} | {M(r => ScenarioBench.Median(r.SecondsToName)):0.00} | " +
             $"{M(r => Share(r.EnrolledObservationsRight, r.EnrolledObservations)):0.#} % of {M(r => r.EnrolledObservations):0} | {M(r => Share(r.StrangerObservationsNamed, r.StrangerObservations)):0.#} % of {M(r => r.StrangerObservations):0} |");
     }
 
@@ -148,11 +140,4 @@ internal static class BenchVisitsCommand
     private static double Max(IEnumerable<double> values) => values.DefaultIfEmpty(double.NaN).Max();
 
     private static double Share(int part, int whole) => whole == 0 ? 0 : 100.0 * part / whole;
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
-        return sorted.Length == 0 ? double.NaN
-            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 }

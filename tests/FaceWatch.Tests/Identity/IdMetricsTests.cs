@@ -50,7 +50,7 @@ public sealed class IdMetricsTests
     {
         // IoU of two 100x100 boxes shifted by 50 px: 5000 / 15000 = 0.33.
         var shifted = new Rect2f(50, 0, 100, 100);
-        Assert.Equal(1.0 / 3, IdMetrics.Iou(A, shifted), 6);
+        Assert.Equal(1.0 / 3, FaceWatch.Pipeline.Tracking.FaceTracker.Iou(A, shifted), 6);
 
         var result = IdMetrics.Compute([new IdFrame(0, [new(1, A)], [new(9, shifted)])]);
 

@@ -74,7 +74,7 @@ public sealed class VisitEvidenceTests
             book.Seen(track, new Size(1280, 720));
             var m = identifier.Identify(face);
             singles.Add(m);
-            book.Identified(track.Id, new IdentityObservation(m.Name, m.Known, m.Probability, m.Similarity, 1) { Nearest = m.Candidate, Margin = m.Margin },
+            book.Identified(track.Id, IdentityObservation.From(m, 1),
                 face, SameFace, _time.GetTimestamp(), null, accumulate ? identifier : null);
         }
 

@@ -159,7 +159,7 @@ internal static class BenchInt8Command
         Console.WriteLine("frame      nets   total   pnet   rnet   onet  faces");
         foreach (var size in new[] { new Size(640, 480), new Size(1280, 720) })
         {
-            using var frame = CoverResize(photo, size);
+            using var frame = BenchCommand.CoverResize(photo, size);
             var sinks = detectors.ToDictionary(d => d.Key, _ => new Sink());
             foreach (var d in detectors.Values)
             {
@@ -204,7 +204,7 @@ internal static class BenchInt8Command
                 variant += other.Count;
                 foreach (var face in reference)
                 {
-                    var best = other.Select(o => (o, Iou(o.Box, face.Box))).OrderByDescending(t => t.Item2).FirstOrDefault();
+                    var best = other.Select(o => (o, Pipeline.Tracking.FaceTracker.Iou(o.Box, face.Box))).OrderByDescending(t => t.Item2).FirstOrDefault();
                     if (best.o is null)
                     {
                         continue;
@@ -288,27 +288,6 @@ internal static class BenchInt8Command
         }
     }
 
-    private static double Iou(Rect2f a, Rect2f b)
-    {
-        var x1 = Math.Max(a.X, b.X);
-        var y1 = Math.Max(a.Y, b.Y);
-        var x2 = Math.Min(a.X + a.Width, b.X + b.Width);
-        var y2 = Math.Min(a.Y + a.Height, b.Y + b.Height);
-        var inter = Math.Max(0, x2 - x1) * Math.Max(0, y2 - y1);
-        return inter / ((a.Width * a.Height) + (b.Width * b.Height) - inter);
-    }
-
-    private static Mat CoverResize(Mat photo, Size size)
-    {
-        var scale = Math.Max((double)size.Width / photo.Width, (double)size.Height / photo.Height);
-        var w = (int)Math.Round(size.Width / scale);
-        var h = (int)Math.Round(size.Height / scale);
-        var roi = new Rect((photo.Width - w) / 2, (photo.Height - h) / 2, Math.Min(w, photo.Width), Math.Min(h, photo.Height));
-        using var view = new Mat(photo, roi);
-        var frame = new Mat();
-        Cv2.Resize(view, frame, size, 0, 0, InterpolationFlags.Area);
-        return frame;
-    }
 
     private sealed class Sink : IDetectionTimingSink
     {

@@ -1,3 +1,4 @@
+using FaceWatch.Pipeline.Tracking;
 using OpenCvSharp;
 
 namespace FaceWatch.Commands.Scenarios;
@@ -50,7 +51,7 @@ public static class IdMetrics
             {
                 foreach (var p in frame.Predicted)
                 {
-                    if (Iou(t.Box, p.Box) >= IouThreshold)
+                    if (FaceTracker.Iou(t.Box, p.Box) >= IouThreshold)
                     {
                         pairs[(t.Id, p.Id)] = pairs.GetValueOrDefault((t.Id, p.Id)) + 1;
                     }
@@ -83,7 +84,7 @@ public static class IdMetrics
         {
             for (var j = 0; j < predicted.Count; j++)
             {
-                var iou = Iou(truth[i].Box, predicted[j].Box);
+                var iou = FaceTracker.Iou(truth[i].Box, predicted[j].Box);
                 if (iou >= IouThreshold)
                 {
                     candidates.Add((iou, i, j));
@@ -106,18 +107,6 @@ public static class IdMetrics
         return result;
     }
 
-    public static double Iou(Rect2f a, Rect2f b)
-    {
-        var w = Math.Min(a.X + a.Width, b.X + b.Width) - Math.Max(a.X, b.X);
-        var h = Math.Min(a.Y + a.Height, b.Y + b.Height) - Math.Max(a.Y, b.Y);
-        if (w <= 0 || h <= 0)
-        {
-            return 0;
-        }
-
-        var inter = (double)w * h;
-        return inter / ((a.Width * a.Height) + (b.Width * b.Height) - inter);
-    }
 
     /// <summary>The largest total gain of a one-to-one assignment (Hungarian method on the negated, squared-up matrix).</summary>
     internal static int MaxAssignment(int[,] gain)

@@ -110,7 +110,7 @@ public static class OpenSetScorer
         foreach (var o in observations)
         {
             var segment = frameOf.TryGetValue(o.CaptureTimestamp, out var frame)
-                ? truth.At(frame).Select(h => (h.Segment, Iou: IdMetrics.Iou(o.Box, h.Box.Rect))).Where(h => h.Iou >= IdMetrics.IouThreshold).OrderByDescending(h => h.Iou).FirstOrDefault().Segment
+                ? truth.At(frame).Select(h => (h.Segment, Iou: Pipeline.Tracking.FaceTracker.Iou(o.Box, h.Box.Rect))).Where(h => h.Iou >= IdMetrics.IouThreshold).OrderByDescending(h => h.Iou).FirstOrDefault().Segment
                 : null;
             if (segment is null)
             {

@@ -151,7 +151,7 @@ public static class ScenarioScorer
             }
 
             var best = truth.At(byTime[i].Frame)
-                .Select(h => (h.Segment, Iou: IdMetrics.Iou(box, h.Box.Rect)))
+                .Select(h => (h.Segment, Iou: Pipeline.Tracking.FaceTracker.Iou(box, h.Box.Rect)))
                 .Where(h => h.Iou >= EventIou)
                 .OrderByDescending(h => h.Iou)
                 .FirstOrDefault();

@@ -124,7 +124,7 @@ public static class SmallFaceSetBuilder
                 var (centre, scale) = ScenarioRenderer.Place(segment, 0, (segment.Start + segment.End) / 2);
                 sprite.Draw(frame, centre, scale);
                 var box = sprite.FaceBoxAt(centre, scale);
-                if (detector.Detect(frame, new CameraOptions().MinFaceSize).Any(d => IdMetrics.Iou(d.Box, box) >= 0.3))
+                if (detector.Detect(frame, new CameraOptions().MinFaceSize).Any(d => Pipeline.Tracking.FaceTracker.Iou(d.Box, box) >= 0.3))
                 {
                     return true;
                 }
