@@ -16,7 +16,17 @@ public sealed record CameraHealth(
     string? LastError,
     DateTimeOffset ChangedAt,
     long Attempts = 0,
-    long FailedAttempts = 0);
+    long FailedAttempts = 0)
+{
+    /// <summary>Where the detector looked (motion gating), live from the camera's counters; null before the first frame.</summary>
+    public DetectionLoad? Detection { get; init; }
+}
+
+/// <summary>
+/// One camera's detection load: frames not searched because nothing moved, full and region scans, and recent averages of
+/// the moving share of the frame, regions per frame and detector milliseconds per frame.
+/// </summary>
+public sealed record DetectionLoad(long StillFrames, long FullScans, long RegionScans, double MotionShare, double RegionsPerFrame, double DetectorMs);
 
 /// <summary>
 /// The health of every camera, written by the capture stage and read by MQTT, the web view and metrics.
@@ -63,6 +73,11 @@ public sealed class CameraHealthRegistry
 
     private CameraHealth WithLiveCounters(CameraHealth health) =>
         _stats.TryGetValue(health.Camera, out var stats)
-            ? health with { FramesRead = stats.Captured, FramesDropped = stats.Dropped }
+            ? health with
+            {
+                FramesRead = stats.Captured,
+                FramesDropped = stats.Dropped,
+                Detection = new DetectionLoad(stats.StillFrames, stats.FullScans, stats.RegionScans, stats.MotionShare, stats.RegionsPerFrame, stats.DetectorMs),
+            }
             : health;
 }

@@ -51,6 +51,28 @@ public sealed class CameraOptions
 
     /// <summary>URLs only: extra ffmpeg arguments placed before <c>-i</c> (e.g. <c>["-hwaccel", "vaapi"]</c>).</summary>
     public List<string> InputArgs { get; set; } = [];
+
+    /// <summary>Areas where motion does not wake the detector (see <c>Gating</c>), e.g. a clock overlay or a swaying tree.</summary>
+    public List<MotionMask> MotionMasks { get; set; } = [];
+}
+
+/// <summary>
+/// A rectangle of a camera's picture where motion is ignored (a clock overlay, a tree, a road), in fractions of the frame
+/// (0 to 1), so it holds at any resolution. Faces there are still found by full scans and on tracks.
+/// </summary>
+public sealed class MotionMask
+{
+    [Range(0.0, 1.0)]
+    public double X { get; set; }
+
+    [Range(0.0, 1.0)]
+    public double Y { get; set; }
+
+    [Range(0.0, 1.0)]
+    public double Width { get; set; }
+
+    [Range(0.0, 1.0)]
+    public double Height { get; set; }
 }
 
 /// <summary>How a camera's <see cref="CameraOptions.Source"/> is read.</summary>

@@ -26,4 +26,54 @@ public sealed class CameraStats
     public void OnProcessed() => Interlocked.Increment(ref _processed);
 
     public void OnSkipped() => Interlocked.Increment(ref _skipped);
+
+    // Detection load: counts, and averages over about the last 20 processed frames (written by the one detection worker).
+    private const double Smoothing = 0.05;
+    private long _stillFrames;
+    private long _fullScans;
+    private long _regionScans;
+    private double _motionShare;
+    private double _regionsPerFrame;
+    private double _detectorMs;
+
+    /// <summary>Processed frames the detector did not run on: nothing moved and nothing was tracked.</summary>
+    public long StillFrames => Interlocked.Read(ref _stillFrames);
+
+    /// <summary>Processed frames searched whole.</summary>
+    public long FullScans => Interlocked.Read(ref _fullScans);
+
+    /// <summary>Processed frames searched only in regions (motion, tracks).</summary>
+    public long RegionScans => Interlocked.Read(ref _regionScans);
+
+    /// <summary>Share of the frame that moved, recent average (0..1).</summary>
+    public double MotionShare => Volatile.Read(ref _motionShare);
+
+    /// <summary>Regions searched per processed frame, recent average (a full scan counts as one).</summary>
+    public double RegionsPerFrame => Volatile.Read(ref _regionsPerFrame);
+
+    /// <summary>Detector milliseconds per processed frame (gate and motion included), recent average.</summary>
+    public double DetectorMs => Volatile.Read(ref _detectorMs);
+
+    /// <summary>One processed frame's detection: <paramref name="regions"/> 0 for a still frame, -1 for a full scan.</summary>
+    public void OnDetection(int regions, double motionShare, double detectorMs)
+    {
+        if (regions == 0)
+        {
+            Interlocked.Increment(ref _stillFrames);
+        }
+        else if (regions < 0)
+        {
+            Interlocked.Increment(ref _fullScans);
+        }
+        else
+        {
+            Interlocked.Increment(ref _regionScans);
+        }
+
+        Volatile.Write(ref _motionShare, Average(_motionShare, motionShare));
+        Volatile.Write(ref _regionsPerFrame, Average(_regionsPerFrame, Math.Abs(regions)));
+        Volatile.Write(ref _detectorMs, Average(_detectorMs, detectorMs));
+    }
+
+    private static double Average(double previous, double value) => previous + (Smoothing * (value - previous));
 }

@@ -30,6 +30,8 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
 
     private readonly MtcnnOptions _options;
     private readonly InferenceSession _pnet;
+    // Region shapes vary from frame to frame: no memory plan per shape (ONNX Runtime would keep one for every shape seen).
+    private readonly InferenceSession _pnetRegions;
     private readonly InferenceSession _rnet;
     private readonly InferenceSession _onet;
     private readonly ConcurrentBag<MtcnnWorkspace> _workspaces = [];
@@ -50,12 +52,14 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         try
         {
             _pnet = sessions.Create(sessions.FileOf(ModelFiles.PNet), threads);
+            _pnetRegions = sessions.Create(sessions.FileOf(ModelFiles.PNet), threads, memoryPattern: false);
             _rnet = sessions.Create(sessions.FileOf(ModelFiles.RNet), threads);
             _onet = sessions.Create(sessions.FileOf(ModelFiles.ONet), threads);
         }
         catch
         {
             _pnet?.Dispose();
+            _pnetRegions?.Dispose();
             _rnet?.Dispose();
             throw;
         }
@@ -120,6 +124,73 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions) => DetectIn(image, regions, null);
+
+    /// <summary>
+    /// Detects faces inside <paramref name="regions"/> only: P-Net runs on each region's own pyramid, then R-Net and O-Net
+    /// take the candidates of all regions in one batch, cut from the whole frame (a face at a region's edge keeps its
+    /// pixels). Boxes in image pixels.
+    /// </summary>
+    public IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions, IDetectionTimingSink? timing)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(regions);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (image.Empty() || image.Width <= 0 || image.Height <= 0)
+        {
+            throw new ArgumentException($"Cannot detect faces in an empty image ({image.Width}x{image.Height}).", nameof(image));
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        using var converted = ImageConversion.IsBgr8(image) ? null : ImageConversion.ToBgr8(image);
+        var source = converted ?? image;
+        var workspace = _workspaces.TryTake(out var w) ? w : new MtcnnWorkspace();
+        try
+        {
+            var times = new StageClock();
+            var pooled = workspace.RegionBoxes;
+            pooled.Clear();
+            var bounds = new Rect(0, 0, source.Width, source.Height);
+            foreach (var region in regions)
+            {
+                var area = region.Area & bounds;
+                var minFace = Math.Max(PyramidPlan.Window, region.MinFace);
+                if (Math.Min(area.Width, area.Height) < minFace)
+                {
+                    continue;
+                }
+
+                workspace.Boxes.Clear();
+                using (var roi = new Mat(source, area))
+                {
+                    ProposeWithPNet(workspace, roi, minFace, (_, _) => _pnetRegions, ref times);
+                }
+
+                foreach (var b in workspace.Boxes)
+                {
+                    pooled.Add(b with { X1 = b.X1 + area.X, X2 = b.X2 + area.X, Y1 = b.Y1 + area.Y, Y2 = b.Y2 + area.Y });
+                }
+            }
+
+            workspace.Boxes.Clear();
+            workspace.Boxes.AddRange(pooled);
+            // Two regions can propose the same face.
+            BoxMath.Nms(workspace.Boxes, 0.7f, NmsMode.Union);
+            workspace.ValidHalves = 0;
+            var faces = RefineAndOutput(workspace, source, 1f, ref times);
+            var total = Stopwatch.GetElapsedTime(start);
+            DetectionMetrics.Duration.Record(total.TotalMilliseconds);
+            DetectionMetrics.Faces.Add(faces.Count);
+            timing?.Record(times.ToTimings(total, faces.Count));
+            return faces;
+        }
+        finally
+        {
+            _workspaces.Add(workspace);
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed)
@@ -139,6 +210,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             session.Value.Dispose();
         }
 
+        _pnetRegions.Dispose();
         _rnet.Dispose();
         _onet.Dispose();
     }
@@ -153,7 +225,14 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             return [];
         }
 
-        ProposeWithPNet(ws, image, minFace, ref times);
+        ProposeWithPNet(ws, image, minFace, PNetFor, ref times);
+        return RefineAndOutput(ws, image, scaleBack, ref times);
+    }
+
+    /// <summary>R-Net and O-Net on the P-Net candidates in <c>ws.Boxes</c>.</summary>
+    private List<FaceDetection> RefineAndOutput(MtcnnWorkspace ws, Mat image, float scaleBack, ref StageClock times)
+    {
+        var boxes = ws.Boxes;
         times.PNetCandidates = boxes.Count;
         if (boxes.Count == 0)
         {
@@ -196,7 +275,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         }
     }
 
-    private void ProposeWithPNet(MtcnnWorkspace ws, Mat image, int minFace, ref StageClock times)
+    private void ProposeWithPNet(MtcnnWorkspace ws, Mat image, int minFace, Func<int, int, InferenceSession> pnet, ref StageClock times)
     {
         var t0 = Stopwatch.GetTimestamp();
         var canvas = ws.CanvasFor(image.Size(), minFace, _options.ScaleFactor);
@@ -205,7 +284,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         times.Preprocess += t1 - t0;
 
         using var input = canvas.Input.CreateTensor(1);
-        using var outputs = PNetFor(canvas.Input.Width, canvas.Input.Height).Run(ws.RunOptions, InputNames, [input], TwoOutputs);
+        using var outputs = pnet(canvas.Input.Width, canvas.Input.Height).Run(ws.RunOptions, InputNames, [input], TwoOutputs);
         var t2 = Stopwatch.GetTimestamp();
         times.PNet += t2 - t1;
 

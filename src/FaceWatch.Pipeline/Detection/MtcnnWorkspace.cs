@@ -9,7 +9,8 @@ namespace FaceWatch.Pipeline.Detection;
 /// </summary>
 internal sealed class MtcnnWorkspace : IDisposable
 {
-    private const int MaxCachedCanvases = 4;
+    // Region scans see a few shapes per camera (edges snap to a grid); full frames one.
+    private const int MaxCachedCanvases = 12;
     private readonly Dictionary<(int Width, int Height, int MinFace, float Factor), PyramidCanvas> _canvases = [];
 
     public RunOptions RunOptions { get; } = new();
@@ -34,6 +35,9 @@ internal sealed class MtcnnWorkspace : IDisposable
     public List<CandidateBox> Level { get; } = [];
 
     public List<CandidateBox> Boxes { get; } = [];
+
+    /// <summary>P-Net candidates of all regions of a frame, in frame pixels.</summary>
+    public List<CandidateBox> RegionBoxes { get; } = [];
 
     public float[] Landmarks { get; set; } = [];
 

@@ -75,7 +75,8 @@ public sealed class InferenceSessionFactory
 
     /// <summary>Opens <paramref name="fileName"/> from the models folder (or an absolute path).</summary>
     /// <param name="fixedDimensions">Symbolic input dimensions fixed for this session (free-dimension overrides), so ONNX Runtime plans for one shape.</param>
-    public InferenceSession Create(string fileName, int? threads = null, IReadOnlyDictionary<string, long>? fixedDimensions = null)
+    /// <param name="memoryPattern">Overrides <c>Models:MemoryPattern</c> for this session (off where input shapes keep changing).</param>
+    public InferenceSession Create(string fileName, int? threads = null, IReadOnlyDictionary<string, long>? fixedDimensions = null, bool? memoryPattern = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(fileName);
         var path = Path.IsPathRooted(fileName) ? fileName : PathOf(fileName);
@@ -106,6 +107,11 @@ public sealed class InferenceSessionFactory
         }
 
         using var sessionOptions = CreateSessionOptions(threads);
+        if (memoryPattern is { } pattern)
+        {
+            sessionOptions.EnableMemoryPattern = pattern;
+        }
+
         foreach (var (dimension, value) in fixedDimensions ?? new Dictionary<string, long>())
         {
             sessionOptions.AddFreeDimensionOverrideByName(dimension, value);

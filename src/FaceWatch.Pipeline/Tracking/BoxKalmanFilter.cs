@@ -45,6 +45,13 @@ public sealed class BoxKalmanFilter
         return Box;
     }
 
+    /// <summary>Where the box will be <paramref name="dtSeconds"/> ahead, without moving the state.</summary>
+    public Rect2f Ahead(double dtSeconds)
+    {
+        var dt = Math.Max(0, dtSeconds);
+        return ToBox(_axes[0].Ahead(dt), _axes[1].Ahead(dt), Math.Max(1, _axes[2].Ahead(dt)), Math.Max(1, _axes[3].Ahead(dt)));
+    }
+
     public void Update(Rect2f box)
     {
         Span<double> z = stackalloc double[4];
@@ -84,6 +91,8 @@ public sealed class BoxKalmanFilter
         }
 
         public double X { get; set; }
+
+        public double Ahead(double dt) => X + (_v * dt);
 
         public void Predict(double dt, double accelerationSigma)
         {

@@ -205,6 +205,13 @@ public sealed class FaceTracker
 
     private static bool Contains(Rect2f r, Point2f p) => p.X >= r.X && p.X <= r.X + r.Width && p.Y >= r.Y && p.Y <= r.Y + r.Height;
 
+    /// <summary>
+    /// Where each live track's face is expected in a frame taken at <paramref name="timestamp"/>, and how many frames
+    /// in a row it was missed (the detection gate searches there). Moves no state.
+    /// </summary>
+    public IReadOnlyList<(Rect2f Box, int Missed)> Predicted(long timestamp) =>
+        _tracks.Select(t => (t.Filter.Ahead(_time.GetElapsedTime(t.LastPredict, timestamp).TotalSeconds), t.Missed)).ToArray();
+
     /// <summary>Ends tracks not matched for <c>MaxMissSeconds</c> before <paramref name="timestamp"/> (also call it when no frames come).</summary>
     public IReadOnlyList<Track> Expire(long timestamp)
     {

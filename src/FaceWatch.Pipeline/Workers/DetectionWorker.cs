@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.LiveView;
@@ -9,7 +8,8 @@ using OpenCvSharp;
 namespace FaceWatch.Pipeline.Workers;
 
 /// <summary>
-/// One camera's detection loop: takes the newest frame at the camera's DetectFps, detects on a shrunk copy, tracks,
+/// One camera's detection loop: takes the newest frame at the camera's DetectFps, detects where its
+/// <see cref="CameraDetector"/> says (motion, tracks, full scans), tracks,
 /// gates and schedules faces for embedding (aligned copies into the shared crop queue), posts overlays, and ends
 /// tracks (<c>left</c>). Plain calls to the stage classes; owns and disposes every frame it reads.
 /// </summary>
@@ -18,11 +18,10 @@ public sealed class DetectionWorker
     private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(0.5);
 
     private readonly CameraOptions _camera;
-    private readonly PipelineOptions _pipeline;
     private readonly RecognitionOptions _recognition;
     private readonly DropOldestQueue<Frame> _frames;
     private readonly DropOldestQueue<FaceCrop> _crops;
-    private readonly IFaceDetector _detector;
+    private readonly CameraDetector _detector;
     private readonly AlignFace _align;
     private readonly FaceTracker _tracker;
     private readonly TrackBook _book;
@@ -37,11 +36,10 @@ public sealed class DetectionWorker
 
     public DetectionWorker(
         CameraOptions camera,
-        PipelineOptions pipeline,
         RecognitionOptions recognition,
         DropOldestQueue<Frame> frames,
         DropOldestQueue<FaceCrop> crops,
-        IFaceDetector detector,
+        CameraDetector detector,
         AlignFace align,
         FaceTracker tracker,
         TrackBook book,
@@ -52,7 +50,6 @@ public sealed class DetectionWorker
         ILogger logger)
     {
         _camera = camera;
-        _pipeline = pipeline;
         _recognition = recognition;
         _frames = frames;
         _crops = crops;
@@ -69,8 +66,8 @@ public sealed class DetectionWorker
         _interval = (long)(time.TimestampFrequency / camera.DetectFps);
     }
 
-    /// <summary>Milliseconds of the latest detection (for the bench).</summary>
-    public double LastDetectMs { get; private set; }
+    /// <summary>The latest frame's detection plan (for the bench and tests).</summary>
+    public DetectionPlan? LastPlan { get; private set; }
 
     /// <summary>Shot cuts seen on this camera.</summary>
     public long ShotCuts => _cuts.Cuts;
@@ -147,12 +144,17 @@ public sealed class DetectionWorker
     {
         ArgumentNullException.ThrowIfNull(frame);
         var image = frame.Image;
-        var started = Stopwatch.GetTimestamp();
-        var faces = Detect(image);
-        LastDetectMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        // The cut first: it voids the motion background and asks for a full scan.
+        var cut = _cuts.Observe(image);
+        var found = _detector.Detect(image, frame.CaptureTimestamp, _tracker.Predicted(frame.CaptureTimestamp), cut);
+        LastPlan = found.Plan;
         _stats.OnProcessed();
+        _stats.OnDetection(
+            found.Plan.Kind switch { ScanKind.Full => -1, ScanKind.Regions => found.Plan.Regions.Count, _ => 0 },
+            found.Motion.Share,
+            found.Milliseconds);
 
-        var update = _tracker.Update(faces, frame.CaptureTimestamp, frame.CapturedAt, _cuts.Observe(image));
+        var update = _tracker.Update(found.Faces, frame.CaptureTimestamp, frame.CapturedAt, cut);
         EndTracks(update.Ended);
         var frameSize = new Size(image.Width, image.Height);
         var overlays = new List<TrackOverlay>(update.Active.Count);
@@ -183,28 +185,6 @@ public sealed class DetectionWorker
 
         Annotate(frame, overlays);
         Processed?.Invoke(_time.GetElapsedTime(frame.CaptureTimestamp).TotalMilliseconds);
-    }
-
-    private IReadOnlyList<FaceDetection> Detect(Mat image)
-    {
-        var shorter = Math.Min(image.Width, image.Height);
-        if (shorter <= _pipeline.DetectMaxSide)
-        {
-            return _detector.Detect(image, _camera.MinFaceSize);
-        }
-
-        var scale = (double)_pipeline.DetectMaxSide / shorter;
-        using var small = new Mat();
-        Cv2.Resize(image, small, new Size(Math.Round(image.Width * scale), Math.Round(image.Height * scale)), 0, 0, InterpolationFlags.Area);
-        var minFace = Math.Max(12, (int)Math.Round(_camera.MinFaceSize * scale));
-        var inverse = 1 / scale;
-        return _detector.Detect(small, minFace)
-            .Select(d => d with
-            {
-                Box = new Rect2f((float)(d.Box.X * inverse), (float)(d.Box.Y * inverse), (float)(d.Box.Width * inverse), (float)(d.Box.Height * inverse)),
-                Landmarks = d.Landmarks.Select(p => new Point2f((float)(p.X * inverse), (float)(p.Y * inverse))).ToArray(),
-            })
-            .ToArray();
     }
 
     private void Schedule(Frame frame, Track track, FaceDetection detection)

@@ -16,7 +16,11 @@ public sealed record PipelineSettings(
     PipelineOptions Pipeline,
     TrackingOptions Tracking,
     RecognitionOptions Recognition,
-    IdentityOptions Identity);
+    IdentityOptions Identity)
+{
+    /// <summary>Where the detector looks (motion and tracks); the defaults when not given.</summary>
+    public GatingOptions Gating { get; init; } = new();
+}
 
 /// <summary>The shared stages: one detector and one embedder (one ONNX session per model) for all cameras.</summary>
 public sealed record PipelineStages(
@@ -28,7 +32,8 @@ public sealed record PipelineStages(
     IReadOnlyList<IFrameAnnotationSink> Sinks);
 
 /// <summary>One camera's parts, visible for health and the bench.</summary>
-public sealed record CameraRuntime(CameraOptions Options, CameraStats Stats, DropOldestQueue<Frame> Frames, CameraReader Reader, DetectionWorker Worker, TrackBook Book);
+public sealed record CameraRuntime(
+    CameraOptions Options, CameraStats Stats, DropOldestQueue<Frame> Frames, CameraReader Reader, CameraDetector Detector, DetectionWorker Worker, TrackBook Book);
 
 /// <summary>
 /// Wires the stages: per camera a reader thread -> newest-wins frame queue -> detection worker; all cameras ->
@@ -73,9 +78,10 @@ public sealed class FaceWatchPipeline : IDisposable
             var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
             var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids);
             var tracker = new FaceTracker(settings.Tracking, time, ids);
-            var worker = new DetectionWorker(camera, settings.Pipeline, settings.Recognition, frames, _crops, stages.Detector, stages.Align,
+            var detector = new CameraDetector(stages.Detector, settings.Gating, camera, settings.Pipeline.DetectMaxSide, time.TimestampFrequency);
+            var worker = new DetectionWorker(camera, settings.Recognition, frames, _crops, detector, stages.Align,
                 tracker, book, stats, health, stages.Sinks, time, workerLogger);
-            cameras.Add(new CameraRuntime(camera, stats, frames, reader, worker, book));
+            cameras.Add(new CameraRuntime(camera, stats, frames, reader, detector, worker, book));
         }
 
         Cameras = cameras;
@@ -151,6 +157,7 @@ public sealed class FaceWatchPipeline : IDisposable
         foreach (var camera in Cameras)
         {
             camera.Frames.Dispose();
+            camera.Detector.Dispose();
         }
     }
 }

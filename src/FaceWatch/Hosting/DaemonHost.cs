@@ -106,6 +106,8 @@ public static class DaemonHost
         services.AddSingleton<IValidateOptions<ModelsOptions>, DaemonModelsValidator>();
         AddSection<MtcnnOptions>(services, configuration, MtcnnOptions.SectionName);
         services.AddSingleton<IValidateOptions<MtcnnOptions>, MtcnnOptionsValidator>();
+        AddSection<GatingOptions>(services, configuration, GatingOptions.SectionName);
+        services.AddSingleton<IValidateOptions<GatingOptions>, GatingOptionsValidator>();
         AddSection<EmbeddingOptions>(services, configuration, EmbeddingOptions.SectionName);
         AddSection<ImageOptions>(services, configuration, ImageOptions.SectionName);
 

@@ -59,6 +59,19 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
             {
                 failures.Add($"{key}:Width: set both Width and Height, or neither");
             }
+
+            for (var m = 0; m < camera.MotionMasks.Count; m++)
+            {
+                var mask = camera.MotionMasks[m];
+                var maskKey = $"{key}:MotionMasks:{m}";
+                var maskResults = new List<ValidationResult>();
+                Validator.TryValidateObject(mask, new ValidationContext(mask), maskResults, validateAllProperties: true);
+                failures.AddRange(maskResults.Select(r => $"{maskKey}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+                if (maskResults.Count == 0 && (mask.Width <= 0 || mask.Height <= 0 || mask.X + mask.Width > 1.0001 || mask.Y + mask.Height > 1.0001))
+                {
+                    failures.Add($"{maskKey}: a mask is X, Y, Width, Height in fractions of the frame, non-empty and inside it (X + Width <= 1, Y + Height <= 1); was {mask.X}, {mask.Y}, {mask.Width}, {mask.Height}");
+                }
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

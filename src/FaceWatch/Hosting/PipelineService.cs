@@ -94,7 +94,10 @@ public sealed partial class PipelineService : BackgroundService
             Get<PipelineOptions>(),
             Get<TrackingOptions>(),
             Get<RecognitionOptions>(),
-            Get<IdentityOptions>());
+            Get<IdentityOptions>())
+        {
+            Gating = Get<GatingOptions>(),
+        };
         IFrameAnnotationSink[] sinks = [.. _services.GetServices<IFrameAnnotationSink>()];
         var stages = new PipelineStages(
             Get<IFrameSourceFactory>(),

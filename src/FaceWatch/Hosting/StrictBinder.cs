@@ -14,7 +14,7 @@ public static class StrictBinder
     /// <summary>Top-level sections the daemon knows. Owners of new sections add theirs here.</summary>
     public static readonly IReadOnlySet<string> KnownSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "Cameras", "Capture", "Pipeline", "Tracking", "Recognition", "Identity", "Gallery", "Demo", "Models", "Detection", "Embedding",
+        "Cameras", "Capture", "Pipeline", "Tracking", "Recognition", "Identity", "Gallery", "Demo", "Models", "Detection", "Gating", "Embedding",
         "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging", "Images",
     };
 

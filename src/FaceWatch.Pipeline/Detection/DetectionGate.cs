@@ -1,0 +1,196 @@
+using OpenCvSharp;
+
+namespace FaceWatch.Pipeline.Detection;
+
+/// <summary>A part of the frame to search (frame pixels) and the smallest face looked for there.</summary>
+public readonly record struct DetectionRegion(Rect Area, int MinFace);
+
+/// <summary>How much of a frame the detector searches.</summary>
+public enum ScanKind
+{
+    /// <summary>Nothing moved and nothing is tracked: no detection.</summary>
+    None,
+
+    /// <summary>Only <see cref="DetectionPlan.Regions"/>.</summary>
+    Regions,
+
+    /// <summary>The whole frame.</summary>
+    Full,
+}
+
+/// <summary>Why a frame gets the scan it gets (for metrics and the overlay).</summary>
+public enum ScanReason
+{
+    Still,
+    Motion,
+    Tracks,
+    First,
+    ShotCut,
+    Periodic,
+    Calibrating,
+    LightChange,
+    Busy,
+    GatingOff,
+}
+
+/// <summary>The scan of one frame: full, some regions, or none; <see cref="Share"/> is the share of the frame searched.</summary>
+public sealed record DetectionPlan(ScanKind Kind, IReadOnlyList<DetectionRegion> Regions, ScanReason Reason, double Share)
+{
+    public static DetectionPlan FullFrame(ScanReason reason) => new(ScanKind.Full, [], reason, 1);
+}
+
+/// <summary>
+/// Decides where one camera's detector looks in a frame, from the motion measured on it and the boxes of its live
+/// tracks: motion blobs (padded so a whole face fits) and each track's predicted box (enlarged) become regions, touching
+/// regions merge; a full scan runs first, after a shot cut, every <c>FullScanSeconds</c>, and (at most every
+/// <c>MinFullScanSeconds</c>) while motion cannot be measured or the regions would cover most of the frame. Pure: the
+/// caller gives timestamps, so it is tested without a clock. One per camera.
+/// </summary>
+public sealed class DetectionGate
+{
+    // Region edges snap to this grid, so a camera sees few distinct region shapes (each shape is a pyramid plan).
+    private const int Grid = 16;
+
+    private readonly GatingOptions _options;
+    private readonly int _minFace;
+    private readonly long _frequency;
+    private long? _lastFull;
+
+    /// <param name="minFace">The camera's smallest face (frame pixels).</param>
+    /// <param name="timestampFrequency">Ticks per second of the timestamps given to <see cref="Plan"/>.</param>
+    public DetectionGate(GatingOptions options, int minFace, long timestampFrequency)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minFace, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timestampFrequency, 1);
+        _options = options;
+        _minFace = minFace;
+        _frequency = timestampFrequency;
+    }
+
+    /// <summary>Plans the scan of a frame of <paramref name="frame"/> size taken at <paramref name="timestamp"/>.</summary>
+    /// <param name="tracks">Predicted boxes of the camera's live tracks, with how many frames in a row each was missed.</param>
+    public DetectionPlan Plan(Size frame, long timestamp, MotionResult motion, IReadOnlyList<(Rect2f Box, int Missed)> tracks, bool shotCut)
+    {
+        ArgumentNullException.ThrowIfNull(motion);
+        ArgumentNullException.ThrowIfNull(tracks);
+        if (!_options.Enabled)
+        {
+            return Full(timestamp, ScanReason.GatingOff);
+        }
+
+        var sinceFull = _lastFull is { } last ? (double)(timestamp - last) / _frequency : double.PositiveInfinity;
+        if (_lastFull is null)
+        {
+            return Full(timestamp, ScanReason.First);
+        }
+
+        if (shotCut)
+        {
+            return Full(timestamp, ScanReason.ShotCut);
+        }
+
+        if (_options.FullScanSeconds > 0 && sinceFull >= _options.FullScanSeconds)
+        {
+            return Full(timestamp, ScanReason.Periodic);
+        }
+
+        var mayFull = sinceFull >= _options.MinFullScanSeconds;
+        if (motion.State != MotionState.Measured && mayFull)
+        {
+            return Full(timestamp, motion.State == MotionState.LightChange ? ScanReason.LightChange : ScanReason.Calibrating);
+        }
+
+        var regions = new List<DetectionRegion>(motion.Areas.Count + tracks.Count);
+        foreach (var area in motion.Areas)
+        {
+            // A blob is often only the moving part of a person: pad it so the whole face is inside the region.
+            var pad = Math.Max(_minFace, (int)(0.15 * Math.Max(area.Width, area.Height)));
+            regions.Add(new DetectionRegion(Snap(new Rect(area.X - pad, area.Y - pad, area.Width + (2 * pad), area.Height + (2 * pad)), frame), _minFace));
+        }
+
+        var fromMotion = regions.Count;
+        foreach (var (box, missed) in tracks)
+        {
+            var face = Math.Max(box.Width, box.Height);
+            // A coasting track is less certain of where its face is: look wider the longer it is missed.
+            var side = face * _options.TrackRegionScale * Math.Min(2, 1 + (0.25 * missed));
+            var cx = box.X + (box.Width / 2);
+            var cy = box.Y + (box.Height / 2);
+            var area = Snap(new Rect((int)(cx - (side / 2)), (int)(cy - (side / 2)), (int)Math.Ceiling(side), (int)Math.Ceiling(side)), frame);
+            // Faces well below the track's size are not this face: a smaller minimum face only makes the pyramid deeper.
+            var minFace = Math.Max(_minFace, (int)(0.5 * Math.Min(box.Width, box.Height)) / 8 * 8);
+            regions.Add(new DetectionRegion(area, minFace));
+        }
+
+        var merged = Merge(regions, frame);
+        var share = Share(merged, frame);
+        if (share > _options.FullFrameShare && mayFull)
+        {
+            return Full(timestamp, ScanReason.Busy);
+        }
+
+        var fromTracksOnly = fromMotion == 0;
+        if (motion.State != MotionState.Measured || share > _options.FullFrameShare)
+        {
+            // Too soon for another full scan: follow the tracked faces only.
+            merged = Merge(regions.Skip(fromMotion).ToList(), frame);
+            share = Share(merged, frame);
+            fromTracksOnly = true;
+        }
+
+        if (merged.Count == 0)
+        {
+            return new DetectionPlan(ScanKind.None, [], ScanReason.Still, 0);
+        }
+
+        return new DetectionPlan(ScanKind.Regions, merged, fromTracksOnly ? ScanReason.Tracks : ScanReason.Motion, share);
+    }
+
+    private DetectionPlan Full(long timestamp, ScanReason reason)
+    {
+        _lastFull = timestamp;
+        return DetectionPlan.FullFrame(reason);
+    }
+
+    /// <summary>Grows the rectangle to the grid and clips it to the frame.</summary>
+    private static Rect Snap(Rect r, Size frame)
+    {
+        var x1 = Math.Max(0, (int)Math.Floor(r.X / (double)Grid) * Grid);
+        var y1 = Math.Max(0, (int)Math.Floor(r.Y / (double)Grid) * Grid);
+        var x2 = Math.Min(frame.Width, (int)Math.Ceiling(r.Right / (double)Grid) * Grid);
+        var y2 = Math.Min(frame.Height, (int)Math.Ceiling(r.Bottom / (double)Grid) * Grid);
+        return new Rect(x1, y1, Math.Max(0, x2 - x1), Math.Max(0, y2 - y1));
+    }
+
+    /// <summary>Regions that overlap or touch become their bounding box (with the smaller minimum face), until none do.</summary>
+    internal static List<DetectionRegion> Merge(List<DetectionRegion> regions, Size frame)
+    {
+        var list = regions.Where(r => r.Area.Width > 0 && r.Area.Height > 0).ToList();
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (var i = 0; i < list.Count && !changed; i++)
+            {
+                for (var j = i + 1; j < list.Count; j++)
+                {
+                    var a = list[i].Area;
+                    var b = list[j].Area;
+                    if (a.X <= b.Right && b.X <= a.Right && a.Y <= b.Bottom && b.Y <= a.Bottom)
+                    {
+                        list[i] = new DetectionRegion(Snap(a | b, frame), Math.Min(list[i].MinFace, list[j].MinFace));
+                        list.RemoveAt(j);
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+
+        return list;
+    }
+
+    private static double Share(List<DetectionRegion> regions, Size frame) =>
+        regions.Sum(r => (double)r.Area.Width * r.Area.Height) / Math.Max(1.0, (double)frame.Width * frame.Height);
+}
