@@ -35,6 +35,14 @@ public sealed class CameraStats
     private double _motionShare;
     private double _regionsPerFrame;
     private double _detectorMs;
+    private double _detectorMsTotal;
+    private long _regionsTotal;
+
+    /// <summary>Detector milliseconds over all processed frames (a bench divides differences by frames).</summary>
+    public double DetectorMsTotal => Volatile.Read(ref _detectorMsTotal);
+
+    /// <summary>Regions searched over all processed frames (a full scan counts as one).</summary>
+    public long RegionsTotal => Interlocked.Read(ref _regionsTotal);
 
     /// <summary>Processed frames the detector did not run on: nothing moved and nothing was tracked.</summary>
     public long StillFrames => Interlocked.Read(ref _stillFrames);
@@ -70,6 +78,8 @@ public sealed class CameraStats
             Interlocked.Increment(ref _regionScans);
         }
 
+        Volatile.Write(ref _detectorMsTotal, _detectorMsTotal + detectorMs);
+        Interlocked.Add(ref _regionsTotal, Math.Abs(regions));
         Volatile.Write(ref _motionShare, Average(_motionShare, motionShare));
         Volatile.Write(ref _regionsPerFrame, Average(_regionsPerFrame, Math.Abs(regions)));
         Volatile.Write(ref _detectorMs, Average(_detectorMs, detectorMs));

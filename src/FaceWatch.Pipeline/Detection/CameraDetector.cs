@@ -60,10 +60,33 @@ public sealed class CameraDetector : IDisposable
         var faces = plan.Kind switch
         {
             ScanKind.Full => DetectFull(image),
-            ScanKind.Regions => _detector.DetectIn(image, plan.Regions),
+            ScanKind.Regions => DetectRegions(image, plan),
             _ => [],
         };
         return new CameraDetection(faces, plan, motion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Regions and re-found tracks; a tracked face R-Net/O-Net did not confirm is searched for round its box at once.</summary>
+    private IReadOnlyList<FaceDetection> DetectRegions(Mat image, DetectionPlan plan)
+    {
+        var faces = _detector.DetectIn(image, plan.Regions, plan.Refind);
+        var lost = plan.Refind.Where(box => !faces.Any(f => Overlaps(f.Box, box))).ToArray();
+        if (lost.Length == 0)
+        {
+            return faces;
+        }
+
+        var frame = new Size(image.Width, image.Height);
+        var around = _gate.RegionsFor(lost, frame);
+        var again = _detector.DetectIn(image, around);
+        return [.. faces, .. again.Where(f => !faces.Any(g => Overlaps(g.Box, f.Box)))];
+    }
+
+    private static bool Overlaps(Rect2f a, Rect2f b)
+    {
+        var w = Math.Min(a.Right, b.Right) - Math.Max(a.X, b.X);
+        var h = Math.Min(a.Bottom, b.Bottom) - Math.Max(a.Y, b.Y);
+        return w > 0 && h > 0 && w * h >= 0.3f * Math.Min(a.Width * a.Height, b.Width * b.Height);
     }
 
     public void Dispose() => _motion.Dispose();

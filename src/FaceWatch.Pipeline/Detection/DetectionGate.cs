@@ -33,9 +33,14 @@ public enum ScanReason
     GatingOff,
 }
 
-/// <summary>The scan of one frame: full, some regions, or none; <see cref="Share"/> is the share of the frame searched.</summary>
+/// <summary>
+/// The scan of one frame: full, some regions, or none; <see cref="Share"/> is the share of the frame searched by P-Net.
+/// <see cref="Refind"/>: predicted boxes of tracked faces checked by R-Net and O-Net alone (no pyramid search).
+/// </summary>
 public sealed record DetectionPlan(ScanKind Kind, IReadOnlyList<DetectionRegion> Regions, ScanReason Reason, double Share)
 {
+    public IReadOnlyList<Rect2f> Refind { get; init; } = [];
+
     public static DetectionPlan FullFrame(ScanReason reason) => new(ScanKind.Full, [], reason, 1);
 }
 
@@ -43,13 +48,15 @@ public sealed record DetectionPlan(ScanKind Kind, IReadOnlyList<DetectionRegion>
 /// Decides where one camera's detector looks in a frame, from the motion measured on it and the boxes of its live
 /// tracks: motion blobs (padded so a whole face fits) and each track's predicted box (enlarged) become regions, touching
 /// regions merge; a full scan runs first, after a shot cut, every <c>FullScanSeconds</c>, and (at most every
-/// <c>MinFullScanSeconds</c>) while motion cannot be measured or the regions would cover most of the frame. Pure: the
+/// <c>MinFullScanSeconds</c>) after a light change or when the regions would cover most of the frame. Pure: the
 /// caller gives timestamps, so it is tested without a clock. One per camera.
 /// </summary>
 public sealed class DetectionGate
 {
     // Region edges snap to this grid, so a camera sees few distinct region shapes (each shape is a pyramid plan).
     private const int Grid = 16;
+
+    private const double MaxMergeScaleRatio = 1.5;
 
     private readonly GatingOptions _options;
     private readonly int _minFace;
@@ -96,9 +103,11 @@ public sealed class DetectionGate
         }
 
         var mayFull = sinceFull >= _options.MinFullScanSeconds;
-        if (motion.State != MotionState.Measured && mayFull)
+        // A light change voids what the background knew: search everything once. While the background is learnt
+        // again (also after the first frame and a cut, which had their full scans) only tracked faces are followed.
+        if (motion.State == MotionState.LightChange && mayFull)
         {
-            return Full(timestamp, motion.State == MotionState.LightChange ? ScanReason.LightChange : ScanReason.Calibrating);
+            return Full(timestamp, ScanReason.LightChange);
         }
 
         var regions = new List<DetectionRegion>(motion.Areas.Count + tracks.Count);
@@ -110,17 +119,17 @@ public sealed class DetectionGate
         }
 
         var fromMotion = regions.Count;
+        var refind = new List<Rect2f>();
         foreach (var (box, missed) in tracks)
         {
-            var face = Math.Max(box.Width, box.Height);
-            // A coasting track is less certain of where its face is: look wider the longer it is missed.
-            var side = face * _options.TrackRegionScale * Math.Min(2, 1 + (0.25 * missed));
-            var cx = box.X + (box.Width / 2);
-            var cy = box.Y + (box.Height / 2);
-            var area = Snap(new Rect((int)(cx - (side / 2)), (int)(cy - (side / 2)), (int)Math.Ceiling(side), (int)Math.Ceiling(side)), frame);
-            // Faces well below the track's size are not this face: a smaller minimum face only makes the pyramid deeper.
-            var minFace = Math.Max(_minFace, (int)(0.5 * Math.Min(box.Width, box.Height)) / 8 * 8);
-            regions.Add(new DetectionRegion(area, minFace));
+            if (_options.RefindTracks && missed == 0)
+            {
+                // Found in the last frame: its face is about where predicted, R-Net and O-Net check it there.
+                refind.Add(box);
+                continue;
+            }
+
+            regions.Add(TrackRegion(box, missed, frame));
         }
 
         var merged = Merge(regions, frame);
@@ -139,12 +148,29 @@ public sealed class DetectionGate
             fromTracksOnly = true;
         }
 
-        if (merged.Count == 0)
+        if (merged.Count == 0 && refind.Count == 0)
         {
             return new DetectionPlan(ScanKind.None, [], ScanReason.Still, 0);
         }
 
-        return new DetectionPlan(ScanKind.Regions, merged, fromTracksOnly ? ScanReason.Tracks : ScanReason.Motion, share);
+        return new DetectionPlan(ScanKind.Regions, merged, fromTracksOnly ? ScanReason.Tracks : ScanReason.Motion, share) { Refind = refind };
+    }
+
+    /// <summary>Merged search regions round tracked faces' boxes (e.g. ones R-Net and O-Net did not confirm).</summary>
+    public IReadOnlyList<DetectionRegion> RegionsFor(IEnumerable<Rect2f> boxes, Size frame) =>
+        Merge(boxes.Select(b => TrackRegion(b, 0, frame)).ToList(), frame);
+
+    private DetectionRegion TrackRegion(Rect2f box, int missed, Size frame)
+    {
+        var face = Math.Max(box.Width, box.Height);
+        // A coasting track is less certain of where its face is: look wider the longer it is missed.
+        var side = face * _options.TrackRegionScale * Math.Min(2, 1 + (0.25 * missed));
+        var cx = box.X + (box.Width / 2);
+        var cy = box.Y + (box.Height / 2);
+        var area = Snap(new Rect((int)(cx - (side / 2)), (int)(cy - (side / 2)), (int)Math.Ceiling(side), (int)Math.Ceiling(side)), frame);
+        // Faces well below the track's size are not this face: a smaller minimum face only makes the pyramid deeper.
+        var minFace = Math.Max(_minFace, (int)(0.5 * Math.Min(box.Width, box.Height)) / 8 * 8);
+        return new DetectionRegion(area, minFace);
     }
 
     private DetectionPlan Full(long timestamp, ScanReason reason)
@@ -163,7 +189,10 @@ public sealed class DetectionGate
         return new Rect(x1, y1, Math.Max(0, x2 - x1), Math.Max(0, y2 - y1));
     }
 
-    /// <summary>Regions that overlap or touch become their bounding box (with the smaller minimum face), until none do.</summary>
+    /// <summary>
+    /// Regions that overlap or touch and search about the same face sizes become their bounding box (with the smaller
+    /// minimum face), until none do.
+    /// </summary>
     internal static List<DetectionRegion> Merge(List<DetectionRegion> regions, Size frame)
     {
         var list = regions.Where(r => r.Area.Width > 0 && r.Area.Height > 0).ToList();
@@ -177,7 +206,10 @@ public sealed class DetectionGate
                 {
                     var a = list[i].Area;
                     var b = list[j].Area;
-                    if (a.X <= b.Right && b.X <= a.Right && a.Y <= b.Bottom && b.Y <= a.Bottom)
+                    // Only regions searched at about the same scale: a big face's region taking a small face's minimum
+                    // would search all of it at the fine scale. Overlaps left apart are deduplicated after P-Net.
+                    var ratio = (double)Math.Max(list[i].MinFace, list[j].MinFace) / Math.Min(list[i].MinFace, list[j].MinFace);
+                    if (ratio <= MaxMergeScaleRatio && a.X <= b.Right && b.X <= a.Right && a.Y <= b.Bottom && b.Y <= a.Bottom)
                     {
                         list[i] = new DetectionRegion(Snap(a | b, frame), Math.Min(list[i].MinFace, list[j].MinFace));
                         list.RemoveAt(j);

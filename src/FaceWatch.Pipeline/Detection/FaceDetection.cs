@@ -18,12 +18,15 @@ public interface IFaceDetector
     /// Detects faces inside <paramref name="regions"/> of <paramref name="image"/> only (boxes in image pixels). This
     /// default runs <see cref="Detect(Mat, int?)"/> per region and keeps the better of two boxes on one face.
     /// </summary>
-    IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions)
+    /// <param name="refind">Boxes where a face is expected (tracked faces); this default searches a region twice their size.</param>
+    IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions, IReadOnlyList<Rect2f>? refind = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(regions);
         var found = new List<FaceDetection>();
-        foreach (var region in regions)
+        var searched = regions.Concat((refind ?? []).Select(b => new DetectionRegion(
+            new Rect((int)(b.X - (b.Width / 2)), (int)(b.Y - (b.Height / 2)), (int)(2 * b.Width), (int)(2 * b.Height)), Math.Max(12, (int)(b.Width / 2)))));
+        foreach (var region in searched)
         {
             var area = region.Area & new Rect(0, 0, image.Width, image.Height);
             if (Math.Min(area.Width, area.Height) < region.MinFace)

@@ -5,9 +5,8 @@ namespace FaceWatch.Pipeline.Detection;
 
 /// <summary>
 /// Section <c>Gating</c>: where the detector looks. A camera mostly sees a still scene, so the detector runs only on
-/// regions with motion and around live tracks; a full-frame scan still runs every <see cref="FullScanSeconds"/>, after
-/// a shot cut, while the motion background calibrates (camera start, light change), and when motion covers most of the
-/// frame. Nothing moving and nothing tracked: no detection at all.
+/// regions with motion and around live tracks; a full-frame scan still runs every <see cref="FullScanSeconds"/>, at
+/// start, after a shot cut or a light change, and when motion covers most of the frame. Nothing moving and nothing tracked: no detection at all.
 /// </summary>
 public sealed class GatingOptions
 {
@@ -24,7 +23,7 @@ public sealed class GatingOptions
     public double FullScanSeconds { get; set; } = 5;
 
     /// <summary>
-    /// Full scans asked for by motion (most of the frame moving, calibration) run at most this often; between them
+    /// Full scans asked for by motion (most of the frame moving, a light change) run at most this often; between them
     /// tracked faces are still re-found on their regions. Keeps a panning or flickering camera from costing a full
     /// scan per frame.
     /// </summary>
@@ -51,15 +50,22 @@ public sealed class GatingOptions
     [Range(0.001, 1)]
     public double BackgroundAlpha { get; set; } = 0.05;
 
-    /// <summary>Frames the background learns after a camera start or a light change; full scans stand in for motion meanwhile.</summary>
+    /// <summary>Frames the background learns after a camera start, a cut or a light change (each had a full scan); only tracked faces are followed meanwhile.</summary>
     [Range(1, 1000)]
-    public int CalibrationFrames { get; set; } = 10;
+    public int CalibrationFrames { get; set; } = 5;
 
     /// <summary>Motion over this share of the frame at once is a light change (or the camera moved): the background starts again.</summary>
     [Range(0.05, 1)]
     public double LightChangeShare { get; set; } = 0.6;
 
-    /// <summary>A live track is looked for in a square this many times its face, around its predicted box.</summary>
+    /// <summary>
+    /// A face found in the previous frame is checked by R-Net and O-Net on its predicted box (a few shifted and scaled
+    /// copies), without a pyramid search: a fraction of a region scan. Off, or once a track was missed: a region scan
+    /// round the predicted box.
+    /// </summary>
+    public bool RefindTracks { get; set; } = true;
+
+    /// <summary>A live track that was missed is looked for in a square this many times its face, around its predicted box.</summary>
     [Range(1.2, 8)]
     public double TrackRegionScale { get; set; } = 2.2;
 }

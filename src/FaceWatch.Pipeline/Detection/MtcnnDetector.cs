@@ -28,6 +28,11 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     /// </summary>
     internal const int MaxBatch = 512;
 
+    // A tracked face's predicted box, shifted by 8% of its side each way and scaled by 0.9 and 1.12: a face that moved or
+    // turned a little still has a candidate R-Net scores high (and regresses onto it).
+    private static readonly (float Dx, float Dy, float Scale)[] RefindJitter =
+        [(0, 0, 1), (-0.08f, 0, 1), (0.08f, 0, 1), (0, -0.08f, 1), (0, 0.08f, 1), (0, 0, 0.9f), (0, 0, 1.12f)];
+
     private readonly MtcnnOptions _options;
     private readonly InferenceSession _pnet;
     // Region shapes vary from frame to frame: no memory plan per shape (ONNX Runtime would keep one for every shape seen).
@@ -125,14 +130,16 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions) => DetectIn(image, regions, null);
+    public IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions, IReadOnlyList<Rect2f>? refind = null) =>
+        DetectIn(image, regions, refind, null);
 
     /// <summary>
     /// Detects faces inside <paramref name="regions"/> only: P-Net runs on each region's own pyramid, then R-Net and O-Net
     /// take the candidates of all regions in one batch, cut from the whole frame (a face at a region's edge keeps its
-    /// pixels). Boxes in image pixels.
+    /// pixels). Each box of <paramref name="refind"/> (a tracked face's predicted box) joins them as a few candidates
+    /// (itself, shifted and scaled a little) for R-Net to score and regress: no pyramid search. Boxes in image pixels.
     /// </summary>
-    public IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions, IDetectionTimingSink? timing)
+    public IReadOnlyList<FaceDetection> DetectIn(Mat image, IReadOnlyList<DetectionRegion> regions, IReadOnlyList<Rect2f>? refind, IDetectionTimingSink? timing)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(regions);
@@ -170,6 +177,20 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
                 foreach (var b in workspace.Boxes)
                 {
                     pooled.Add(b with { X1 = b.X1 + area.X, X2 = b.X2 + area.X, Y1 = b.Y1 + area.Y, Y2 = b.Y2 + area.Y });
+                }
+            }
+
+            foreach (var box in refind ?? [])
+            {
+                var side = Math.Max(box.Width, box.Height);
+                var cx = box.X + (box.Width / 2);
+                var cy = box.Y + (box.Height / 2);
+                foreach (var (dx, dy, scale) in RefindJitter)
+                {
+                    var s = side * scale;
+                    var x1 = cx + (dx * side) - (s / 2);
+                    var y1 = cy + (dy * side) - (s / 2);
+                    pooled.Add(new CandidateBox(x1, y1, x1 + s, y1 + s, 1f));
                 }
             }
 

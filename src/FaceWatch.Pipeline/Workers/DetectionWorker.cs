@@ -66,8 +66,8 @@ public sealed class DetectionWorker
         _interval = (long)(time.TimestampFrequency / camera.DetectFps);
     }
 
-    /// <summary>The latest frame's detection plan (for the bench and tests).</summary>
-    public DetectionPlan? LastPlan { get; private set; }
+    /// <summary>The latest frame's detection: plan, motion and cost (for the bench and tests; read it from <see cref="Processed"/>).</summary>
+    public CameraDetection? LastDetection { get; private set; }
 
     /// <summary>Shot cuts seen on this camera.</summary>
     public long ShotCuts => _cuts.Cuts;
@@ -147,7 +147,7 @@ public sealed class DetectionWorker
         // The cut first: it voids the motion background and asks for a full scan.
         var cut = _cuts.Observe(image);
         var found = _detector.Detect(image, frame.CaptureTimestamp, _tracker.Predicted(frame.CaptureTimestamp), cut);
-        LastPlan = found.Plan;
+        LastDetection = found;
         _stats.OnProcessed();
         _stats.OnDetection(
             found.Plan.Kind switch { ScanKind.Full => -1, ScanKind.Regions => found.Plan.Regions.Count, _ => 0 },

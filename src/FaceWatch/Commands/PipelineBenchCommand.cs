@@ -29,12 +29,17 @@ internal static class PipelineBenchCommand
         var size = new Option<string>("--size") { Description = "Stream frame size WxH (the clip is scaled once with ffmpeg); 'orig' for 640x360.", DefaultValueFactory = _ => "1280x720" };
         var clip = new Option<string>("--clip") { Description = "Video to stream.", DefaultValueFactory = _ => "demo/short_hamilton_clip.mp4" };
         var gallery = new Option<string>("--gallery") { Description = "Folder of person/*.jpg enrolled before the run.", DefaultValueFactory = _ => "demo/gallery" };
+        var gating = new Option<string>("--gating") { Description = "Gated detection on, off (a full scan every frame), or both (off then on, same stream, one after the other).", DefaultValueFactory = _ => "both" };
+        gating.AcceptOnlyFromAmong("on", "off", "both");
+        var detectFps = new Option<double>("--detect-fps") { Description = "Cameras:N:DetectFps of every camera (the stream runs at 15).", DefaultValueFactory = _ => 15 };
         var command = new Command("pipeline", "The daemon on N RTSP streams: processed fps, drops, latency p50/p95 capture->event, CPU.");
         command.Options.Add(cameras);
         command.Options.Add(seconds);
         command.Options.Add(size);
         command.Options.Add(clip);
         command.Options.Add(gallery);
+        command.Options.Add(gating);
+        command.Options.Add(detectFps);
         command.SetAction((parseResult, ct) => RunAsync(
             parseResult.GetValue(CommonOptions.Config),
             Math.Max(1, parseResult.GetValue(cameras)),
@@ -42,22 +47,47 @@ internal static class PipelineBenchCommand
             parseResult.GetValue(size)!,
             parseResult.GetValue(clip)!,
             parseResult.GetValue(gallery)!,
+            parseResult.GetValue(gating)!,
+            parseResult.GetValue(detectFps),
             ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, int cameraCount, int seconds, string size, string clip, string galleryFolder, CancellationToken ct)
+    private const int Warmup = 15;
+
+    private static async Task<int> RunAsync(string? configFile, int cameraCount, int seconds, string size, string clip, string galleryFolder, string gating, double detectFps, CancellationToken ct)
     {
-        const int warmup = 15;
         Console.WriteLine($"Preparing the stream ({clip}, {size}) ...");
-        var looped = RtspClipServer.PrepareLoop(clip, repeats: ((seconds + warmup) / 10) + 6, size == "orig" ? null : size);
+        var runs = gating == "both" ? new[] { false, true } : [gating == "on"];
+        var looped = RtspClipServer.PrepareLoop(clip, repeats: (runs.Length * (seconds + Warmup + 5) / 10) + 6, size == "orig" ? null : size);
         await using var server = await RtspClipServer.StartAsync(looped, cancellationToken: ct).ConfigureAwait(false);
+        foreach (var gated in runs)
+        {
+            Console.WriteLine();
+            Console.WriteLine(gated ? "## Gating on (motion and track regions, periodic full scans)" : "## Gating off (a full scan every frame)");
+            var rc = await RunOnceAsync(configFile, cameraCount, seconds, galleryFolder, server, gated, detectFps, ct).ConfigureAwait(false);
+            if (rc != 0)
+            {
+                return rc;
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> RunOnceAsync(string? configFile, int cameraCount, int seconds, string galleryFolder, RtspClipServer server, bool gated, double detectFps, CancellationToken ct)
+    {
+        const int warmup = Warmup;
         var galleryFile = Path.Combine(Path.GetTempPath(), $"facewatch-bench-gallery-{Environment.ProcessId}.json");
-        var overrides = new List<KeyValuePair<string, string?>> { new("Gallery:Path", galleryFile), new("Mqtt:Enabled", "false") };
+        var overrides = new List<KeyValuePair<string, string?>>
+        {
+            new("Gallery:Path", galleryFile), new("Mqtt:Enabled", "false"), new("Gating:Enabled", gated ? "true" : "false"),
+        };
         for (var i = 0; i < cameraCount; i++)
         {
             overrides.Add(new($"Cameras:{i}:Name", $"cam{i}"));
             overrides.Add(new($"Cameras:{i}:Source", server.Url));
+            overrides.Add(new($"Cameras:{i}:DetectFps", detectFps.ToString(CultureInfo.InvariantCulture)));
         }
 
         var configuration = new ConfigurationBuilder()
@@ -96,13 +126,20 @@ internal static class PipelineBenchCommand
                 var pipeline = host.Services.GetRequiredService<PipelineService>().Pipeline!;
                 var tracked = new ConcurrentQueue<double>();
                 var identified = new ConcurrentQueue<double>();
+                var scans = new ConcurrentDictionary<string, (int Frames, double Ms, double Share)>();
                 foreach (var camera in pipeline.Cameras)
                 {
-                    camera.Worker.Processed = ms =>
+                    var worker = camera.Worker;
+                    worker.Processed = ms =>
                     {
                         if (Volatile.Read(ref measuring))
                         {
                             tracked.Enqueue(ms);
+                            if (worker.LastDetection is { } d)
+                            {
+                                var key = d.Plan.Kind == ScanKind.Full ? $"full ({d.Plan.Reason})" : d.Plan.Kind == ScanKind.Regions ? $"regions ({d.Plan.Reason})" : "none (still)";
+                                scans.AddOrUpdate(key, (1, d.Milliseconds, d.Plan.Share), (_, v) => (v.Frames + 1, v.Ms + d.Milliseconds, v.Share + d.Plan.Share));
+                            }
                         }
                     };
                 }
@@ -117,7 +154,7 @@ internal static class PipelineBenchCommand
 
                 Console.WriteLine($"{cameraCount} camera(s) on {server.Url}; warming up {warmup} s, then measuring {seconds} s ...");
                 await Task.Delay(TimeSpan.FromSeconds(warmup), ct).ConfigureAwait(false);
-                var before = pipeline.Cameras.Select(c => (c.Stats.Captured, c.Stats.Processed, c.Stats.Dropped, c.Stats.Skipped)).ToArray();
+                var before = pipeline.Cameras.Select(c => (c.Stats.Captured, c.Stats.Processed, c.Stats.Dropped, c.Stats.Skipped, c.Stats.StillFrames, c.Stats.FullScans, c.Stats.RegionScans, c.Stats.RegionsTotal, c.Stats.DetectorMsTotal)).ToArray();
                 var faces0 = pipeline.Embedding.Faces;
                 var batches0 = pipeline.Embedding.Batches;
                 var cpu0 = CpuSeconds();
@@ -130,13 +167,22 @@ internal static class PipelineBenchCommand
                 var cpu = CpuSeconds();
 
                 Console.WriteLine();
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| camera | captured fps | processed fps | dropped | skipped (DetectFps) |"));
-                Console.WriteLine("|---|---|---|---|---|");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| camera | captured fps | processed fps | dropped | skipped (DetectFps) | full scans | region scans | still (no detection) | regions/frame | detector ms/frame | motion share |"));
+                Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
                 for (var i = 0; i < pipeline.Cameras.Count; i++)
                 {
                     var s = pipeline.Cameras[i].Stats;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {pipeline.Cameras[i].Options.Name} | {(s.Captured - before[i].Captured) / wall:0.0} | {(s.Processed - before[i].Processed) / wall:0.0} | {s.Dropped - before[i].Dropped} | {s.Skipped - before[i].Skipped} |"));
+                        $"| {pipeline.Cameras[i].Options.Name} | {(s.Captured - before[i].Captured) / wall:0.0} | {(s.Processed - before[i].Processed) / wall:0.0} | {s.Dropped - before[i].Dropped} | {s.Skipped - before[i].Skipped} | {s.FullScans - before[i].FullScans} | {s.RegionScans - before[i].RegionScans} | {s.StillFrames - before[i].StillFrames} | {(double)(s.RegionsTotal - before[i].RegionsTotal) / Math.Max(1, s.Processed - before[i].Processed):0.00} | {(s.DetectorMsTotal - before[i].DetectorMsTotal) / Math.Max(1, s.Processed - before[i].Processed):0.0} | {s.MotionShare:P1} |"));
+                }
+
+                Console.WriteLine();
+                Console.WriteLine("| scan (all cameras) | frames | detector ms/frame | share of frame searched |");
+                Console.WriteLine("|---|---|---|---|");
+                foreach (var (key, v) in scans.OrderByDescending(kv => kv.Value.Frames))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {key} | {v.Frames} | {v.Ms / v.Frames:0.0} | {v.Share / v.Frames:P0} |"));
                 }
 
                 Console.WriteLine();

@@ -37,6 +37,26 @@ public sealed class RegionDetectionTests : IClassFixture<MtcnnDetectorFixture>
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Refinding_tracked_faces_on_their_boxes_moved_a_little_finds_each_face_without_a_pyramid_search(int sample)
+    {
+        using var image = ImageLoader.Load(FaceApiSamples.Path(sample));
+        var full = _detector.Detect(image);
+
+        // Where a tracker would predict them: 5 % of the face off and 5 % larger.
+        var predicted = full.Select(f => new Rect2f(f.Box.X + (0.05f * f.Box.Width), f.Box.Y - (0.05f * f.Box.Height), f.Box.Width * 1.05f, f.Box.Height * 1.05f)).ToArray();
+        var refound = _detector.DetectIn(image, [], predicted);
+
+        Assert.Equal(full.Count, refound.Count);
+        foreach (var face in full)
+        {
+            Assert.Contains(refound, r => Pipeline.Tracking.FaceTracker.Iou(r.Box, face.Box) > 0.7);
+        }
+    }
+
     [Fact]
     public void Overlapping_regions_report_a_face_once_and_a_region_without_a_face_reports_none()
     {
