@@ -30,6 +30,7 @@ public sealed class CameraStats
     // Detection load: counts, and averages over about the last 20 processed frames (written by the one detection worker).
     private const double Smoothing = 0.05;
     private long _stillFrames;
+    private long _waitedFrames;
     private long _fullScans;
     private long _regionScans;
     private double _motionShare;
@@ -62,12 +63,21 @@ public sealed class CameraStats
     /// <summary>Detector milliseconds per processed frame (gate and motion included), recent average.</summary>
     public double DetectorMs => Volatile.Read(ref _detectorMs);
 
-    /// <summary>One processed frame's detection: <paramref name="regions"/> 0 for a still frame, -1 for a full scan.</summary>
-    public void OnDetection(int regions, double motionShare, double detectorMs)
+    /// <summary>
+    /// Processed frames not searched although something moved: motion covered most of the frame (or was unknown) and the
+    /// last full scan was too recent, with no tracked face to follow.
+    /// </summary>
+    public long WaitedFrames => Interlocked.Read(ref _waitedFrames);
+
+    /// <summary>
+    /// One processed frame's detection: <paramref name="regions"/> searched (-1 for a full scan, 0 for none);
+    /// <paramref name="still"/>: none because nothing moved (else it waited for the next full scan).
+    /// </summary>
+    public void OnDetection(int regions, bool still, double motionShare, double detectorMs)
     {
         if (regions == 0)
         {
-            Interlocked.Increment(ref _stillFrames);
+            Interlocked.Increment(ref still ? ref _stillFrames : ref _waitedFrames);
         }
         else if (regions < 0)
         {

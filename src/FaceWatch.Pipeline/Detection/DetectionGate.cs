@@ -48,7 +48,8 @@ public sealed record DetectionPlan(ScanKind Kind, IReadOnlyList<DetectionRegion>
 /// Decides where one camera's detector looks in a frame, from the motion measured on it and the boxes of its live
 /// tracks: motion blobs (padded so a whole face fits) and each track's predicted box (enlarged) become regions, touching
 /// regions merge; a full scan runs first, after a shot cut, every <c>FullScanSeconds</c>, and (at most every
-/// <c>MinFullScanSeconds</c>) after a light change or when the regions would cover most of the frame. Pure: the
+/// <c>MinFullScanSeconds</c>) while motion is unknown (calibration, light change) or the regions would cover most of the
+/// frame. Pure: the
 /// caller gives timestamps, so it is tested without a clock. One per camera.
 /// </summary>
 public sealed class DetectionGate
@@ -103,11 +104,12 @@ public sealed class DetectionGate
         }
 
         var mayFull = sinceFull >= _options.MinFullScanSeconds;
-        // A light change voids what the background knew: search everything once. While the background is learnt
-        // again (also after the first frame and a cut, which had their full scans) only tracked faces are followed.
-        if (motion.State == MotionState.LightChange && mayFull)
+        // Motion unknown (a light change, or the background is being learnt after a start, cut or light change): full
+        // scans stand in for it, at most every MinFullScanSeconds (a start or cut had its own full scan just before);
+        // tracked faces are followed between them.
+        if (motion.State != MotionState.Measured && mayFull)
         {
-            return Full(timestamp, ScanReason.LightChange);
+            return Full(timestamp, motion.State == MotionState.LightChange ? ScanReason.LightChange : ScanReason.Calibrating);
         }
 
         var regions = new List<DetectionRegion>(motion.Areas.Count + tracks.Count);
@@ -126,6 +128,13 @@ public sealed class DetectionGate
             {
                 // Found in the last frame: its face is about where predicted, R-Net and O-Net check it there.
                 refind.Add(box);
+                continue;
+            }
+
+            if (missed > _options.SearchMissedFrames)
+            {
+                // Gone, most likely (left, hidden, a cut): the tracker keeps it a while to re-associate, but only
+                // motion and full scans look for it now.
                 continue;
             }
 
@@ -150,7 +159,8 @@ public sealed class DetectionGate
 
         if (merged.Count == 0 && refind.Count == 0)
         {
-            return new DetectionPlan(ScanKind.None, [], ScanReason.Still, 0);
+            // Nothing to search: nothing moved, or motion covers too much (or is unknown) and the last full scan is too recent.
+            return new DetectionPlan(ScanKind.None, [], fromTracksOnly && (fromMotion > 0 || motion.State != MotionState.Measured) ? ScanReason.Busy : ScanReason.Still, 0);
         }
 
         return new DetectionPlan(ScanKind.Regions, merged, fromTracksOnly ? ScanReason.Tracks : ScanReason.Motion, share) { Refind = refind };

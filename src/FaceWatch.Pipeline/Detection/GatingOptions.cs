@@ -23,7 +23,7 @@ public sealed class GatingOptions
     public double FullScanSeconds { get; set; } = 5;
 
     /// <summary>
-    /// Full scans asked for by motion (most of the frame moving, a light change) run at most this often; between them
+    /// Full scans asked for by motion (most of the frame moving, calibration, a light change) run at most this often; between them
     /// tracked faces are still re-found on their regions. Keeps a panning or flickering camera from costing a full
     /// scan per frame.
     /// </summary>
@@ -50,7 +50,7 @@ public sealed class GatingOptions
     [Range(0.001, 1)]
     public double BackgroundAlpha { get; set; } = 0.05;
 
-    /// <summary>Frames the background learns after a camera start, a cut or a light change (each had a full scan); only tracked faces are followed meanwhile.</summary>
+    /// <summary>Frames the background learns after a camera start, a cut or a light change; full scans (at most every MinFullScanSeconds) stand in for motion meanwhile.</summary>
     [Range(1, 1000)]
     public int CalibrationFrames { get; set; } = 5;
 
@@ -64,6 +64,13 @@ public sealed class GatingOptions
     /// round the predicted box.
     /// </summary>
     public bool RefindTracks { get; set; } = true;
+
+    /// <summary>
+    /// A track missed in this many frames in a row is no longer searched for round its box (it coasts until
+    /// <c>Tracking:MaxMissSeconds</c>; motion and full scans still find the face).
+    /// </summary>
+    [Range(0, 1000)]
+    public int SearchMissedFrames { get; set; } = 3;
 
     /// <summary>A live track that was missed is looked for in a square this many times its face, around its predicted box.</summary>
     [Range(1.2, 8)]

@@ -104,13 +104,20 @@ public static class OverlayRenderer
         Cv2.PutText(image, label, new Point(box.X + 3, top + size.Height + 2), HersheyFonts.HersheySimplex, fontScale, Scalar.Black, 1, LineTypes.AntiAlias);
     }
 
+    /// <summary>Where the detector looked: motion share, regions per frame, detector ms per frame, frames skipped as still.</summary>
+    private static string Load(DetectionLoad? load) => load is null
+        ? ""
+        : string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"  motion {100 * load.MotionShare:0}%  regions {load.RegionsPerFrame:0.0}  detect {load.DetectorMs:0.0} ms  still {load.StillFrames}");
+
     private static void DrawStatus(Mat image, CameraHealth? health, string? camera, double fontScale)
     {
         var text = health is null
             ? camera ?? ""
             : string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"{camera}  {health.ProcessedFps:0.0} fps  dropped {health.FramesDropped}{(health.Online ? "" : "  OFFLINE")}");
+                $"{camera}  {health.ProcessedFps:0.0} fps  dropped {health.FramesDropped}{Load(health.Detection)}{(health.Online ? "" : "  OFFLINE")}");
         if (text.Length == 0)
         {
             return;

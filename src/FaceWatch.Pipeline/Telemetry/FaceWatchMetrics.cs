@@ -44,6 +44,13 @@ public sealed class FaceWatchMetrics : IDisposable
         _meter.CreateObservableCounter("facewatch.camera.failed_attempts", () => PerCamera(h => h.FailedAttempts), "{attempt}", "Camera opens that ended before the first frame.");
         _meter.CreateObservableGauge("facewatch.camera.online", () => PerCamera(h => h.Online ? 1L : 0L), "{camera}", "1 while the camera delivers frames, else 0.");
         _meter.CreateObservableGauge("facewatch.camera.processed_fps", () => PerCamera(h => h.ProcessedFps), "{frame}/s", "Frames per second through detection.");
+        // Where the detector looked (gating): counts of scans and recent per-frame averages.
+        _meter.CreateObservableCounter("facewatch.detection.still_frames", () => PerCamera(h => h.Detection?.StillFrames ?? 0), "{frame}", "Processed frames the detector skipped: nothing moved and nothing was tracked.");
+        _meter.CreateObservableCounter("facewatch.detection.full_scans", () => PerCamera(h => h.Detection?.FullScans ?? 0), "{frame}", "Processed frames searched whole.");
+        _meter.CreateObservableCounter("facewatch.detection.region_scans", () => PerCamera(h => h.Detection?.RegionScans ?? 0), "{frame}", "Processed frames searched only in motion and track regions.");
+        _meter.CreateObservableGauge("facewatch.detection.motion_share", () => PerCamera(h => h.Detection?.MotionShare ?? 0), "1", "Share of the frame that moved (recent average, 0..1).");
+        _meter.CreateObservableGauge("facewatch.detection.regions_per_frame", () => PerCamera(h => h.Detection?.RegionsPerFrame ?? 0), "{region}", "Regions searched per processed frame (recent average; a full scan is one).");
+        _meter.CreateObservableGauge("facewatch.detection.frame_time", () => PerCamera(h => h.Detection?.DetectorMs ?? 0), "ms", "Detector milliseconds per processed frame (recent average, motion and gate included).");
         _framesProcessed = _meter.CreateCounter<long>("facewatch.frames.processed", "{frame}", "Frames that went through detection.");
         _embeddingMs = _meter.CreateHistogram("facewatch.embedding.duration", "ms", "Embedding time per face batch.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });

@@ -150,7 +150,8 @@ public sealed class DetectionWorker
         LastDetection = found;
         _stats.OnProcessed();
         _stats.OnDetection(
-            found.Plan.Kind switch { ScanKind.Full => -1, ScanKind.Regions => found.Plan.Regions.Count, _ => 0 },
+            found.Plan.Kind switch { ScanKind.Full => -1, ScanKind.Regions => found.Plan.Regions.Count + found.Plan.Refind.Count, _ => 0 },
+            found.Plan.Reason == ScanReason.Still,
             found.Motion.Share,
             found.Milliseconds);
 

@@ -120,7 +120,7 @@ internal static class BenchGatingCommand
                 var result = gated.Detect(frame, timestamp, tracker.Predicted(timestamp), cut);
                 tracker.Update(result.Faces, timestamp, DateTimeOffset.UnixEpoch.AddSeconds(t), cut);
                 gatedMs.Add(result.Milliseconds);
-                var key = result.Plan.Kind == ScanKind.None ? "none (still)" : $"{result.Plan.Kind.ToString().ToLowerInvariant()} ({result.Plan.Reason})";
+                var key = $"{result.Plan.Kind.ToString().ToLowerInvariant()} ({result.Plan.Reason})";
                 if (verbose)
                 {
                     // The same regions again, timed by stage.

@@ -137,7 +137,7 @@ internal static class PipelineBenchCommand
                             tracked.Enqueue(ms);
                             if (worker.LastDetection is { } d)
                             {
-                                var key = d.Plan.Kind == ScanKind.Full ? $"full ({d.Plan.Reason})" : d.Plan.Kind == ScanKind.Regions ? $"regions ({d.Plan.Reason})" : "none (still)";
+                                var key = d.Plan.Kind == ScanKind.Full ? $"full ({d.Plan.Reason})" : d.Plan.Kind == ScanKind.Regions ? $"regions ({d.Plan.Reason})" : $"none ({d.Plan.Reason})";
                                 scans.AddOrUpdate(key, (1, d.Milliseconds, d.Plan.Share), (_, v) => (v.Frames + 1, v.Ms + d.Milliseconds, v.Share + d.Plan.Share));
                             }
                         }

@@ -17,7 +17,17 @@ public sealed record CameraHealthDto(
     long Attempts,
     long FailedAttempts,
     string? LastError,
-    DateTimeOffset ChangedAt);
+    DateTimeOffset ChangedAt)
+{
+    /// <summary>Where the detector looked (motion gating); missing before the camera's first frame.</summary>
+    public DetectionLoadDto? Detection { get; init; }
+}
+
+/// <summary>
+/// One camera's detection load: processed frames skipped because nothing moved, full and region scans, and recent
+/// averages of the moving share of the frame, regions per frame and detector milliseconds per frame.
+/// </summary>
+public sealed record DetectionLoadDto(long StillFrames, long FullScans, long RegionScans, double MotionShare, double RegionsPerFrame, double DetectorMs);
 
 public sealed record HealthDto(
     string Status,
@@ -63,7 +73,12 @@ public sealed class HealthReporter
     {
         var cameras = _cameras.Snapshot()
             .OrderBy(c => c.Camera, StringComparer.Ordinal)
-            .Select(c => new CameraHealthDto(c.Camera, c.Online, Math.Round(c.ProcessedFps, 2), c.FramesRead, c.FramesDropped, c.Reconnects, c.Attempts, c.FailedAttempts, c.LastError, c.ChangedAt))
+            .Select(c => new CameraHealthDto(c.Camera, c.Online, Math.Round(c.ProcessedFps, 2), c.FramesRead, c.FramesDropped, c.Reconnects, c.Attempts, c.FailedAttempts, c.LastError, c.ChangedAt)
+            {
+                Detection = c.Detection is { } d
+                    ? new DetectionLoadDto(d.StillFrames, d.FullScans, d.RegionScans, Math.Round(d.MotionShare, 4), Math.Round(d.RegionsPerFrame, 2), Math.Round(d.DetectorMs, 2))
+                    : null,
+            })
             .ToArray();
         var online = cameras.Count(c => c.Online);
         var status = online == 0 ? "down" : online == cameras.Length ? "ok" : "degraded";

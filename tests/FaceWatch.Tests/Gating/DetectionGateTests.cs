@@ -63,6 +63,16 @@ public sealed class DetectionGateTests
     }
 
     [Fact]
+    public void A_track_missed_more_than_SearchMissedFrames_is_left_to_motion_and_full_scans()
+    {
+        var gate = new DetectionGate(new GatingOptions { SearchMissedFrames = 3 }, 40, 1000);
+        gate.Plan(Frame, 0, Still, NoTracks, false);
+
+        Assert.Single(gate.Plan(Frame, 66, Still, [(new Rect2f(500, 300, 100, 100), 3)], false).Regions);
+        Assert.Equal(ScanKind.None, gate.Plan(Frame, 133, Still, [(new Rect2f(500, 300, 100, 100), 4)], false).Kind);
+    }
+
+    [Fact]
     public void Touching_regions_merge_into_one_with_the_smaller_minimum_face()
     {
         var merged = DetectionGate.Merge([new DetectionRegion(new Rect(0, 0, 160, 160), 56), new DetectionRegion(new Rect(150, 100, 100, 100), 40)], Frame);
@@ -99,18 +109,20 @@ public sealed class DetectionGateTests
     }
 
     [Fact]
-    public void A_light_change_asks_for_a_full_scan_calibration_follows_tracks_only_and_off_scans_every_frame_whole()
+    public void Unknown_motion_asks_for_full_scans_at_most_every_MinFullScanSeconds_with_tracks_followed_between_and_off_scans_every_frame_whole()
     {
-        var gate = new DetectionGate(new GatingOptions(), 40, 1000);
+        var gate = new DetectionGate(new GatingOptions { MinFullScanSeconds = 0.5 }, 40, 1000);
         gate.Plan(Frame, 0, Still, NoTracks, false);
         var light = new MotionResult(MotionState.LightChange, [], 0.9);
-        Assert.Equal(ScanKind.None, gate.Plan(Frame, 100, light, NoTracks, false).Kind);
+        var waited = gate.Plan(Frame, 100, light, NoTracks, false);
+        Assert.Equal(ScanKind.None, waited.Kind);
+        Assert.Equal(ScanReason.Busy, waited.Reason);
         Assert.Equal(ScanReason.LightChange, gate.Plan(Frame, 500, light, NoTracks, false).Reason);
-        Assert.Equal(ScanKind.None, gate.Plan(Frame, 1200, MotionResult.Calibrating, NoTracks, false).Kind);
-        var tracked = gate.Plan(Frame, 1266, MotionResult.Calibrating, [(new Rect2f(500, 300, 100, 100), 0)], false);
+        var tracked = gate.Plan(Frame, 566, MotionResult.Calibrating, [(new Rect2f(500, 300, 100, 100), 0)], false);
         Assert.Equal(ScanReason.Tracks, tracked.Reason);
         Assert.Single(tracked.Refind);
         Assert.Empty(tracked.Regions);
+        Assert.Equal(ScanReason.Calibrating, gate.Plan(Frame, 1000, MotionResult.Calibrating, NoTracks, false).Reason);
 
         var off = new DetectionGate(new GatingOptions { Enabled = false }, 40, 1000);
         for (var t = 0; t < 500; t += 66)

@@ -79,6 +79,14 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
                 async () => (await http.GetStringAsync("/api/events")).Contains("\"name\":\"lin_manuel_miranda\"", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(90), daemon, log, "an event naming lin_manuel_miranda");
 
+            // Where the detector looked: full scans (start, cuts) and region scans (tracked faces) on the stage clip.
+            var load = JsonDocument.Parse(await http.GetStringAsync("/healthz")).RootElement.GetProperty("cameras")[0].GetProperty("detection");
+            output.WriteLine("detection load: " + load);
+            Assert.True(load.GetProperty("fullScans").GetInt64() >= 1, "no full scan");
+            Assert.True(load.GetProperty("regionScans").GetInt64() >= 1, "no region scan: tracked faces were not re-found on their boxes");
+            Assert.InRange(load.GetProperty("detectorMs").GetDouble(), 0.01, 5000);
+            Assert.InRange(load.GetProperty("motionShare").GetDouble(), 0, 1);
+
             // A real browser: the tile decodes the MJPEG stream and the page lists the identity.
             await using (var browser = await ChromiumSession.StartAsync())
             {
@@ -123,6 +131,11 @@ public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
             Assert.Matches("(?m)^facewatch_embedding_duration_milliseconds_count\\{.*\\} [1-9]", metrics);
             Assert.Matches("(?m)^facewatch_events_total\\{.*type=\"arrived\".*\\} [1-9]", metrics);
             Assert.Matches("(?m)^facewatch_queue_depth\\{.*queue=\"frames:stage\".*\\} \\d", metrics);
+            Assert.Matches("(?m)^facewatch_detection_full_scans_total\\{.*camera=\"stage\".*\\} [1-9]", metrics);
+            Assert.Matches("(?m)^facewatch_detection_region_scans_total\\{.*camera=\"stage\".*\\} [1-9]", metrics);
+            Assert.Matches("(?m)^facewatch_detection_still_frames_total\\{.*camera=\"stage\".*\\} \\d", metrics);
+            Assert.Matches("(?m)^facewatch_detection_frame_time_milliseconds\\{.*camera=\"stage\".*\\} [0-9.]*[1-9]", metrics);
+            Assert.Matches("(?m)^facewatch_detection_motion_share(_ratio)?\\{.*camera=\"stage\".*\\} ", metrics);
             Assert.Matches("(?m)^facewatch_overlay_draw_duration_milliseconds_count\\{.*target=\"window\".*\\} [1-9]", metrics);
 
             // SIGTERM (what systemd sends): a clean stop within the host's budget, exit code 0.
