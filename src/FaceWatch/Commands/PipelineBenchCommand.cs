@@ -59,7 +59,8 @@ internal static class PipelineBenchCommand
     {
         Console.WriteLine($"Preparing the stream ({clip}, {size}) ...");
         var runs = gating == "both" ? new[] { false, true } : [gating == "on"];
-        var looped = RtspClipServer.PrepareLoop(clip, repeats: (runs.Length * (seconds + Warmup + 5) / 10) + 6, size == "orig" ? null : size);
+        // At 15 fps, as CCTV streams (and the DetectFps targets) are; the demo clip itself is 29.97.
+        var looped = RtspClipServer.PrepareLoop(clip, repeats: (runs.Length * (seconds + Warmup + 5) / 10) + 6, size == "orig" ? null : size, fps: 15);
         await using var server = await RtspClipServer.StartAsync(looped, cancellationToken: ct).ConfigureAwait(false);
         foreach (var gated in runs)
         {

@@ -51,8 +51,11 @@ internal sealed class RtspClipServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>A long file that plays <paramref name="clip"/> <paramref name="repeats"/> times (optionally scaled, e.g. 1280x720), made once and cached.</summary>
-    public static string PrepareLoop(string clip, int repeats, string? size = null)
+    /// <summary>
+    /// A long file that plays <paramref name="clip"/> <paramref name="repeats"/> times (optionally scaled, e.g. 1280x720,
+    /// and at <paramref name="fps"/> frames per second, as a CCTV stream), made once and cached.
+    /// </summary>
+    public static string PrepareLoop(string clip, int repeats, string? size = null, int? fps = null)
     {
         var clipPath = Path.GetFullPath(clip);
         if (!File.Exists(clipPath))
@@ -62,7 +65,7 @@ internal sealed class RtspClipServer : IAsyncDisposable
 
         var dir = Path.Combine(Path.GetTempPath(), "facewatch-clips");
         Directory.CreateDirectory(dir);
-        var stem = $"{Path.GetFileNameWithoutExtension(clipPath)}-{size ?? "orig"}";
+        var stem = $"{Path.GetFileNameWithoutExtension(clipPath)}-{size ?? "orig"}{(fps is { } r ? $"-{r}fps" : "")}";
         var looped = Path.Combine(dir, $"{stem}-x{repeats}.mp4");
         if (File.Exists(looped))
         {
@@ -70,14 +73,21 @@ internal sealed class RtspClipServer : IAsyncDisposable
         }
 
         var source = clipPath;
-        if (size is not null)
+        if (size is not null || fps is not null)
         {
-            // Re-encode once at the new size; looping below only copies the stream.
+            // Re-encode once at the new size and rate; looping below only copies the stream.
             source = Path.Combine(dir, $"{stem}.mp4");
             if (!File.Exists(source))
             {
-                RunFfmpeg(["-i", clipPath, "-an", "-vf", $"scale={size.Replace('x', ':')}", "-c:v", "libx264", "-preset", "veryfast",
-                    "-g", "30", "-pix_fmt", "yuv420p", source + ".tmp.mp4"]);
+                var filters = size is null ? "null" : $"scale={size.Replace('x', ':')}";
+                List<string> args = ["-i", clipPath, "-an", "-vf", filters];
+                if (fps is { } rate)
+                {
+                    args.AddRange(["-r", rate.ToString(CultureInfo.InvariantCulture)]);
+                }
+
+                args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-pix_fmt", "yuv420p", source + ".tmp.mp4"]);
+                RunFfmpeg([.. args]);
                 File.Move(source + ".tmp.mp4", source, overwrite: true);
             }
         }
