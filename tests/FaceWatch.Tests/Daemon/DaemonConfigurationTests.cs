@@ -81,6 +81,36 @@ public class DaemonConfigurationTests
     }
 
     [Fact]
+    public void Gating_rules_and_motion_masks_fail_naming_the_key()
+    {
+        Assert.Contains(
+            "Gating:MinFullScanSeconds: 6 is longer than FullScanSeconds 5",
+            Failure<Pipeline.Detection.GatingOptions>(Config(("Gating:MinFullScanSeconds", "6"))),
+            StringComparison.Ordinal);
+        Assert.Contains("Gating:MotionThreshold", Failure<Pipeline.Detection.GatingOptions>(Config(("Gating:MotionThreshold", "0"))), StringComparison.Ordinal);
+
+        (string, string?)[] camera = [("Cameras:0:Name", "door"), ("Cameras:0:Source", "0")];
+        Assert.Contains(
+            "Cameras:0:MotionMasks:0:Width",
+            Failure<CamerasOptions>(Config([.. camera, ("Cameras:0:MotionMasks:0:X", "0"), ("Cameras:0:MotionMasks:0:Y", "0"), ("Cameras:0:MotionMasks:0:Width", "1.5"), ("Cameras:0:MotionMasks:0:Height", "0.1")])),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "Cameras:0:MotionMasks:1: a mask is X, Y, Width, Height in fractions of the frame",
+            Failure<CamerasOptions>(Config([.. camera,
+                ("Cameras:0:MotionMasks:0:Width", "0.2"), ("Cameras:0:MotionMasks:0:Height", "0.1"),
+                ("Cameras:0:MotionMasks:1:X", "0.8"), ("Cameras:0:MotionMasks:1:Width", "0.5"), ("Cameras:0:MotionMasks:1:Height", "0.1")])),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "Cameras:0:MotionMasks:0:Widht: unknown setting",
+            Failure<CamerasOptions>(Config([.. camera, ("Cameras:0:MotionMasks:0:Widht", "0.2")])),
+            StringComparison.Ordinal);
+
+        using var services = Services(Config([.. camera, ("Cameras:0:MotionMasks:0:Y", "0.9"), ("Cameras:0:MotionMasks:0:Width", "0.3"), ("Cameras:0:MotionMasks:0:Height", "0.1")]));
+        var mask = Assert.Single(services.GetRequiredService<IOptions<CamerasOptions>>().Value.Items[0].MotionMasks);
+        Assert.Equal((0, 0.9, 0.3, 0.1), (mask.X, mask.Y, mask.Width, mask.Height));
+    }
+
+    [Fact]
     public void Keys_that_moved_to_Identity_are_rejected_under_Recognition()
     {
         Assert.Contains("Recognition:Window: unknown setting", Failure<RecognitionOptions>(Config(("Recognition:Window", "12"))), StringComparison.Ordinal);
