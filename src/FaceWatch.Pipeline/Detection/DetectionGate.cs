@@ -122,9 +122,11 @@ public sealed class DetectionGate
 
         var fromMotion = regions.Count;
         var refind = new List<Rect2f>();
-        foreach (var (box, missed) in tracks)
+        for (var t = 0; t < tracks.Count; t++)
         {
-            if (_options.RefindTracks && missed == 0)
+            var (box, missed) = tracks[t];
+            // Faces that overlap (people crossing) are searched with P-Net: re-finding on predicted boxes could merge them.
+            if (_options.RefindTracks && missed == 0 && !OverlapsAnother(tracks, t))
             {
                 // Found in the last frame: its face is about where predicted, R-Net and O-Net check it there.
                 refind.Add(box);
@@ -164,6 +166,21 @@ public sealed class DetectionGate
         }
 
         return new DetectionPlan(ScanKind.Regions, merged, fromTracksOnly ? ScanReason.Tracks : ScanReason.Motion, share) { Refind = refind };
+    }
+
+    private static bool OverlapsAnother(IReadOnlyList<(Rect2f Box, int Missed)> tracks, int t)
+    {
+        var a = tracks[t].Box;
+        for (var i = 0; i < tracks.Count; i++)
+        {
+            var b = tracks[i].Box;
+            if (i != t && a.X < b.Right && b.X < a.Right && a.Y < b.Bottom && b.Y < a.Bottom)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Merged search regions round tracked faces' boxes (e.g. ones R-Net and O-Net did not confirm).</summary>

@@ -73,6 +73,18 @@ public sealed class DetectionGateTests
     }
 
     [Fact]
+    public void Tracked_faces_that_overlap_are_searched_in_a_region_not_re_found_on_their_boxes()
+    {
+        var gate = new DetectionGate(new GatingOptions(), 40, 1000);
+        gate.Plan(Frame, 0, Still, NoTracks, false);
+
+        var plan = gate.Plan(Frame, 66, Still, [(new Rect2f(500, 300, 100, 100), 0), (new Rect2f(570, 310, 100, 100), 0), (new Rect2f(100, 100, 80, 80), 0)], false);
+
+        Assert.Equal(new Rect2f(100, 100, 80, 80), Assert.Single(plan.Refind));
+        Assert.True(Assert.Single(plan.Regions).Area.Contains(new Rect(500, 300, 170, 110)));
+    }
+
+    [Fact]
     public void Touching_regions_merge_into_one_with_the_smaller_minimum_face()
     {
         var merged = DetectionGate.Merge([new DetectionRegion(new Rect(0, 0, 160, 160), 56), new DetectionRegion(new Rect(150, 100, 100, 100), 40)], Frame);
