@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FaceWatch.Commands.Scenarios;
 using FaceWatch.Configuration;
 using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Detection;
@@ -29,12 +30,18 @@ internal static class PipelineBenchCommand
         var size = new Option<string>("--size") { Description = "Stream frame size WxH (the clip is scaled once with ffmpeg); 'orig' for 640x360.", DefaultValueFactory = _ => "1280x720" };
         var clip = new Option<string>("--clip") { Description = "Video to stream.", DefaultValueFactory = _ => "demo/short_hamilton_clip.mp4" };
         var gallery = new Option<string>("--gallery") { Description = "Folder of person/*.jpg enrolled before the run.", DefaultValueFactory = _ => "demo/gallery" };
+        var scene = new Option<string?>("--scene")
+        {
+            Description = $"Stream a scenario set's video with its gallery instead of --clip/--gallery/--size ({FixedCameraCatalog.Name}: docs/scenarios.md; built from ../shared/data when missing).",
+        };
+        scene.AcceptOnlyFromAmong(FixedCameraCatalog.Names);
         var command = new Command("pipeline", "The daemon on N RTSP streams: processed fps, drops, latency p50/p95 capture->event, CPU.");
         command.Options.Add(cameras);
         command.Options.Add(seconds);
         command.Options.Add(size);
         command.Options.Add(clip);
         command.Options.Add(gallery);
+        command.Options.Add(scene);
         command.SetAction((parseResult, ct) => RunAsync(
             parseResult.GetValue(CommonOptions.Config),
             Math.Max(1, parseResult.GetValue(cameras)),
@@ -42,15 +49,23 @@ internal static class PipelineBenchCommand
             parseResult.GetValue(size)!,
             parseResult.GetValue(clip)!,
             parseResult.GetValue(gallery)!,
+            parseResult.GetValue(scene),
             ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, int cameraCount, int seconds, string size, string clip, string galleryFolder, CancellationToken ct)
+    private static async Task<int> RunAsync(string? configFile, int cameraCount, int seconds, string size, string clip, string galleryFolder, string? scene, CancellationToken ct)
     {
         const int warmup = 15;
-        Console.WriteLine($"Preparing the stream ({clip}, {size}) ...");
-        var looped = RtspClipServer.PrepareLoop(clip, repeats: ((seconds + warmup) / 10) + 6, size == "orig" ? null : size);
+        // A scenario set's video streams as rendered (its own size and frame stamp), looped like the clip; its gallery is copied in below.
+        var set = scene is null ? null : await ScenarioBench.LoadSetAsync(FaceWatchConfiguration.Build(configFile), (detector, embedder) =>
+            FixedCameraSetBuilder.LoadOrBuildAsync("../shared/data", FixedCameraSetBuilder.DefaultDir, detector, embedder, step => Console.WriteLine($"building {scene}: {step} ..."), ct)).ConfigureAwait(false);
+        var truth = set?[scene!];
+        Console.WriteLine(truth is null ? $"Preparing the stream ({clip}, {size}) ..."
+            : string.Create(CultureInfo.InvariantCulture, $"Preparing the stream (scene {truth.Name}: {truth.VideoPath}, {truth.Width}x{truth.Height}, {truth.Seconds:0.0} s, {truth.Idle.Count} idle stretches of 8+ s = {100 * truth.Idle.Sum(i => i.End - i.Start) / truth.Seconds:0} %; gallery {set!.GalleryPath}) ..."));
+        var looped = truth is null
+            ? RtspClipServer.PrepareLoop(clip, repeats: ((seconds + warmup) / 10) + 6, size == "orig" ? null : size)
+            : RtspClipServer.PrepareLoop(truth.VideoPath, repeats: (int)Math.Ceiling((seconds + warmup + 60) / truth.Seconds));
         await using var server = await RtspClipServer.StartAsync(looped, cancellationToken: ct).ConfigureAwait(false);
         var galleryFile = Path.Combine(Path.GetTempPath(), $"facewatch-bench-gallery-{Environment.ProcessId}.json");
         var overrides = new List<KeyValuePair<string, string?>> { new("Gallery:Path", galleryFile), new("Mqtt:Enabled", "false") };
@@ -72,7 +87,14 @@ internal static class PipelineBenchCommand
             // Enroll with the host's own detector and embedder (the same shared sessions the pipeline uses).
             var detector = host.Services.GetRequiredService<IFaceDetector>();
             var embedder = host.Services.GetRequiredService<IFaceEmbedder>();
-            GalleryStore.Save(DemoGallery.Enroll(galleryFolder, detector, embedder, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), galleryFile);
+            if (set is not null)
+            {
+                File.Copy(set.GalleryPath, galleryFile, overwrite: true);
+            }
+            else
+            {
+                GalleryStore.Save(DemoGallery.Enroll(galleryFolder, detector, embedder, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), galleryFile);
+            }
 
             var events = host.Services.GetRequiredService<IdentityEventHub>().Subscribe();
             var eventLatencies = new ConcurrentQueue<double>();
