@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using FaceWatch.Commands.Scenarios;
 using FaceWatch.Configuration;
 using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Detection;
@@ -32,6 +33,11 @@ internal static class PipelineBenchCommand
         var gating = new Option<string>("--gating") { Description = "Gated detection on, off (a full scan every frame), or both (off then on, same stream, one after the other).", DefaultValueFactory = _ => "both" };
         gating.AcceptOnlyFromAmong("on", "off", "both");
         var detectFps = new Option<double>("--detect-fps") { Description = "Cameras:N:DetectFps of every camera (the stream runs at 15).", DefaultValueFactory = _ => 15 };
+        var scene = new Option<string?>("--scene")
+        {
+            Description = $"Stream a scenario set's video with its gallery instead of --clip/--gallery/--size ({FixedCameraCatalog.Name}: docs/scenarios.md; built from ../shared/data when missing).",
+        };
+        scene.AcceptOnlyFromAmong(FixedCameraCatalog.Names);
         var command = new Command("pipeline", "The daemon on N RTSP streams: processed fps, drops, latency p50/p95 capture->event, CPU.");
         command.Options.Add(cameras);
         command.Options.Add(seconds);
@@ -40,6 +46,7 @@ internal static class PipelineBenchCommand
         command.Options.Add(gallery);
         command.Options.Add(gating);
         command.Options.Add(detectFps);
+        command.Options.Add(scene);
         command.SetAction((parseResult, ct) => RunAsync(
             parseResult.GetValue(CommonOptions.Config),
             Math.Max(1, parseResult.GetValue(cameras)),
@@ -49,24 +56,33 @@ internal static class PipelineBenchCommand
             parseResult.GetValue(gallery)!,
             parseResult.GetValue(gating)!,
             parseResult.GetValue(detectFps),
+            parseResult.GetValue(scene),
             ct));
         return command;
     }
 
     private const int Warmup = 15;
 
-    private static async Task<int> RunAsync(string? configFile, int cameraCount, int seconds, string size, string clip, string galleryFolder, string gating, double detectFps, CancellationToken ct)
+    private static async Task<int> RunAsync(
+        string? configFile, int cameraCount, int seconds, string size, string clip, string galleryFolder, string gating, double detectFps, string? scene, CancellationToken ct)
     {
-        Console.WriteLine($"Preparing the stream ({clip}, {size}) ...");
         var runs = gating == "both" ? new[] { false, true } : [gating == "on"];
-        // At 15 fps, as CCTV streams (and the DetectFps targets) are; the demo clip itself is 29.97.
-        var looped = RtspClipServer.PrepareLoop(clip, repeats: (runs.Length * (seconds + Warmup + 5) / 10) + 6, size == "orig" ? null : size, fps: 15);
+        // A scenario set's video streams as rendered (its own size, rate and frame stamp), looped like the clip; its gallery is copied in below.
+        var set = scene is null ? null : await ScenarioBench.LoadSetAsync(FaceWatchConfiguration.Build(configFile), (detector, embedder) =>
+            FixedCameraSetBuilder.LoadOrBuildAsync("../shared/data", FixedCameraSetBuilder.DefaultDir, detector, embedder, step => Console.WriteLine($"building {scene}: {step} ..."), ct)).ConfigureAwait(false);
+        var truth = set?[scene!];
+        Console.WriteLine(truth is null ? $"Preparing the stream ({clip}, {size}) ..."
+            : string.Create(CultureInfo.InvariantCulture, $"Preparing the stream (scene {truth.Name}: {truth.VideoPath}, {truth.Width}x{truth.Height}, {truth.Seconds:0.0} s, {truth.Idle.Count} idle stretches of 8+ s = {100 * truth.Idle.Sum(i => i.End - i.Start) / truth.Seconds:0} %; gallery {set!.GalleryPath}) ..."));
+        var looped = truth is null
+            // At 15 fps, as CCTV streams (and the DetectFps targets) are; the demo clip itself is 29.97.
+            ? RtspClipServer.PrepareLoop(clip, repeats: (runs.Length * (seconds + Warmup + 5) / 10) + 6, size == "orig" ? null : size, fps: 15)
+            : RtspClipServer.PrepareLoop(truth.VideoPath, repeats: (int)Math.Ceiling(((runs.Length * (seconds + Warmup + 5)) + 60) / truth.Seconds));
         await using var server = await RtspClipServer.StartAsync(looped, cancellationToken: ct).ConfigureAwait(false);
         foreach (var gated in runs)
         {
             Console.WriteLine();
             Console.WriteLine(gated ? "## Gating on (motion and track regions, periodic full scans)" : "## Gating off (a full scan every frame)");
-            var rc = await RunOnceAsync(configFile, cameraCount, seconds, galleryFolder, server, gated, detectFps, ct).ConfigureAwait(false);
+            var rc = await RunOnceAsync(configFile, cameraCount, seconds, galleryFolder, set?.GalleryPath, truth is null ? null : (truth.Width, truth.Height), server, gated, detectFps, ct).ConfigureAwait(false);
             if (rc != 0)
             {
                 return rc;
@@ -76,7 +92,10 @@ internal static class PipelineBenchCommand
         return 0;
     }
 
-    private static async Task<int> RunOnceAsync(string? configFile, int cameraCount, int seconds, string galleryFolder, RtspClipServer server, bool gated, double detectFps, CancellationToken ct)
+    /// <param name="stamp">A scenario video's frame size: its frame-number strip is masked from motion.</param>
+    /// <param name="enrolledGallery">A scenario set's gallery file, used as it is; null: <paramref name="galleryFolder"/> is enrolled.</param>
+    private static async Task<int> RunOnceAsync(
+        string? configFile, int cameraCount, int seconds, string galleryFolder, string? enrolledGallery, (int Width, int Height)? stamp, RtspClipServer server, bool gated, double detectFps, CancellationToken ct)
     {
         const int warmup = Warmup;
         var galleryFile = Path.Combine(Path.GetTempPath(), $"facewatch-bench-gallery-{Environment.ProcessId}.json");
@@ -89,6 +108,15 @@ internal static class PipelineBenchCommand
             overrides.Add(new($"Cameras:{i}:Name", $"cam{i}"));
             overrides.Add(new($"Cameras:{i}:Source", server.Url));
             overrides.Add(new($"Cameras:{i}:DetectFps", detectFps.ToString(CultureInfo.InvariantCulture)));
+            if (stamp is { } size)
+            {
+                // A scenario video's frame-number strip changes every frame, like a camera's clock overlay: masked.
+                var (x, y, w, h) = FrameStamp.MotionMask(size.Width, size.Height);
+                overrides.Add(new($"Cameras:{i}:MotionMasks:0:X", x.ToString(CultureInfo.InvariantCulture)));
+                overrides.Add(new($"Cameras:{i}:MotionMasks:0:Y", y.ToString(CultureInfo.InvariantCulture)));
+                overrides.Add(new($"Cameras:{i}:MotionMasks:0:Width", w.ToString(CultureInfo.InvariantCulture)));
+                overrides.Add(new($"Cameras:{i}:MotionMasks:0:Height", h.ToString(CultureInfo.InvariantCulture)));
+            }
         }
 
         var configuration = new ConfigurationBuilder()
@@ -103,7 +131,14 @@ internal static class PipelineBenchCommand
             // Enroll with the host's own detector and embedder (the same shared sessions the pipeline uses).
             var detector = host.Services.GetRequiredService<IFaceDetector>();
             var embedder = host.Services.GetRequiredService<IFaceEmbedder>();
-            GalleryStore.Save(DemoGallery.Enroll(galleryFolder, detector, embedder, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), galleryFile);
+            if (enrolledGallery is not null)
+            {
+                File.Copy(enrolledGallery, galleryFile, overwrite: true);
+            }
+            else
+            {
+                GalleryStore.Save(DemoGallery.Enroll(galleryFolder, detector, embedder, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), galleryFile);
+            }
 
             var events = host.Services.GetRequiredService<IdentityEventHub>().Subscribe();
             var eventLatencies = new ConcurrentQueue<double>();

@@ -65,7 +65,8 @@ internal sealed class RtspClipServer : IAsyncDisposable
 
         var dir = Path.Combine(Path.GetTempPath(), "facewatch-clips");
         Directory.CreateDirectory(dir);
-        var stem = $"{Path.GetFileNameWithoutExtension(clipPath)}-{size ?? "orig"}{(fps is { } r ? $"-{r}fps" : "")}";
+        // The length tells a clip from another of the same name (a scenario set's video rebuilt at a new version).
+        var stem = $"{Path.GetFileNameWithoutExtension(clipPath)}-{new FileInfo(clipPath).Length}-{size ?? "orig"}{(fps is { } r ? $"-{r}fps" : "")}";
         var looped = Path.Combine(dir, $"{stem}-x{repeats}.mp4");
         if (File.Exists(looped))
         {

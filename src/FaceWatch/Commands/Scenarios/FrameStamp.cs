@@ -79,6 +79,13 @@ public static class FrameStamp
 
     private static int Top(Mat frame) => frame.Height - (2 * Cell);
 
+    /// <summary>
+    /// The strip's corner as a motion mask (fractions of a <paramref name="width"/> x <paramref name="height"/> frame, a
+    /// cell of margin round it): the stamp changes every frame, as a camera's clock overlay does, and users mask those.
+    /// </summary>
+    public static (double X, double Y, double Width, double Height) MotionMask(int width, int height) =>
+        (0, (double)(height - (3 * Cell)) / height, (double)(Width + (2 * Cell)) / width, 3.0 * Cell / height);
+
     private static bool[] Bits(int index)
     {
         var bits = new bool[Cells];

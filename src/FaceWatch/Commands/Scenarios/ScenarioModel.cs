@@ -54,6 +54,18 @@ public sealed record SegmentTruth
     public double Seconds => End - Start;
 }
 
+/// <summary>
+/// A stretch of the video with nobody on screen (no segment drawn), frames <see cref="FirstFrame"/> to
+/// <see cref="LastFrame"/> inclusive; <see cref="Start"/> and <see cref="End"/> in seconds of the video (end exclusive).
+/// </summary>
+public sealed record IdleSpan(int FirstFrame, int LastFrame, double Start, double End)
+{
+    /// <summary>Only stretches this long count as idle: long enough that a motion-gated detector should be skipped there.</summary>
+    public const double MinSeconds = 8;
+
+    public bool Contains(int frame) => frame >= FirstFrame && frame <= LastFrame;
+}
+
 /// <summary>The ground truth written beside a scenario's video (<c>NAME.json</c> beside <c>NAME.mp4</c>).</summary>
 public sealed record ScenarioTruth
 {
@@ -78,6 +90,47 @@ public sealed record ScenarioTruth
     public required IReadOnlyList<int> Cuts { get; init; }
 
     public required IReadOnlyList<SegmentTruth> Segments { get; init; }
+
+    /// <summary>
+    /// The stretches of at least <see cref="IdleSpan.MinSeconds"/> with nobody on screen (the empty tail included),
+    /// derived from <see cref="Segments"/>: written into the JSON for readers, not read back.
+    /// </summary>
+    public IReadOnlyList<IdleSpan> Idle
+    {
+        get
+        {
+            var busy = new bool[FrameCount];
+            foreach (var s in Segments)
+            {
+                for (var f = Math.Max(0, s.FirstFrame); f <= Math.Min(FrameCount - 1, s.LastFrame); f++)
+                {
+                    busy[f] = true;
+                }
+            }
+
+            var spans = new List<IdleSpan>();
+            for (var f = 0; f < FrameCount; f++)
+            {
+                if (busy[f])
+                {
+                    continue;
+                }
+
+                var first = f;
+                while (f + 1 < FrameCount && !busy[f + 1])
+                {
+                    f++;
+                }
+
+                if ((f + 1 - first) / Fps >= IdleSpan.MinSeconds)
+                {
+                    spans.Add(new IdleSpan(first, f, Math.Round(first / Fps, 3), Math.Round((f + 1) / Fps, 3)));
+                }
+            }
+
+            return spans;
+        }
+    }
 
     /// <summary>Full path of the video once loaded (not stored).</summary>
     [JsonIgnore]

@@ -15,12 +15,20 @@ public sealed record ScenarioSet(string Dir, string GalleryPath, IReadOnlyList<S
 }
 
 /// <summary>
+/// A set cast from the shared photos as <see cref="ScenarioSetBuilder"/> casts it: its frame size and rate, its
+/// background stills (<c>images/jurassic-groups</c>, blurred), and its videos given the cast.
+/// </summary>
+internal sealed record PhotoSetLayout(Size FrameSize, double Fps, IReadOnlyList<string> Stills, IReadOnlyList<string> Names,
+    Func<ScenarioCast, IReadOnlyList<ScenarioSpec>> Videos);
+
+/// <summary>
 /// Builds the scenario videos of <see cref="ScenarioCatalog"/> from the shared test photos, and the gallery they run
 /// against: the six <c>faces/jurassic</c> people and kit_harington (<c>faces/knn/train</c>) are enrolled with the real
 /// <see cref="FolderEnroller"/>, each from photos other than the ones pasted into the videos (the probes); the
 /// strangers are the other <c>faces/knn</c> people. A probe is used only when <c>identify</c> on its pasted frame gives
 /// the right answer (the person, or unknown), so every miss in a run is the live path's, not the photo's.
-/// Built once into a cache folder (keyed by <see cref="Version"/>); later calls load it.
+/// Built once into a cache folder (keyed by <see cref="Version"/>); later calls load it. Other sets cast the same way
+/// pass their own <see cref="PhotoSetLayout"/> (<see cref="FixedCameraSetBuilder"/>).
 /// </summary>
 public static class ScenarioSetBuilder
 {
@@ -49,13 +57,21 @@ public static class ScenarioSetBuilder
         ("rose_leslie", ["knn/train/rose_leslie/img1.jpg", "knn/train/rose_leslie/img2.jpg"]),
     ];
 
+    private static readonly PhotoSetLayout Layout = new(new Size(ScenarioCatalog.Width, ScenarioCatalog.Height), ScenarioCatalog.Fps,
+        ["example_01.jpg", "example_02.jpg"], ScenarioCatalog.Names, ScenarioCatalog.All);
+
     public static string DefaultDir => Path.Combine(Path.GetTempPath(), "facewatch-scenarios", Version);
 
     /// <summary>Loads the set from <paramref name="dir"/> when it is complete, else builds it there.</summary>
     public static Task<ScenarioSet> LoadOrBuildAsync(
         string dataDir, string dir, IFaceDetector detector, IFaceEmbedder embedder, Action<string>? progress, CancellationToken ct) =>
-        LoadOrBuildAsync(dir, Version, async (work, token) =>
-            (ScenarioCatalog.Names, await BuildAsync(dataDir, work, detector, embedder, progress, token).ConfigureAwait(false)), ct);
+        LoadOrBuildAsync(dataDir, dir, Version, Layout, detector, embedder, progress, ct);
+
+    /// <summary>Loads the set of <paramref name="layout"/> from <paramref name="dir"/> when it is complete, else casts and builds it there.</summary>
+    internal static Task<ScenarioSet> LoadOrBuildAsync(string dataDir, string dir, string version, PhotoSetLayout layout,
+        IFaceDetector detector, IFaceEmbedder embedder, Action<string>? progress, CancellationToken ct) =>
+        LoadOrBuildAsync(dir, version, async (work, token) =>
+            (layout.Names, await BuildAsync(dataDir, work, layout, detector, embedder, progress, token).ConfigureAwait(false)), ct);
 
     /// <summary>
     /// Loads the set from <paramref name="dir"/> when its manifest is there, else runs <paramref name="build"/> into a work
@@ -116,7 +132,7 @@ public static class ScenarioSetBuilder
     }
 
     private static async Task<IReadOnlyList<string>> BuildAsync(
-        string dataDir, string dir, IFaceDetector detector, IFaceEmbedder embedder, Action<string>? progress, CancellationToken ct)
+        string dataDir, string dir, PhotoSetLayout layout, IFaceDetector detector, IFaceEmbedder embedder, Action<string>? progress, CancellationToken ct)
     {
         dataDir = Path.GetFullPath(dataDir);
         var notes = new List<string>();
@@ -127,9 +143,9 @@ public static class ScenarioSetBuilder
         try
         {
             progress?.Invoke("backgrounds");
-            foreach (var still in new[] { "example_01.jpg", "example_02.jpg" })
+            foreach (var still in layout.Stills)
             {
-                backgrounds.Add(Background(Path.Combine(dataDir, "images", "jurassic-groups", still), detector));
+                backgrounds.Add(Background(Path.Combine(dataDir, "images", "jurassic-groups", still), detector, layout.FrameSize));
             }
 
             // Probes: the first clean single-face photos of each person (by file name); everything else clean is enrolled.
@@ -195,10 +211,12 @@ public static class ScenarioSetBuilder
                 return sprite;
             }
 
+            // Where ScenarioCatalog's spot is, (320, 165) of 640x360, in any frame size.
+            var spot = new Point2d(layout.FrameSize.Width / 2.0, layout.FrameSize.Height * 11 / 24.0);
             string? Identify(string photo)
             {
                 using var frame = backgrounds[0].Clone();
-                SpriteOf(photo, 96).Draw(frame, new Point2d(320, 165), 1);
+                SpriteOf(photo, 96).Draw(frame, spot, 1);
                 var face = detector.Detect(frame, 40).OrderByDescending(d => d.Box.Width * d.Box.Height).FirstOrDefault();
                 if (face is null)
                 {
@@ -267,11 +285,11 @@ public static class ScenarioSetBuilder
             }
 
             var cast = new ScenarioCast(known, strangers);
-            foreach (var spec in ScenarioCatalog.All(cast))
+            foreach (var spec in layout.Videos(cast))
             {
                 progress?.Invoke($"rendering {spec.Name}");
                 var video = Path.Combine(dir, spec.Name + ".mp4");
-                var truth = await ScenarioRenderer.RenderAsync(spec, backgrounds, s => SpriteOf(Path.Combine(dataDir, s.Photo), s.FaceWidth), video, ScenarioCatalog.Fps, ct)
+                var truth = await ScenarioRenderer.RenderAsync(spec, backgrounds, s => SpriteOf(Path.Combine(dataDir, s.Photo), s.FaceWidth), video, layout.Fps, ct)
                     .ConfigureAwait(false);
                 truth.Save(Path.Combine(dir, spec.Name + ".json"));
             }
@@ -296,9 +314,6 @@ public static class ScenarioSetBuilder
             }
         }
     }
-
-    /// <summary>A film still, cover-cropped to the frame and blurred until the detector finds no face in it.</summary>
-    private static Mat Background(string file, IFaceDetector detector) => Background(file, detector, new Size(ScenarioCatalog.Width, ScenarioCatalog.Height));
 
     /// <summary>A film still, cover-cropped to <paramref name="size"/> and blurred until the detector finds no face in it.</summary>
     internal static Mat Background(string file, IFaceDetector detector, Size size)
