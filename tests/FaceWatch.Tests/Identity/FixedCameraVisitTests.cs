@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FaceWatch.Commands.Scenarios;
+using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Tests.Infrastructure;
 using FaceWatch.Tests.Mqtt;
@@ -130,8 +131,42 @@ public sealed class FixedCameraVisitTests : IClassFixture<FixedCameraFixture>, I
             }
         }
 
+        // Gated detection: while nobody is in view (after the last track's expiry and its last searches) the detector
+        // does not run, but for the periodic full scan; while people are in view it runs on every frame.
+        var scans = run.Frames.Zip(run.Frames.Skip(1), (before, after) => (after.Frame, Kind: ScanOf(before.Load, after.Load))).ToList();
+        foreach (var span in IdleIntervals(marginSeconds: 2.5))
+        {
+            var inside = scans.Where(s => span.Contains(s.Frame)).ToList();
+            var full = inside.Count(s => s.Kind == "full");
+            var regions = inside.Count(s => s.Kind == "regions");
+            var allowedFull = (int)Math.Ceiling((span.End - span.Start) / new Pipeline.Detection.GatingOptions().FullScanSeconds) + 1;
+            _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"idle {span.Start:0.0}-{span.End:0.0} s: {inside.Count} frames, {inside.Count(s => s.Kind == "still")} not searched, {full} full scans, {regions} region scans"));
+            if (inside.Count < 10 || full > allowedFull || regions > 0 || inside.Count(s => s.Kind == "still") < inside.Count - allowedFull)
+            {
+                failures.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"idle stretch {span.Start:0.0}-{span.End:0.0} s: {inside.Count} frames, {full} full scans (at most {allowedFull}), {regions} region scans (none): the detector ran on an empty still scene"));
+            }
+        }
+
+        var peopleFrames = scans.Where(s => truth.At(s.Frame).Any()).ToList();
+        var unsearched = peopleFrames.Count(s => s.Kind == "still");
+        _output.WriteLine($"frames with people in view: {peopleFrames.Count}, {peopleFrames.Count(s => s.Kind == "full")} full scans, {peopleFrames.Count(s => s.Kind == "regions")} region scans, {unsearched} not searched");
+        if (unsearched > 0.02 * peopleFrames.Count)
+        {
+            failures.Add($"{unsearched} of {peopleFrames.Count} frames with people in view were not searched");
+        }
+
         _output.WriteLine($"{score.NamedRight}/{score.EnrolledVisits} enrolled visits named right, {score.StrangersNamed}/{score.StrangerVisits} strangers named as someone; " +
             $"{events.Count(e => e.Event == IdentityEventKind.Arrived)} arrived; idle stretches {string.Join(", ", idle.Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Start:0.0}-{i.End:0.0} s")))}");
         Assert.True(failures.Count == 0, $"{truth.Name} ({truth.Description}):\n" + string.Join("\n", failures));
     }
+
+    /// <summary>What the camera's detector did with a frame, from its counters before and after it.</summary>
+    private static string ScanOf(DetectionLoad? before, DetectionLoad? after) =>
+        before is null || after is null ? "unknown"
+        : after.FullScans > before.FullScans ? "full"
+        : after.RegionScans > before.RegionScans ? "regions"
+        : after.StillFrames > before.StillFrames ? "still"
+        : "waited";
 }

@@ -7,9 +7,10 @@ namespace FaceWatch.Commands.Scenarios;
 /// <summary>
 /// One processed frame as the overlay would draw it: which frame of the video it was, when it was captured, its labelled
 /// tracks. <paramref name="CaptureTimestamp"/> is the frame's <see cref="Frame.CaptureTimestamp"/>, which the embedding
-/// worker's observations carry too (0 when unknown).
+/// worker's observations carry too (0 when unknown). <paramref name="Load"/>: the camera's detection counters after this
+/// frame (the difference to the previous record says whether this frame was searched whole, in regions or not at all).
 /// </summary>
-public sealed record FrameRecord(int Frame, long Sequence, DateTimeOffset CapturedAt, IReadOnlyList<TrackOverlay> Tracks, long CaptureTimestamp = 0);
+public sealed record FrameRecord(int Frame, long Sequence, DateTimeOffset CapturedAt, IReadOnlyList<TrackOverlay> Tracks, long CaptureTimestamp = 0, DetectionLoad? Load = null);
 
 /// <summary>
 /// An <see cref="IFrameAnnotationSink"/> that keeps every posted frame's tracks (box, id, name) with the video frame
@@ -68,7 +69,7 @@ public sealed class OverlayRecorder : IFrameAnnotationSink
             return;
         }
 
-        _frames.Enqueue(new FrameRecord(i, frame.Sequence, frame.CapturedAt, [.. tracks], frame.CaptureTimestamp));
+        _frames.Enqueue(new FrameRecord(i, frame.Sequence, frame.CapturedAt, [.. tracks], frame.CaptureTimestamp, health?.Detection));
         if (i > Volatile.Read(ref _lastFrame))
         {
             Volatile.Write(ref _lastFrame, i); // one detection worker posts: no race between writers

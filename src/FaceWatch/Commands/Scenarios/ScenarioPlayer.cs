@@ -75,6 +75,13 @@ public static class ScenarioPlayer
                 camera["Cameras:0:Loop"] = "false";
             }
 
+            // The frame-number strip changes every frame, as a camera's clock overlay does: masked from motion, as users mask those.
+            var (mx, my, mw, mh) = FrameStamp.MotionMask(truth.Width, truth.Height);
+            camera["Cameras:0:MotionMasks:0:X"] = mx.ToString(CultureInfo.InvariantCulture);
+            camera["Cameras:0:MotionMasks:0:Y"] = my.ToString(CultureInfo.InvariantCulture);
+            camera["Cameras:0:MotionMasks:0:Width"] = mw.ToString(CultureInfo.InvariantCulture);
+            camera["Cameras:0:MotionMasks:0:Height"] = mh.ToString(CultureInfo.InvariantCulture);
+
             if (!options.Settings.Keys.Any(k => k.StartsWith("Mqtt:", StringComparison.OrdinalIgnoreCase)))
             {
                 camera["Mqtt:Enabled"] = "false";
