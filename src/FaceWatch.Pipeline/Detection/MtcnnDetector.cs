@@ -159,6 +159,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             var pooled = workspace.RegionBoxes;
             pooled.Clear();
             var bounds = new Rect(0, 0, source.Width, source.Height);
+            workspace.ValidHalves = 0; // a new frame: its halves are made as regions and crops need them
             foreach (var region in regions)
             {
                 var area = region.Area & bounds;
@@ -169,9 +170,28 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
                 }
 
                 workspace.Boxes.Clear();
-                using (var roi = new Mat(source, area))
+                using var roi = new Mat(source, area);
+                // A region searched for big faces only is shrunk 8x or more for its first level: draw its pyramid from a
+                // halved (pyrDown) frame shared by all regions and crops, still shrinking at least 2x with the area filter.
+                var halvings = 0;
+                while (halvings < 4 && (double)PyramidPlan.Window / minFace * (2 << halvings) <= 0.5)
+                {
+                    halvings++;
+                }
+
+                if (halvings == 0)
                 {
                     ProposeWithPNet(workspace, roi, minFace, (_, _) => _pnetRegions, ref times);
+                }
+                else
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    var half = SourceFor(workspace, source, halvings);
+                    var f = 1 << halvings;
+                    var small = new Rect(area.X / f, area.Y / f, Math.Max(1, area.Width / f), Math.Max(1, area.Height / f)) & new Rect(0, 0, half.Width, half.Height);
+                    using var smallRoi = new Mat(half, small);
+                    times.Preprocess += Stopwatch.GetTimestamp() - t0;
+                    ProposeWithPNet(workspace, roi, minFace, (_, _) => _pnetRegions, ref times, smallRoi);
                 }
 
                 foreach (var b in workspace.Boxes)
@@ -198,7 +218,6 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             workspace.Boxes.AddRange(pooled);
             // Two regions can propose the same face.
             BoxMath.Nms(workspace.Boxes, 0.7f, NmsMode.Union);
-            workspace.ValidHalves = 0;
             var faces = RefineAndOutput(workspace, source, 1f, ref times);
             var total = Stopwatch.GetElapsedTime(start);
             DetectionMetrics.Duration.Record(total.TotalMilliseconds);
@@ -296,11 +315,12 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         }
     }
 
-    private void ProposeWithPNet(MtcnnWorkspace ws, Mat image, int minFace, Func<int, int, InferenceSession> pnet, ref StageClock times)
+    /// <param name="fillFrom">The same picture as <paramref name="image"/>, smaller (a pyrDown of it): the pyramid is drawn from it.</param>
+    private void ProposeWithPNet(MtcnnWorkspace ws, Mat image, int minFace, Func<int, int, InferenceSession> pnet, ref StageClock times, Mat? fillFrom = null)
     {
         var t0 = Stopwatch.GetTimestamp();
         var canvas = ws.CanvasFor(image.Size(), minFace, _options.ScaleFactor);
-        canvas.Fill(image);
+        canvas.Fill(fillFrom ?? image);
         var t1 = Stopwatch.GetTimestamp();
         times.Preprocess += t1 - t0;
 

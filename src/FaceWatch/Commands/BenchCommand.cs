@@ -216,7 +216,7 @@ internal static class BenchCommand
     /// CPU time of the whole process (all threads). On a shared machine wall time includes waiting for a core;
     /// CPU time is what the detector would take on an idle one.
     /// </summary>
-    private static class ProcessCpu
+    internal static class ProcessCpu
     {
         private const int ClockProcessCpuTimeId = 2;
 
