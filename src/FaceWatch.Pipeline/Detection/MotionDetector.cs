@@ -31,6 +31,7 @@ public sealed class MotionDetector : IDisposable
 {
     private readonly GatingOptions _options;
     private readonly IReadOnlyList<MotionMask> _masks;
+    private readonly Mat _picked = new();
     private readonly Mat _small = new();
     private readonly Mat _grey = new();
     private readonly Mat _background = new();
@@ -131,6 +132,7 @@ public sealed class MotionDetector : IDisposable
 
     public void Dispose()
     {
+        _picked.Dispose();
         _small.Dispose();
         _grey.Dispose();
         _background.Dispose();
@@ -144,12 +146,13 @@ public sealed class MotionDetector : IDisposable
     /// <summary>The frame at motion size, grey and blurred (sensor noise and compression blocks are not motion).</summary>
     private void Shrink(Mat bgr, Size size)
     {
-        if (bgr.Width > 4 * size.Width)
+        if (bgr.Width > 2 * size.Width)
         {
-            // A nearest-neighbour pick to 4x first: an area resize of the whole 720p frame would cost more than the rest.
-            using var picked = new Mat();
-            Cv2.Resize(bgr, picked, new Size(4 * size.Width, 4 * size.Height), 0, 0, InterpolationFlags.Nearest);
-            Cv2.Resize(picked, _small, size, 0, 0, InterpolationFlags.Area);
+            // A nearest-neighbour pick to 2x first (a quarter of the pixels read), then the area average of each 2x2:
+            // an area resize of the whole 720p frame would cost more than everything else here. The blur below
+            // smooths what the pick aliases.
+            Cv2.Resize(bgr, _picked, new Size(2 * size.Width, 2 * size.Height), 0, 0, InterpolationFlags.Nearest);
+            Cv2.Resize(_picked, _small, size, 0, 0, InterpolationFlags.Area);
         }
         else
         {
