@@ -63,6 +63,8 @@ public class DaemonConfigurationTests
         AssertDefaults(services.GetRequiredService<IOptions<TrackingOptions>>().Value, new TrackingOptions());
         AssertDefaults(services.GetRequiredService<IOptions<RecognitionOptions>>().Value, new RecognitionOptions());
         AssertDefaults(services.GetRequiredService<IOptions<IdentityOptions>>().Value, new IdentityOptions());
+        AssertDefaults(services.GetRequiredService<IOptions<Pipeline.Detection.GatingOptions>>().Value, new Pipeline.Detection.GatingOptions());
+        Assert.Equal(0.75, Assert.Single(cameras[0].MotionMasks).X);
     }
 
     private static void AssertDefaults<T>(T loaded, T defaults)
