@@ -79,9 +79,34 @@ internal sealed class BenchMemory : IAsyncDisposable
         var gens = info.GenerationInfo;
         var loh = gens.Length > 3 ? gens[3].SizeAfterBytes / mb : 0;
         var poh = gens.Length > 4 ? gens[4].SizeAfterBytes / mb : 0;
+        var pohFree = gens.Length > 4 ? gens[4].FragmentationAfterBytes / mb : 0;
         var (anon, file) = AnonymousAndFile();
         return string.Create(CultureInfo.InvariantCulture,
-            $"managed: {mode}{settings}, heap {info.HeapSizeBytes / mb:0} MB (LOH {loh:0}, pinned {poh:0}), committed {info.TotalCommittedBytes / mb:0} MB, fragmented {info.FragmentedBytes / mb:0} MB, {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gen0/1/2 GCs; resident anonymous {anon:0} MB (native ~{anon - (info.TotalCommittedBytes / mb):0} MB beyond the GC's committed), file-backed {file:0} MB");
+            $"managed: {mode}{settings}, heap {info.HeapSizeBytes / mb:0} MB (LOH {loh:0}, pinned {poh:0} of which {pohFree:0} free), committed {info.TotalCommittedBytes / mb:0} MB, fragmented {info.FragmentedBytes / mb:0} MB, {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} gen0/1/2 GCs; resident anonymous {anon:0} MB (native ~{anon - (info.TotalCommittedBytes / mb):0} MB beyond the GC's committed), file-backed {file:0} MB");
+    }
+
+    /// <summary>
+    /// glibc's malloc (ONNX Runtime's arena, OpenCV's Mats, frames): bytes in use, of which in chunks of their own
+    /// (mmapped), and bytes freed but kept in its heaps. Null where glibc is not the C library.
+    /// </summary>
+    public static string? DescribeNativeHeap()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            var info = NativeMethods.mallinfo2();
+            const double mb = 1048576.0;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"native heap (glibc malloc): in use {info.Uordblks / mb + info.Hblkhd / mb:0} MB ({info.Hblkhd / mb:0} MB of it in {info.Hblks} mmapped chunks), freed but kept {info.Fordblks / mb:0} MB");
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>VmRSS and VmHWM of this process in MB (Linux); the working set twice elsewhere.</summary>
@@ -133,5 +158,27 @@ internal sealed class BenchMemory : IAsyncDisposable
         {
             // The measured window ended.
         }
+    }
+
+    private static class NativeMethods
+    {
+        [System.Runtime.InteropServices.DllImport("libc", ExactSpelling = true)]
+        public static extern MallInfo2 mallinfo2();
+    }
+
+    /// <summary>glibc's <c>struct mallinfo2</c> (glibc 2.33 and later).</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private readonly struct MallInfo2
+    {
+        public readonly nuint Arena;
+        public readonly nuint Ordblks;
+        public readonly nuint Smblks;
+        public readonly nuint Hblks;
+        public readonly nuint Hblkhd;
+        public readonly nuint Usmblks;
+        public readonly nuint Fsmblks;
+        public readonly nuint Uordblks;
+        public readonly nuint Fordblks;
+        public readonly nuint Keepcost;
     }
 }

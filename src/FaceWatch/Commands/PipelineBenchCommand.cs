@@ -154,6 +154,10 @@ internal static class PipelineBenchCommand
                     $"memory: resident {rss[0]:0} MB after warm-up, {rss[^1]:0} MB at the end, peak {BenchMemory.Resident().Peak:0} MB (daemon process, /proc/self/status)"));
                 Console.WriteLine(BenchMemory.DescribeSoak(rss, SoakInterval));
                 Console.WriteLine(BenchMemory.DescribeManaged());
+                if (BenchMemory.DescribeNativeHeap() is { } nativeHeap)
+                {
+                    Console.WriteLine(nativeHeap);
+                }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"CPU: daemon {cpu.Daemon - cpu0.Daemon:0.0} s + ffmpeg {cpu.Ffmpeg - cpu0.Ffmpeg:0.0} s over {wall:0.0} s = {100 * ((cpu.Daemon - cpu0.Daemon) + (cpu.Ffmpeg - cpu0.Ffmpeg)) / wall / Environment.ProcessorCount:0}% of {Environment.ProcessorCount} cores"));
                 return 0;
