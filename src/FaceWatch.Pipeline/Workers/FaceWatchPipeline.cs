@@ -46,6 +46,7 @@ public sealed class FaceWatchPipeline : IDisposable
     private readonly IdentityEventHub _hub;
     private readonly DropOldestQueue<FaceCrop> _crops;
     private readonly EmbeddingWorker _embedding;
+    private readonly LimitedFaceDetector? _limitedDetector;
 
     public FaceWatchPipeline(PipelineSettings settings, PipelineStages stages, IdentityEventHub hub, CameraHealthRegistry health, TimeProvider time, ILoggerFactory loggers)
     {
@@ -62,8 +63,17 @@ public sealed class FaceWatchPipeline : IDisposable
         var captureLogger = loggers.CreateLogger<CameraReader>();
         var workerLogger = loggers.CreateLogger<DetectionWorker>();
         var cameras = new List<CameraRuntime>();
+        var enabled = settings.Cameras.Where(c => c.Enabled).ToList();
+        var slots = settings.Pipeline.ParallelDetectionsOrCores();
+        var detector = stages.Detector;
+        if (enabled.Count > slots)
+        {
+            _limitedDetector = new LimitedFaceDetector(stages.Detector, slots);
+            detector = _limitedDetector;
+        }
+
         long trackIdBase = 0;
-        foreach (var camera in settings.Cameras.Where(c => c.Enabled))
+        foreach (var camera in enabled)
         {
             var stats = new CameraStats();
             health.Attach(camera.Name, stats);
@@ -73,7 +83,7 @@ public sealed class FaceWatchPipeline : IDisposable
             var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
             var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids);
             var tracker = new FaceTracker(settings.Tracking, time, ids);
-            var worker = new DetectionWorker(camera, settings.Pipeline, settings.Recognition, frames, _crops, stages.Detector, stages.Align,
+            var worker = new DetectionWorker(camera, settings.Pipeline, settings.Recognition, frames, _crops, detector, stages.Align,
                 tracker, book, stats, health, stages.Sinks, time, workerLogger);
             cameras.Add(new CameraRuntime(camera, stats, frames, reader, worker, book));
         }
@@ -152,5 +162,7 @@ public sealed class FaceWatchPipeline : IDisposable
         {
             camera.Frames.Dispose();
         }
+
+        _limitedDetector?.Dispose();
     }
 }
