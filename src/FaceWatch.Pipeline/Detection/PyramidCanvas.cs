@@ -19,7 +19,7 @@ internal sealed class PyramidCanvas : IDisposable
             _levels[i] = new Mat(_canvas, plan.Tiles[i].Area);
         }
 
-        Input = new NetworkInput(plan.CanvasSize.Height, plan.CanvasSize.Width);
+        Input = new NetworkInput(plan.CanvasSize.Height, plan.CanvasSize.Width, growthStep: 1);
         Input.EnsureCapacity(1);
     }
 

@@ -22,6 +22,11 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
 
     private readonly InferenceSession _session;
     private readonly EmbeddingOptions _options;
+
+    // The embedder's own input buffers: the shared pool keeps arrays per thread and per core, and the embedding loop
+    // resumes on any pool thread, so its large arrays piled up (the large-object heap grew 13 -> 32 MB in a 5-minute
+    // soak, docs/performance-memory.md). Here at most two per size class, however many threads call.
+    private readonly ArrayPool<float> _buffers = ArrayPool<float>.Create(maxArrayLength: 1 << 24, maxArraysPerBucket: 2);
     private readonly string _inputName;
     private readonly string _outputName;
 
@@ -80,7 +85,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
         var n = count * copies;
         var s = _options.InputSize;
         var perImage = 3 * s * s;
-        var buffer = ArrayPool<float>.Shared.Rent(n * perImage);
+        var buffer = _buffers.Rent(n * perImage);
         try
         {
             for (var i = 0; i < count; i++)
@@ -122,7 +127,7 @@ public sealed class OnnxFaceEmbedder : IFaceEmbedder, IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            _buffers.Return(buffer);
         }
     }
 

@@ -16,6 +16,9 @@ public sealed class InferenceSessionFactory
     public const string CudaProvider = "CUDAExecutionProvider";
     public const string DirectMLProvider = "DmlExecutionProvider";
 
+    private static readonly Lock SharedArenaGate = new();
+    private static bool s_sharedArenaRegistered;
+
     private readonly ModelsOptions _options;
     private readonly ILogger _logger;
     private readonly ModelFetcher _fetcher;
@@ -106,7 +109,7 @@ public sealed class InferenceSessionFactory
             }
         }
 
-        using var sessionOptions = CreateSessionOptions(threads);
+        using var sessionOptions = CreateSessionOptions(threads, fixedShape: fixedDimensions is { Count: > 0 });
         if (memoryPattern is { } pattern)
         {
             sessionOptions.EnableMemoryPattern = pattern;
@@ -128,8 +131,12 @@ public sealed class InferenceSessionFactory
         }
     }
 
-    /// <summary>Session options for the configured provider, threads and optimisation level.</summary>
-    public SessionOptions CreateSessionOptions(int? threads = null)
+    /// <summary>Session options for the configured provider, threads, optimisation level and memory settings.</summary>
+    /// <param name="fixedShape">
+    /// The session is planned for one input shape: only then may it use the memory pattern (<c>Models:MemoryPattern</c>),
+    /// which plans one block per input shape; R-Net, O-Net and the embedder see a new batch size nearly every call.
+    /// </param>
+    public SessionOptions CreateSessionOptions(int? threads = null, bool fixedShape = false)
     {
         // Owned from the first line: a setter that throws (e.g. a bad thread count) must not leak the native options.
         var sessionOptions = new SessionOptions();
@@ -145,8 +152,14 @@ public sealed class InferenceSessionFactory
             sessionOptions.IntraOpNumThreads = threads ?? _options.ThreadsOrAllCores();
             sessionOptions.InterOpNumThreads = 1;
             sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
-            sessionOptions.EnableMemoryPattern = _options.MemoryPattern;
+            sessionOptions.EnableMemoryPattern = _options.MemoryPattern && fixedShape;
             sessionOptions.EnableCpuMemArena = _options.CpuMemArena;
+            if (_options.CpuMemArena && _options.SharedArena)
+            {
+                RegisterSharedArena();
+                sessionOptions.AddSessionConfigEntry("session.use_env_allocators", "1");
+            }
+
             var spin = _options.AllowSpinning ? "1" : "0";
             sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spin);
             sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", spin);
@@ -162,6 +175,30 @@ public sealed class InferenceSessionFactory
         }
 
         return sessionOptions;
+    }
+
+    /// <summary>
+    /// Registers the one CPU arena all sessions of this process share (once; ONNX Runtime refuses a second one for the
+    /// same memory). One arena per session kept each session's own high-water mark, so the sessions never reused
+    /// each other's free buffers (P-Net, R-Net, O-Net and the embedder run one after another).
+    /// </summary>
+    private static void RegisterSharedArena()
+    {
+        lock (SharedArenaGate)
+        {
+            if (s_sharedArenaRegistered)
+            {
+                return;
+            }
+
+            // ONNX Runtime's defaults (-1): no limit, regions doubling in size (kNextPowerOfTwo), its chunk rules.
+            // Shared, the doubling serves every session from a few large regions; kSameAsRequested left many odd-sized
+            // ones that a slightly larger batch could not reuse (+75 MB measured, docs/performance-memory.md).
+            using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+            using var arena = new OrtArenaCfg(0, -1, -1, -1);
+            OrtEnv.Instance().CreateAndRegisterAllocator(memory, arena);
+            s_sharedArenaRegistered = true;
+        }
     }
 
     /// <summary><c>Models:Dir</c> if set; else <c>models/</c> in the working directory; else next to the executable.</summary>

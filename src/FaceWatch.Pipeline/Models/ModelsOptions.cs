@@ -59,14 +59,22 @@ public sealed class ModelsOptions
     public ModelPrecision PNetPrecision { get; set; } = ModelPrecision.Float32;
 
     /// <summary>
-    /// ONNX Runtime's memory pattern (pre-planned buffers per input shape) and CPU memory arena (buffers kept for reuse).
-    /// Both trade memory for speed; with P-Net's many input shapes and batches of changing size they can hold much
-    /// memory (issue 13, item 5; measured in <c>bench pipeline</c>, docs/detection.md).
+    /// ONNX Runtime's memory pattern (one pre-planned block per input shape), on the sessions planned for one shape
+    /// only (the fixed-shape P-Net sessions, <c>Detection:FixedShapeSessions</c>); never on R-Net, O-Net and the
+    /// embedder, whose batch size changes nearly every call and got a pattern and a block for each. Off by default:
+    /// no P-Net call got faster with it (alternating runs), and it held 34 MB more (docs/performance-memory.md).
     /// </summary>
-    public bool MemoryPattern { get; set; } = true;
+    public bool MemoryPattern { get; set; }
 
-    /// <inheritdoc cref="MemoryPattern"/>
+    /// <summary>ONNX Runtime's CPU memory arena (buffers kept for reuse). Off was slower and larger (docs/models.md).</summary>
     public bool CpuMemArena { get; set; } = true;
+
+    /// <summary>
+    /// All sessions take their CPU buffers from one arena registered with ONNX Runtime's environment, instead of one
+    /// arena per session, each holding its own high-water mark (docs/performance-memory.md). Only with
+    /// <see cref="CpuMemArena"/>; the first factory of a process registers it, for the process's lifetime.
+    /// </summary>
+    public bool SharedArena { get; set; } = true;
 
     /// <summary>R-Net file precision.</summary>
     public ModelPrecision RNetPrecision { get; set; } = ModelPrecision.Float32;

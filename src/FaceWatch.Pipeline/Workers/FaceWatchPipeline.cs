@@ -51,6 +51,7 @@ public sealed class FaceWatchPipeline : IDisposable
     private readonly IdentityEventHub _hub;
     private readonly DropOldestQueue<FaceCrop> _crops;
     private readonly EmbeddingWorker _embedding;
+    private readonly LimitedFaceDetector? _limitedDetector;
 
     public FaceWatchPipeline(PipelineSettings settings, PipelineStages stages, IdentityEventHub hub, CameraHealthRegistry health, TimeProvider time, ILoggerFactory loggers)
     {
@@ -67,8 +68,17 @@ public sealed class FaceWatchPipeline : IDisposable
         var captureLogger = loggers.CreateLogger<CameraReader>();
         var workerLogger = loggers.CreateLogger<DetectionWorker>();
         var cameras = new List<CameraRuntime>();
+        var enabled = settings.Cameras.Where(c => c.Enabled).ToList();
+        var slots = settings.Pipeline.ParallelDetectionsOrCores();
+        var detector = stages.Detector;
+        if (enabled.Count > slots)
+        {
+            _limitedDetector = new LimitedFaceDetector(stages.Detector, slots);
+            detector = _limitedDetector;
+        }
+
         long trackIdBase = 0;
-        foreach (var camera in settings.Cameras.Where(c => c.Enabled))
+        foreach (var camera in enabled)
         {
             var stats = new CameraStats();
             health.Attach(camera.Name, stats);
@@ -78,10 +88,10 @@ public sealed class FaceWatchPipeline : IDisposable
             var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
             var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids);
             var tracker = new FaceTracker(settings.Tracking, time, ids);
-            var detector = new CameraDetector(stages.Detector, settings.Gating, camera, settings.Pipeline.DetectMaxSide, time.TimestampFrequency);
-            var worker = new DetectionWorker(camera, settings.Recognition, frames, _crops, detector, stages.Align,
+            var cameraDetector = new CameraDetector(detector, settings.Gating, camera, settings.Pipeline.DetectMaxSide, time.TimestampFrequency);
+            var worker = new DetectionWorker(camera, settings.Recognition, frames, _crops, cameraDetector, stages.Align,
                 tracker, book, stats, health, stages.Sinks, time, workerLogger);
-            cameras.Add(new CameraRuntime(camera, stats, frames, reader, detector, worker, book));
+            cameras.Add(new CameraRuntime(camera, stats, frames, reader, cameraDetector, worker, book));
         }
 
         Cameras = cameras;
@@ -159,5 +169,7 @@ public sealed class FaceWatchPipeline : IDisposable
             camera.Frames.Dispose();
             camera.Detector.Dispose();
         }
+
+        _limitedDetector?.Dispose();
     }
 }

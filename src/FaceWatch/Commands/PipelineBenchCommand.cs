@@ -23,6 +23,9 @@ namespace FaceWatch.Commands;
 /// </summary>
 internal static class PipelineBenchCommand
 {
+    /// <summary>Resident memory is sampled this often through the measured window (the soak line).</summary>
+    private static readonly TimeSpan SoakInterval = TimeSpan.FromSeconds(30);
+
     public static Command Create()
     {
         var cameras = new Option<int>("--cameras") { Description = "How many cameras (copies of the stream).", DefaultValueFactory = _ => 4 };
@@ -194,13 +197,14 @@ internal static class PipelineBenchCommand
                 var faces0 = pipeline.Embedding.Faces;
                 var batches0 = pipeline.Embedding.Batches;
                 var cpu0 = CpuSeconds();
-                var rss0 = ResidentMegabytes();
+                await using var memory = BenchMemory.Start(SoakInterval);
                 var clock = Stopwatch.StartNew();
                 Volatile.Write(ref measuring, true);
                 await Task.Delay(TimeSpan.FromSeconds(seconds), ct).ConfigureAwait(false);
                 Volatile.Write(ref measuring, false);
                 var wall = clock.Elapsed.TotalSeconds;
                 var cpu = CpuSeconds();
+                var rss = await memory.StopAsync().ConfigureAwait(false);
 
                 Console.WriteLine();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -229,7 +233,13 @@ internal static class PipelineBenchCommand
                 Console.WriteLine($"latency capture -> identified {Describe(identified)}");
                 Console.WriteLine($"latency capture -> event      {Describe(eventLatencies)} ({eventCount} arrived/changed events)");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"memory: resident {rss0.Current:0} MB after warm-up, {ResidentMegabytes().Current:0} MB at the end, peak {ResidentMegabytes().Peak:0} MB (daemon process, /proc/self/status)"));
+                    $"memory: resident {rss[0]:0} MB after warm-up, {rss[^1]:0} MB at the end, peak {BenchMemory.Resident().Peak:0} MB (daemon process, /proc/self/status)"));
+                Console.WriteLine(BenchMemory.DescribeSoak(rss, SoakInterval));
+                Console.WriteLine(BenchMemory.DescribeManaged());
+                if (BenchMemory.DescribeNativeHeap() is { } nativeHeap)
+                {
+                    Console.WriteLine(nativeHeap);
+                }
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"CPU: daemon {cpu.Daemon - cpu0.Daemon:0.0} s + ffmpeg {cpu.Ffmpeg - cpu0.Ffmpeg:0.0} s over {wall:0.0} s = {100 * ((cpu.Daemon - cpu0.Daemon) + (cpu.Ffmpeg - cpu0.Ffmpeg)) / wall / Environment.ProcessorCount:0}% of {Environment.ProcessorCount} cores"));
                 return 0;
@@ -244,23 +254,6 @@ internal static class PipelineBenchCommand
         {
             File.Delete(galleryFile);
         }
-    }
-
-    /// <summary>VmRSS and VmHWM of this process in MB (Linux); the working set twice elsewhere.</summary>
-    private static (double Current, double Peak) ResidentMegabytes()
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
-        {
-            var mb = Environment.WorkingSet / 1048576.0;
-            return (mb, mb);
-        }
-
-        var lines = File.ReadAllLines(status);
-        double Field(string name) =>
-            lines.Where(l => l.StartsWith(name, StringComparison.Ordinal))
-                .Select(l => double.Parse(l[name.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024).FirstOrDefault();
-        return (Field("VmRSS:"), Field("VmHWM:"));
     }
 
     private static string Describe(ConcurrentQueue<double> samples)

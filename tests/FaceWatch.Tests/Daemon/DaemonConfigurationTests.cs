@@ -42,7 +42,8 @@ public class DaemonConfigurationTests
         Assert.Equal((1.0, 30.0, 1), (capture.ReconnectBaseSeconds, capture.ReconnectMaxSeconds, capture.FrameQueueCapacity));
         var camera = new CameraOptions();
         Assert.Equal((10.0, 10.0, "tcp", true), (camera.DetectFps, camera.StallSeconds, camera.RtspTransport, camera.Loop));
-        Assert.Equal(720, services.GetRequiredService<IOptions<Pipeline.Workers.PipelineOptions>>().Value.DetectMaxSide);
+        var pipeline = services.GetRequiredService<IOptions<Pipeline.Workers.PipelineOptions>>().Value;
+        Assert.Equal((720, 0, Environment.ProcessorCount), (pipeline.DetectMaxSide, pipeline.ParallelDetections, pipeline.ParallelDetectionsOrCores()));
         Assert.Equal(2, services.GetRequiredService<IOptions<TrackingOptions>>().Value.MinHits);
     }
 

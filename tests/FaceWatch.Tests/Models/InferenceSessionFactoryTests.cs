@@ -88,13 +88,43 @@ public sealed class InferenceSessionFactoryTests
     }
 
     [Fact]
-    public void Memory_pattern_and_arena_follow_the_options_and_default_on()
+    public void Memory_pattern_is_off_by_default_and_only_for_fixed_shape_sessions()
     {
-        using var defaults = new InferenceSessionFactory(Options.Create(new ModelsOptions())).CreateSessionOptions();
-        Assert.True(defaults.EnableMemoryPattern);
-        Assert.True(defaults.EnableCpuMemArena);
-        using var off = new InferenceSessionFactory(Options.Create(new ModelsOptions { MemoryPattern = false, CpuMemArena = false })).CreateSessionOptions();
-        Assert.False(off.EnableMemoryPattern);
+        var defaults = new InferenceSessionFactory(Options.Create(new ModelsOptions()));
+        using (var any = defaults.CreateSessionOptions())
+        using (var fixedShape = defaults.CreateSessionOptions(fixedShape: true))
+        {
+            Assert.False(any.EnableMemoryPattern);
+            Assert.False(fixedShape.EnableMemoryPattern);
+            Assert.True(any.EnableCpuMemArena);
+        }
+
+        var on = new InferenceSessionFactory(Options.Create(new ModelsOptions { MemoryPattern = true }));
+        using (var batched = on.CreateSessionOptions())
+        using (var fixedShape = on.CreateSessionOptions(fixedShape: true))
+        {
+            Assert.False(batched.EnableMemoryPattern);
+            Assert.True(fixedShape.EnableMemoryPattern);
+        }
+
+        using var off = new InferenceSessionFactory(Options.Create(new ModelsOptions { CpuMemArena = false })).CreateSessionOptions();
         Assert.False(off.EnableCpuMemArena);
+    }
+
+    [Fact]
+    public void Sessions_share_one_arena_by_default_and_still_run()
+    {
+        // The shared arena is registered with the process's ONNX Runtime environment once; a second factory reuses it.
+        var factory = new InferenceSessionFactory(Options.Create(new ModelsOptions { Dir = TestPaths.ModelsDir }));
+        using var first = factory.Create(ModelFiles.RNet, threads: 1);
+        using var second = new InferenceSessionFactory(Options.Create(new ModelsOptions { Dir = TestPaths.ModelsDir })).Create(ModelFiles.ONet, threads: 1);
+        using var own = new InferenceSessionFactory(Options.Create(new ModelsOptions { Dir = TestPaths.ModelsDir, SharedArena = false })).Create(ModelFiles.RNet, threads: 1);
+        foreach (var (session, side) in new[] { (first, 24), (second, 48), (own, 24) })
+        {
+            using var input = OrtValue.CreateTensorValueFromMemory(new float[2 * 3 * side * side], [2, 3, side, side]);
+            using var run = new RunOptions();
+            using var outputs = session.Run(run, [ModelFiles.InputName], [input], ["prob"]);
+            Assert.Equal(4, outputs[0].GetTensorDataAsSpan<float>().Length);
+        }
     }
 }
