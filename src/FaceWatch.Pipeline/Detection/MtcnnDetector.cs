@@ -26,7 +26,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     /// R-Net and O-Net take all candidates of a frame in one call, up to this many: a noisy 4K frame at a small
     /// minimum face can propose thousands, and the input buffers should not grow without bound.
     /// </summary>
-    internal const int MaxBatch = 512;
+    internal const int MaxBatch = 128;
 
     // A tracked face's predicted box, shifted by 8% of its side each way and scaled by 0.9 and 1.12: a face that moved or
     // turned a little still has a candidate R-Net scores high (and regresses onto it).

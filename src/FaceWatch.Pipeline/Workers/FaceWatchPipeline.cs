@@ -69,7 +69,7 @@ public sealed class FaceWatchPipeline : IDisposable
         var workerLogger = loggers.CreateLogger<DetectionWorker>();
         var cameras = new List<CameraRuntime>();
         var enabled = settings.Cameras.Where(c => c.Enabled).ToList();
-        var slots = settings.Pipeline.ParallelDetectionsOrCores();
+        var slots = settings.Pipeline.ParallelDetectionsLimit();
         var detector = stages.Detector;
         if (enabled.Count > slots)
         {

@@ -43,7 +43,7 @@ public class DaemonConfigurationTests
         var camera = new CameraOptions();
         Assert.Equal((10.0, 10.0, "tcp", true), (camera.DetectFps, camera.StallSeconds, camera.RtspTransport, camera.Loop));
         var pipeline = services.GetRequiredService<IOptions<Pipeline.Workers.PipelineOptions>>().Value;
-        Assert.Equal((720, 0, Environment.ProcessorCount), (pipeline.DetectMaxSide, pipeline.ParallelDetections, pipeline.ParallelDetectionsOrCores()));
+        Assert.Equal((720, 0, int.MaxValue), (pipeline.DetectMaxSide, pipeline.ParallelDetections, pipeline.ParallelDetectionsLimit()));
         Assert.Equal(2, services.GetRequiredService<IOptions<TrackingOptions>>().Value.MinHits);
     }
 
