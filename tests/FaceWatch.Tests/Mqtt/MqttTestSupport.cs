@@ -49,6 +49,9 @@ public sealed class MqttTestSubscriber : IAsyncDisposable
             .WithTcpServer("127.0.0.1", port)
             .WithClientId(clientId ?? "test-sub-" + Guid.NewGuid().ToString("N")[..8])
             .WithCleanSession(cleanSession)
+            // MQTT 5: a session without an expiry ends with its connection, so a kept session needs one to outlive a
+            // broker restart (else events published before this subscriber is back are lost to it, not to FaceWatch).
+            .WithSessionExpiryInterval(cleanSession ? 0u : 3600u)
             .WithTimeout(TimeSpan.FromSeconds(5));
         configure?.Invoke(builder);
         var subscriber = new MqttTestSubscriber(builder.Build(), filter);
