@@ -85,10 +85,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var minFace = minFaceSize ?? _options.MinFaceSize;
         ArgumentOutOfRangeException.ThrowIfLessThan(minFace, PyramidPlan.Window, nameof(minFaceSize));
-        if (image.Empty() || image.Width <= 0 || image.Height <= 0)
-        {
-            throw new ArgumentException($"Cannot detect faces in an empty image ({image.Width}x{image.Height}).", nameof(image));
-        }
+        ThrowIfEmpty(image);
 
         var start = Stopwatch.GetTimestamp();
         Mat? converted = null;
@@ -116,11 +113,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
 
             times.Preprocess += Stopwatch.GetTimestamp() - start;
             var faces = Run(workspace, source, minFace, scaleBack, ref times);
-            var total = Stopwatch.GetElapsedTime(start);
-            DetectionMetrics.Duration.Record(total.TotalMilliseconds);
-            DetectionMetrics.Faces.Add(faces.Count);
-            timing?.Record(times.ToTimings(total, faces.Count));
-            return faces;
+            return Finish(faces, start, in times, timing);
         }
         finally
         {
@@ -144,10 +137,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(regions);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (image.Empty() || image.Width <= 0 || image.Height <= 0)
-        {
-            throw new ArgumentException($"Cannot detect faces in an empty image ({image.Width}x{image.Height}).", nameof(image));
-        }
+        ThrowIfEmpty(image);
 
         var start = Stopwatch.GetTimestamp();
         using var converted = ImageConversion.IsBgr8(image) ? null : ImageConversion.ToBgr8(image);
@@ -219,11 +209,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             // Two regions can propose the same face.
             BoxMath.Nms(workspace.Boxes, 0.7f, NmsMode.Union);
             var faces = RefineAndOutput(workspace, source, 1f, ref times);
-            var total = Stopwatch.GetElapsedTime(start);
-            DetectionMetrics.Duration.Record(total.TotalMilliseconds);
-            DetectionMetrics.Faces.Add(faces.Count);
-            timing?.Record(times.ToTimings(total, faces.Count));
-            return faces;
+            return Finish(faces, start, in times, timing);
         }
         finally
         {
@@ -287,6 +273,24 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         }
 
         return OutputWithONet(ws, image, scaleBack, ref times);
+    }
+
+    private static void ThrowIfEmpty(Mat image)
+    {
+        if (image.Empty() || image.Width <= 0 || image.Height <= 0)
+        {
+            throw new ArgumentException($"Cannot detect faces in an empty image ({image.Width}x{image.Height}).", nameof(image));
+        }
+    }
+
+    /// <summary>Records one call's duration, faces and stage times (metrics and the optional sink), and returns its faces.</summary>
+    private static List<FaceDetection> Finish(List<FaceDetection> faces, long start, in StageClock times, IDetectionTimingSink? timing)
+    {
+        var total = Stopwatch.GetElapsedTime(start);
+        DetectionMetrics.Duration.Record(total.TotalMilliseconds);
+        DetectionMetrics.Faces.Add(faces.Count);
+        timing?.Record(times.ToTimings(total, faces.Count));
+        return faces;
     }
 
     /// <summary>The P-Net session planned for this canvas shape, made on first use while there is room; else the shape-agnostic one.</summary>
