@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
+using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Motion;
 namespace FaceWatch.Commands;
 
 /// <summary><c>facewatch bench &lt;stage&gt;</c>: speed measurements printed as medians. Add a subcommand per stage.</summary>

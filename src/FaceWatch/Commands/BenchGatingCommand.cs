@@ -6,6 +6,7 @@ using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Tracking;
 using OpenCvSharp;
 
+using FaceWatch.Pipeline.Motion;
 namespace FaceWatch.Commands;
 
 /// <summary>

@@ -6,6 +6,7 @@ using FaceWatch.Pipeline.Identification;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
+using FaceWatch.Core.Numerics;
 namespace FaceWatch.Commands;
 
 /// <summary>
@@ -83,7 +84,7 @@ internal static class BenchIdentifyCommand
                     $"{excluded.Count} listed as suspect and left out of the accuracy runs.");
                 var plain = tools.Embedder.Embed(crops.Select(c => c.Crop).ToArray());
                 using var flipEmbedder = new OnnxFaceEmbedder(
-                    new Pipeline.Models.InferenceSessionFactory(Options.Create(new Pipeline.Models.ModelsOptions { Dir = Path.GetDirectoryName(tools.Embedder.ModelPath)! })),
+                    new Core.Models.InferenceSessionFactory(Options.Create(new Core.Models.ModelsOptions { Dir = Path.GetDirectoryName(tools.Embedder.ModelPath)! })),
                     Options.Create(new EmbeddingOptions { FlipAugmentation = true, ModelFile = tools.Embedder.ModelPath }));
                 var flipped = flipEmbedder.Embed(crops.Select(c => c.Crop).ToArray());
 

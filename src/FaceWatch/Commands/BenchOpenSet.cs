@@ -1,8 +1,8 @@
 using FaceWatch.Commands.Calibration;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Imaging;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Commands;
 
 /// <summary>

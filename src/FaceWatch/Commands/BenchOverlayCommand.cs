@@ -5,6 +5,7 @@ using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.LiveView;
 using OpenCvSharp;
 
+using FaceWatch.Core.Health;
 namespace FaceWatch.Commands;
 
 /// <summary>

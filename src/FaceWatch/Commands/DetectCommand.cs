@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Commands;
 
 /// <summary><c>facewatch detect [--min-face N] [--json] [--out DIR] [--aligned] IMAGE...</c></summary>

@@ -1,10 +1,11 @@
 using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Imaging;
+using FaceWatch.Core.Models;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Commands;
 
 /// <summary>Builds an <see cref="MtcnnDetector"/> for the CLI verbs from the layered configuration.</summary>
@@ -17,7 +18,7 @@ internal static class DetectorSetup
         var detection = Bind<MtcnnOptions>(configuration, MtcnnOptions.SectionName);
         overrides?.Invoke(detection);
         MtcnnOptionsValidator.ThrowIfInvalid(detection);
-        var factory = new InferenceSessionFactory(Options.Create(models));
+        var factory = ModelFetcher.SessionsFor(models);
         return new MtcnnDetector(factory, Options.Create(detection));
     }
 

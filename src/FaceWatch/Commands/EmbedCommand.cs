@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using FaceWatch.Pipeline.Imaging;
-
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Commands;
 
 /// <summary><c>facewatch embed IMAGE...</c>: the embedding of every face, for matching in your own store.</summary>

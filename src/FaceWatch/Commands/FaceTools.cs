@@ -3,11 +3,13 @@ using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Imaging;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Imaging;
+using FaceWatch.Core.Models;
+using FaceWatch.Core.Configuration;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Commands;
 
 /// <summary>
@@ -32,7 +34,7 @@ internal sealed class FaceTools : IDisposable
         var images = Bind<ImageOptions>(config, ImageOptions.SectionName);
         // Only the path is read here: the daemon owns the Gallery section's options class.
         _configuredGallery = config[GalleryPathKey];
-        var sessions = new InferenceSessionFactory(Options.Create(models));
+        var sessions = ModelFetcher.SessionsFor(models);
         Embedder = new OnnxFaceEmbedder(sessions, Options.Create(embedding));
         try
         {
@@ -86,9 +88,9 @@ internal sealed class FaceTools : IDisposable
         where T : class, new()
     {
         // The daemon's checks: unknown keys and wrong-typed values named by key, in words, before the binder sees them.
-        Pipeline.ConfigurationChecks.ThrowIfInvalid<T>(config.GetSection(section));
+        ConfigurationChecks.ThrowIfInvalid<T>(config.GetSection(section));
         var options = config.GetSection(section).Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
-        var failures = Pipeline.ConfigurationChecks.AnnotationFailures(options, section).ToList();
+        var failures = ConfigurationChecks.AnnotationFailures(options, section).ToList();
         if (failures.Count > 0)
         {
             throw new OptionsValidationException(section, typeof(T), failures);

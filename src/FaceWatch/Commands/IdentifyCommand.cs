@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Imaging;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Commands;
 
 /// <summary><c>facewatch identify IMAGE...</c>: names every face in each image (or <c>unknown</c>), optionally drawing them.</summary>

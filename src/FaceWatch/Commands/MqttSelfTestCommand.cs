@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Hosting.Mqtt;
 namespace FaceWatch.Commands;
 
 /// <summary>

@@ -3,6 +3,8 @@ using FaceWatch.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Configuration;
+using FaceWatch.Configuration;
 namespace FaceWatch.Commands;
 
 internal static class RunCommand
@@ -18,13 +20,13 @@ internal static class RunCommand
             HostApplicationBuilder builder;
             try
             {
-                builder = DaemonHost.CreateBuilder(configFile);
+                var configuration = FaceWatchConfiguration.Build(configFile);
                 if (parseResult.GetValue(show))
                 {
-                    builder.Configuration["Debug:Windows"] = "true";
+                    configuration["Debug:Windows"] = "true";
                 }
 
-                builder.AddFaceWatchLiveView();
+                builder = DaemonHost.CreateBuilder(configuration);
 
                 // The logging library reads Logging while the host is built and throws (exit 1) on a bad level.
                 var loggingProblems = StrictBinder.LoggingProblems(builder.Configuration).ToList();

@@ -1,8 +1,8 @@
-using FaceWatch.Pipeline;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Imaging;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Imaging;
+using FaceWatch.Core.Text;
 namespace FaceWatch.Commands;
 
 /// <summary>Console helpers of the face verbs: progress, warnings, and errors turned into one clear line.</summary>

@@ -1,5 +1,6 @@
 using FaceWatch.Pipeline.Capture;
 
+using FaceWatch.Core.Health;
 namespace FaceWatch.Tests.Daemon;
 
 public class CameraHealthRegistryTests

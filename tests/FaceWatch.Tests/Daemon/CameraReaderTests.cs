@@ -4,6 +4,7 @@ using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using OpenCvSharp;
 
+using FaceWatch.Core.Health;
 namespace FaceWatch.Tests.Daemon;
 
 /// <summary>Reconnect backoff and the stall watchdog of one camera, on a fake clock with a scripted source.</summary>

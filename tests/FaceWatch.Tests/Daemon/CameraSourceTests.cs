@@ -7,6 +7,7 @@ using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Health;
 namespace FaceWatch.Tests.Daemon;
 
 /// <summary>Real sources through the real reader: a file, an HTTP MJPEG server, and cameras that fail in different ways.</summary>

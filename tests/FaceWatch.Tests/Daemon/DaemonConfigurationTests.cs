@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Pipeline.Identification;
 namespace FaceWatch.Tests.Daemon;
 
 /// <summary>The daemon's settings: defaults, the example file, and start-up failures that name the wrong key.</summary>
@@ -16,7 +17,7 @@ public class DaemonConfigurationTests
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        DaemonHost.AddDaemon(services, configuration);
+        services.AddFaceWatchPipeline(configuration);
         return services.BuildServiceProvider();
     }
 
@@ -64,7 +65,7 @@ public class DaemonConfigurationTests
         AssertDefaults(services.GetRequiredService<IOptions<TrackingOptions>>().Value, new TrackingOptions());
         AssertDefaults(services.GetRequiredService<IOptions<RecognitionOptions>>().Value, new RecognitionOptions());
         AssertDefaults(services.GetRequiredService<IOptions<IdentityOptions>>().Value, new IdentityOptions());
-        AssertDefaults(services.GetRequiredService<IOptions<Pipeline.Detection.GatingOptions>>().Value, new Pipeline.Detection.GatingOptions());
+        AssertDefaults(services.GetRequiredService<IOptions<FaceWatch.Pipeline.Motion.GatingOptions>>().Value, new FaceWatch.Pipeline.Motion.GatingOptions());
         Assert.Equal(0.75, Assert.Single(cameras[0].MotionMasks).X);
     }
 
@@ -88,9 +89,9 @@ public class DaemonConfigurationTests
     {
         Assert.Contains(
             "Gating:MinFullScanSeconds: 6 is longer than FullScanSeconds 5",
-            Failure<Pipeline.Detection.GatingOptions>(Config(("Gating:MinFullScanSeconds", "6"))),
+            Failure<FaceWatch.Pipeline.Motion.GatingOptions>(Config(("Gating:MinFullScanSeconds", "6"))),
             StringComparison.Ordinal);
-        Assert.Contains("Gating:MotionThreshold", Failure<Pipeline.Detection.GatingOptions>(Config(("Gating:MotionThreshold", "0"))), StringComparison.Ordinal);
+        Assert.Contains("Gating:MotionThreshold", Failure<FaceWatch.Pipeline.Motion.GatingOptions>(Config(("Gating:MotionThreshold", "0"))), StringComparison.Ordinal);
 
         (string, string?)[] camera = [("Cameras:0:Name", "door"), ("Cameras:0:Source", "0")];
         Assert.Contains(
@@ -162,7 +163,7 @@ public class DaemonConfigurationTests
         var empty = Directory.CreateTempSubdirectory("facewatch-nomodels").FullName;
         try
         {
-            Assert.Contains("Models:Dir: model file(s)", Failure<Pipeline.Models.ModelsOptions>(Config(("Models:Dir", empty))), StringComparison.Ordinal);
+            Assert.Contains("Models:Dir: model file(s)", Failure<Core.Models.ModelsOptions>(Config(("Models:Dir", empty))), StringComparison.Ordinal);
         }
         finally
         {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using OpenCvSharp;
 
+using FaceWatch.Pipeline.Embedding;
 namespace FaceWatch.Tests.Daemon;
 
 /// <summary>How the daemon starts, fails and reloads: exit codes and the gallery watcher.</summary>

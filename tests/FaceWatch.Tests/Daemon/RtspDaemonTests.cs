@@ -10,6 +10,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Pipeline.Identification;
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Daemon;
 
 /// <summary>The daemon end to end on real parts: a real RTSP stream, real models, a real enrolled gallery.</summary>

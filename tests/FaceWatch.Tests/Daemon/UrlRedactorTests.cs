@@ -1,5 +1,6 @@
 using FaceWatch.Pipeline.Capture;
 
+using FaceWatch.Core.Text;
 namespace FaceWatch.Tests.Daemon;
 
 public class UrlRedactorTests

@@ -1,7 +1,7 @@
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Detection;
 
 public class FaceAlignerTests : IClassFixture<MtcnnDetectorFixture>

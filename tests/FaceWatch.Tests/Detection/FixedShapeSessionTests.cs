@@ -1,7 +1,6 @@
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
-using FaceWatch.Pipeline.Models;
-
+using FaceWatch.Core.Imaging;
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Detection;
 
 /// <summary>P-Net sessions planned per canvas shape give the faces the shape-agnostic session gives.</summary>

@@ -1,6 +1,5 @@
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
-
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Detection;
 
 public class GroupPhotoTests : IClassFixture<MtcnnDetectorFixture>

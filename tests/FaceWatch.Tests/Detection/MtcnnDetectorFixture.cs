@@ -1,7 +1,7 @@
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Detection;
 
 /// <summary>One real MTCNN detector (converted models from <see cref="TestPaths.ModelsDir"/>) per test class.</summary>

@@ -1,6 +1,8 @@
 using FaceWatch.Pipeline.Detection;
 using OpenCvSharp;
 
+using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Motion;
 namespace FaceWatch.Tests.Gating;
 
 /// <summary>The gate's rules, with timestamps in milliseconds (frequency 1000) and motion given directly.</summary>

@@ -1,8 +1,9 @@
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
+using FaceWatch.Pipeline.Motion;
 namespace FaceWatch.Tests.Gating;
 
 /// <summary>The motion detector on a real photo as the still scene, with a grey square moved over it.</summary>

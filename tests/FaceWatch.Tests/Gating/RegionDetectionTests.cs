@@ -1,8 +1,8 @@
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
 using FaceWatch.Tests.Detection;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Gating;
 
 /// <summary>Detection inside regions on real photos: the same faces as a full scan where the regions cover them, none elsewhere.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FaceWatch.Pipeline.Identification;
 
+using FaceWatch.Pipeline.Embedding;
 namespace FaceWatch.Tests.Hardening;
 
 /// <summary>

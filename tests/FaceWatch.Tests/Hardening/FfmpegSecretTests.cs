@@ -5,6 +5,7 @@ using FaceWatch.Pipeline.Capture;
 using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Health;
 namespace FaceWatch.Tests.Hardening;
 
 /// <summary>

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using FaceWatch.Pipeline.Imaging;
 using FaceWatch.Tests.Identification;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Hardening;
 
 /// <summary>

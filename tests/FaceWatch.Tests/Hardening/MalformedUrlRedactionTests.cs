@@ -3,6 +3,8 @@ using FaceWatch.Pipeline.Capture;
 using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Core.Text;
 namespace FaceWatch.Tests.Hardening;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using FaceWatch.Pipeline.Identification;
 
+using FaceWatch.Pipeline.Embedding;
 namespace FaceWatch.Tests.Identification;
 
 public sealed class GalleryTests : IDisposable

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Identification;
 
 /// <summary>

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using FaceWatch.Pipeline.Identification;
 
+using FaceWatch.Core.Numerics;
+using FaceWatch.Tests.Hardening;
 namespace FaceWatch.Tests.Identification;
 
 /// <summary>The verbs end to end: the real <c>facewatch</c> CLI on real photos with the real models.</summary>

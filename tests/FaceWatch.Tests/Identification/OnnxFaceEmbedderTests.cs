@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
+using FaceWatch.Core.Models;
+using FaceWatch.Core.Numerics;
 namespace FaceWatch.Tests.Identification;
 
 [Collection(IdentificationCollection.Name)]

@@ -1,5 +1,7 @@
 using FaceWatch.Pipeline.Identification;
 
+using FaceWatch.Core.Numerics;
+using FaceWatch.Pipeline.Embedding;
 namespace FaceWatch.Tests.Identification;
 
 /// <summary>

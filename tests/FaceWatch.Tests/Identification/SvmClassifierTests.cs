@@ -1,5 +1,6 @@
 using FaceWatch.Pipeline.Identification;
 
+using FaceWatch.Core.Numerics;
 namespace FaceWatch.Tests.Identification;
 
 public sealed class SvmClassifierTests

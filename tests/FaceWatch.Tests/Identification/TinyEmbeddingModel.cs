@@ -62,7 +62,7 @@ internal static class TinyEmbeddingModel
             result[d] = (float)v;
         }
 
-        Pipeline.Identification.VectorMath.NormalizeInPlace(result);
+        FaceWatch.Core.Numerics.VectorMath.NormalizeInPlace(result);
         return result;
     }
 

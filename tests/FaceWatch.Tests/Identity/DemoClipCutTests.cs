@@ -10,6 +10,8 @@ using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 using Xunit.Abstractions;
 
+using FaceWatch.Pipeline.Identification;
+using FaceWatch.Pipeline.Tracking;
 namespace FaceWatch.Tests.Identity;
 
 /// <summary>

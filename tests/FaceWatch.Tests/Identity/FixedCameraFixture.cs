@@ -1,9 +1,9 @@
 using FaceWatch.Commands.Scenarios;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Identity;
 
 /// <summary>

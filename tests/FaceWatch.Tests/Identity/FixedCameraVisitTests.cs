@@ -8,6 +8,8 @@ using FaceWatch.Tests.Mqtt;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Identity;
 
 /// <summary>
@@ -139,7 +141,7 @@ public sealed class FixedCameraVisitTests : IClassFixture<FixedCameraFixture>, I
             var inside = scans.Where(s => span.Contains(s.Frame)).ToList();
             var full = inside.Count(s => s.Kind == "full");
             var regions = inside.Count(s => s.Kind == "regions");
-            var allowedFull = (int)Math.Ceiling((span.End - span.Start) / new Pipeline.Detection.GatingOptions().FullScanSeconds) + 1;
+            var allowedFull = (int)Math.Ceiling((span.End - span.Start) / new FaceWatch.Pipeline.Motion.GatingOptions().FullScanSeconds) + 1;
             _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"idle {span.Start:0.0}-{span.End:0.0} s: {inside.Count} frames, {inside.Count(s => s.Kind == "still")} not searched, {full} full scans, {regions} region scans"));
             if (inside.Count < 10 || full > allowedFull || regions > 0 || inside.Count(s => s.Kind == "still") < inside.Count - allowedFull)

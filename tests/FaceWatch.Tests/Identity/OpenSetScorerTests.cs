@@ -5,6 +5,7 @@ using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Workers;
 using OpenCvSharp;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Identity;
 
 /// <summary>The per-visit open-set count of <see cref="OpenSetScorer"/> on a hand-made run (no models, no video).</summary>

@@ -2,10 +2,10 @@ using FaceWatch.Commands.Scenarios;
 using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Identity;
 
 /// <summary>

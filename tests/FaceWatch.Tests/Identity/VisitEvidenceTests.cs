@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using OpenCvSharp;
 
+using FaceWatch.Core.Numerics;
+using FaceWatch.Pipeline.Embedding;
 namespace FaceWatch.Tests.Identity;
 
 /// <summary>

@@ -1,6 +1,6 @@
-using FaceWatch.Pipeline.Imaging;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Imaging;
 
 public sealed class ImageLoaderTests : IDisposable

@@ -3,10 +3,10 @@ using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Infrastructure;
 
 /// <summary>

@@ -7,6 +7,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
 using Xunit.Abstractions;
 
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Models;
 
 /// <summary>

@@ -1,8 +1,8 @@
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 
+using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Models;
 
 /// <summary>Execution provider selection: what this (CPU) build does, and the fallback logic with injected providers.</summary>

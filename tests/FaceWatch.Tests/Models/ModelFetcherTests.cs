@@ -1,6 +1,7 @@
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
 
+using FaceWatch.Core.Models;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Tests.Models;
 
 /// <summary><c>models fetch</c> on the real package: hash checks, idempotence, atomic replace, clear errors.</summary>

@@ -1,7 +1,7 @@
 using FaceWatch.ModelConversion;
 using FaceWatch.ModelConversion.Tflite;
-using FaceWatch.Pipeline.Models;
-
+using FaceWatch.Core.Models;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Tests.Models;
 
 /// <summary>

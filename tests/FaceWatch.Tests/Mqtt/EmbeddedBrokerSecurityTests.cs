@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Mqtt;
 
 /// <summary>
@@ -110,7 +111,7 @@ public class EmbeddedBrokerSecurityTests
             var retained = await RetainedAsync(port, "junk/#");
             Assert.Equal(["junk/1", "junk/2", "junk/3", "junk/4", "junk/last"], retained.Keys.Order(StringComparer.Ordinal));
 
-            host.Health.Report(new Pipeline.Capture.CameraHealth("door", true, 1, 0, 0, 5, null, DateTimeOffset.UtcNow));
+            host.Health.Report(new FaceWatch.Core.Health.CameraHealth("door", true, 1, 0, 0, 5, null, DateTimeOffset.UtcNow));
             await using var watcher = await MqttTestSubscriber.ConnectAsync(port, "facewatch/#");
             await watcher.WaitForAsync("facewatch/door/status", m => m.Text == "online", Wait);
             var lines = host.Logs.Lines.Where(l => l.EventId == 6021).ToList();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Tests.Infrastructure;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Mqtt;
 
 /// <summary>The real executable in its own process (<c>facewatch run</c>, and the hidden verb <c>mqtt-selftest</c>): last will on kill -9, offline on a clean stop.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Polly;
 
+using FaceWatch.Hosting.Mqtt;
 namespace FaceWatch.Tests.Mqtt;
 
 public class MqttOptionsTests

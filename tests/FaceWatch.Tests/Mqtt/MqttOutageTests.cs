@@ -6,6 +6,7 @@ using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Mqtt;
 
 /// <summary>The broker goes away for 10 s while events keep coming: nothing is lost, order is kept.</summary>

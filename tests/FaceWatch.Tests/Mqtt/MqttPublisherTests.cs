@@ -6,6 +6,8 @@ using FaceWatch.Tests.Infrastructure;
 using MQTTnet.Protocol;
 using Xunit.Abstractions;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Mqtt;
 
 /// <summary>The publisher against a real mosquitto: every topic's payload, retained flags, discovery, throughput.</summary>

@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Hosting.Mqtt;
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Mqtt;
 
 /// <summary>A message as a subscriber saw it.</summary>

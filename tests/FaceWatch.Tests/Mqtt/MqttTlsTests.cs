@@ -5,6 +5,7 @@ using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Mqtt;
 
 /// <summary>A mosquitto with a TLS listener (CA and server certificate made by openssl here) and a password file.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using FaceWatch.Pipeline.Identification;
 using FaceWatch.Tests.Infrastructure;
 
+using FaceWatch.Pipeline.Embedding;
 namespace FaceWatch.Tests.Mqtt;
 
 /// <summary>

@@ -9,6 +9,7 @@ using FaceWatch.Pipeline.LiveView;
 using OpenCvSharp;
 using Xunit.Abstractions;
 
+using FaceWatch.Pipeline.Identification;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>

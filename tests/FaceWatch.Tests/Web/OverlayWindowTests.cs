@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using OpenCvSharp;
 using Xunit.Abstractions;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Hosting.LiveView;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>Real OpenCV windows on a private Xvfb display, checked in a screenshot of the display.</summary>

@@ -8,6 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenCvSharp;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Pipeline.Identity;
+using FaceWatch.Hosting.LiveView;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>
@@ -57,7 +60,6 @@ internal sealed class WebHostFixture : IAsyncDisposable
             builder.Services.AddSingleton(logs);
         }
 
-        builder.AddFaceWatchLiveView();
         var host = builder.Build();
         await host.StartAsync();
         return new WebHostFixture(host);

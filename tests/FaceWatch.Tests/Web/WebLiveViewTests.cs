@@ -4,11 +4,11 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using FaceWatch.Pipeline.Capture;
-using FaceWatch.Pipeline.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using OpenCvSharp;
 using Xunit.Abstractions;
 
+using FaceWatch.Core.Health;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>The web live view over real HTTP, with real frames of the test video fed by hand and a real browser.</summary>

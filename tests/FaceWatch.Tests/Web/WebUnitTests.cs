@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using OpenCvSharp;
 
+using FaceWatch.Core.Health;
+using FaceWatch.Hosting.LiveView;
 namespace FaceWatch.Tests.Web;
 
 public sealed class WebOptionsValidatorTests

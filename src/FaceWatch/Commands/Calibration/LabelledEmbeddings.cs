@@ -1,4 +1,4 @@
-using FaceWatch.Pipeline.Imaging;
+using FaceWatch.Core.Imaging;
 
 namespace FaceWatch.Commands.Calibration;
 

@@ -4,11 +4,12 @@ using System.Globalization;
 using FaceWatch.ModelConversion.Quantization;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
-using FaceWatch.Pipeline.Imaging;
-using FaceWatch.Pipeline.Models;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
+using FaceWatch.Core.Models;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Commands.Int8;
 
 /// <summary>
@@ -149,7 +150,7 @@ internal static class BenchInt8Command
         static ModelPrecision P(char c) => c == 'I' ? ModelPrecision.Int8 : ModelPrecision.Float32;
         var models = new ModelsOptions { Dir = modelsDir, AutoFetch = false, PNetPrecision = P(config[0]), RNetPrecision = P(config[1]), ONetPrecision = P(config[2]) };
         var detection = new MtcnnOptions { Threads = 1, FixedShapeSessions = config.EndsWith("+s", StringComparison.Ordinal) ? 4 : 0 };
-        return new MtcnnDetector(new InferenceSessionFactory(Options.Create(models)), Options.Create(detection));
+        return new MtcnnDetector(ModelFetcher.SessionsFor(models), Options.Create(detection));
     }
 
     private static void Speed(Dictionary<string, MtcnnDetector> detectors, string photoPath, int iterations, CancellationToken ct)

@@ -1,11 +1,12 @@
 using FaceWatch.ModelConversion.Onnx;
 using FaceWatch.ModelConversion.Quantization;
 using FaceWatch.Pipeline.Detection;
-using FaceWatch.Pipeline.Imaging;
-using FaceWatch.Pipeline.Models;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
+using FaceWatch.Core.Models;
+using FaceWatch.Hosting.Models;
 namespace FaceWatch.Commands.Int8;
 
 /// <summary>
@@ -76,7 +77,7 @@ internal static class Int8Calibration
             var temp = target + ".tmp";
             File.WriteAllBytes(temp, bytes);
             File.Move(temp, target, overwrite: true);
-            log.WriteLine($"{Path.GetFileName(target)}: {ranges.Count} tensors calibrated on {inputs[file].Count} inputs, {bytes.Length} bytes, SHA-256 {ModelFetcher.Sha256Of(target)}");
+            log.WriteLine($"{Path.GetFileName(target)}: {ranges.Count} tensors calibrated on {inputs[file].Count} inputs, {bytes.Length} bytes, SHA-256 {ModelFiles.Sha256Of(target)}");
             written.Add((target, ranges.Count));
         }
 
@@ -150,7 +151,7 @@ internal static class Int8Calibration
     private static MtcnnDetector DetectorSetupFor(string modelsDir)
     {
         var models = new ModelsOptions { Dir = modelsDir, AutoFetch = false, Threads = 1 };
-        return new MtcnnDetector(new InferenceSessionFactory(Microsoft.Extensions.Options.Options.Create(models)),
+        return new MtcnnDetector(ModelFetcher.SessionsFor(models),
             Microsoft.Extensions.Options.Options.Create(new MtcnnOptions { Threads = 1, MinFaceSize = 20, FixedShapeSessions = 0 }));
     }
 

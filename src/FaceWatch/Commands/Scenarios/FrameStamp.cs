@@ -1,5 +1,6 @@
 using OpenCvSharp;
 
+using FaceWatch.Pipeline.Capture;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>

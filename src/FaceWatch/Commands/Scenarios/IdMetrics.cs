@@ -1,6 +1,7 @@
 using FaceWatch.Pipeline.Tracking;
 using OpenCvSharp;
 
+using FaceWatch.Pipeline.Capture;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>A box with the identity it belongs to: a ground-truth id or a predicted track id.</summary>

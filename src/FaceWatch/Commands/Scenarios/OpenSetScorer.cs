@@ -2,6 +2,7 @@ using FaceWatch.Pipeline.Identification;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Workers;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>How the decisions (<c>arrived</c>/<c>changed</c> events) of one visit came out, for an open-set count.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.LiveView;
 
+using FaceWatch.Core.Health;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>

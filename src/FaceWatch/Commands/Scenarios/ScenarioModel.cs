@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
+using FaceWatch.Pipeline.Capture;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>Where a face's centre is at scenario time <paramref name="T"/> (seconds), and its size relative to the segment's face width.</summary>

@@ -8,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
+using FaceWatch.Pipeline.Identification;
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>How a scenario is played: its gallery, the base configuration, RTSP or a file camera, extra settings and services.</summary>

@@ -2,6 +2,7 @@ using FaceWatch.Pipeline.Identification;
 using FaceWatch.Pipeline.Publishing;
 using OpenCvSharp;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>

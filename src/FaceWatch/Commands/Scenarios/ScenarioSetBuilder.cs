@@ -3,9 +3,9 @@ using FaceWatch.Hosting;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Imaging;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>A built set: the gallery to run with and every scenario's truth (videos beside their JSON).</summary>

@@ -4,9 +4,9 @@ using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
 using FaceWatch.Pipeline.Identification;
-using FaceWatch.Pipeline.Imaging;
 using OpenCvSharp;
 
+using FaceWatch.Core.Imaging;
 namespace FaceWatch.Commands.Scenarios;
 
 /// <summary>One person of the small-faces set: the photos enrolled (relative to the data folder) and the probes pasted into the videos, by slot.</summary>

@@ -1,0 +1,100 @@
+using System.Threading.Channels;
+using FaceWatch.Pipeline.Publishing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+using FaceWatch.Core.Health;
+using FaceWatch.Pipeline.Identity;
+namespace FaceWatch.Web;
+
+/// <summary>
+/// Keeps the last <c>Web:RecentEvents</c> identity events for <c>/api/events</c> and the page, and
+/// forwards each new one to the open server-sent-event streams. A slow browser loses its oldest
+/// undelivered events (its own bounded queue), never the pipeline's.
+/// </summary>
+public sealed class RecentEvents : BackgroundService
+{
+    private const int PerClientQueue = 64;
+
+    private readonly ChannelReader<IdentityEvent> _subscription;
+    private readonly int _keep;
+    private readonly Lock _gate = new();
+    private readonly LinkedList<IdentityEvent> _recent = new();
+    private readonly List<Channel<IdentityEvent>> _clients = [];
+
+    private readonly FaceWatchMetrics? _metrics;
+
+    public RecentEvents(IdentityEventHub hub, IOptions<WebOptions> options, FaceWatchMetrics? metrics = null)
+    {
+        _metrics = metrics;
+        ArgumentNullException.ThrowIfNull(hub);
+        ArgumentNullException.ThrowIfNull(options);
+        // Subscribed at construction so no event published after the host starts is missed.
+        _subscription = hub.Subscribe();
+        _keep = options.Value.RecentEvents;
+    }
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<IdentityEvent> Snapshot()
+    {
+        lock (_gate)
+        {
+            return _recent.ToArray();
+        }
+    }
+
+    /// <summary>A stream of events from now on; complete the returned reader by disposing the lease.</summary>
+    public (ChannelReader<IdentityEvent> Reader, IDisposable Lease) Listen()
+    {
+        var channel = Channel.CreateBounded<IdentityEvent>(new BoundedChannelOptions(PerClientQueue)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+        });
+        lock (_gate)
+        {
+            _clients.Add(channel);
+        }
+
+        return (channel.Reader, new Lease(this, channel));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var e in _subscription.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            _metrics?.Event(e.Event, e.Camera);
+            Channel<IdentityEvent>[] clients;
+            lock (_gate)
+            {
+                _recent.AddFirst(e);
+                while (_recent.Count > _keep)
+                {
+                    _recent.RemoveLast();
+                }
+
+                clients = [.. _clients];
+            }
+
+            foreach (var client in clients)
+            {
+                client.Writer.TryWrite(e);
+            }
+        }
+    }
+
+    private void Remove(Channel<IdentityEvent> channel)
+    {
+        lock (_gate)
+        {
+            _clients.Remove(channel);
+        }
+
+        channel.Writer.TryComplete();
+    }
+
+    private sealed class Lease(RecentEvents owner, Channel<IdentityEvent> channel) : IDisposable
+    {
+        public void Dispose() => owner.Remove(channel);
+    }
+}
