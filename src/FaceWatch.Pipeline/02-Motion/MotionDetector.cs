@@ -1,3 +1,4 @@
+using FaceWatch.Core.Imaging;
 using FaceWatch.Pipeline.Capture;
 using OpenCvSharp;
 
@@ -146,18 +147,8 @@ public sealed class MotionDetector : IDisposable
     /// <summary>The frame at motion size, grey and blurred (sensor noise and compression blocks are not motion).</summary>
     private void Shrink(Mat bgr, Size size)
     {
-        if (bgr.Width > 2 * size.Width)
-        {
-            // A nearest-neighbour pick to 2x first (a quarter of the pixels read), then the area average of each 2x2:
-            // an area resize of the whole 720p frame would cost more than everything else here. The blur below
-            // smooths what the pick aliases.
-            Cv2.Resize(bgr, _picked, new Size(2 * size.Width, 2 * size.Height), 0, 0, InterpolationFlags.Nearest);
-            Cv2.Resize(_picked, _small, size, 0, 0, InterpolationFlags.Area);
-        }
-        else
-        {
-            Cv2.Resize(bgr, _small, size, 0, 0, InterpolationFlags.Area);
-        }
+        // A pick to 2x first (a quarter of the pixels read); the blur below smooths what the pick aliases.
+        Downscaler.Thumbnail(bgr, _small, size, _picked, pick: 2);
 
         switch (_small.Channels())
         {

@@ -1,3 +1,5 @@
+using FaceWatch.Core.Imaging;
+using FaceWatch.Core.Health;
 using System.Diagnostics;
 using FaceWatch.Pipeline.Capture;
 using OpenCvSharp;
@@ -22,9 +24,11 @@ public sealed class CameraDetector : IDisposable
     private readonly GatingOptions _gating;
     private readonly int _minFace;
     private readonly int _maxShortSide;
+    private readonly CameraStats? _stats;
 
     /// <param name="maxShortSide">Full frames are shrunk so their shorter side is at most this (<c>Pipeline:DetectMaxSide</c>).</param>
-    public CameraDetector(IFaceDetector detector, GatingOptions gating, CameraOptions camera, int maxShortSide, long timestampFrequency)
+    /// <param name="stats">Where each frame's detection is counted (processed, still, scans, motion, milliseconds).</param>
+    public CameraDetector(IFaceDetector detector, GatingOptions gating, CameraOptions camera, int maxShortSide, long timestampFrequency, CameraStats? stats = null)
     {
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(gating);
@@ -33,6 +37,7 @@ public sealed class CameraDetector : IDisposable
         _gating = gating;
         _minFace = camera.MinFaceSize;
         _maxShortSide = maxShortSide;
+        _stats = stats;
         _motion = new MotionDetector(gating, camera.MotionMasks);
         _gate = new DetectionGate(gating, camera.MinFaceSize, timestampFrequency);
     }
@@ -64,7 +69,14 @@ public sealed class CameraDetector : IDisposable
             ScanKind.Regions => DetectRegions(image, plan),
             _ => [],
         };
-        return new CameraDetection(faces, plan, motion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var found = new CameraDetection(faces, plan, motion, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _stats?.OnProcessed();
+        _stats?.OnDetection(
+            plan.Kind switch { ScanKind.Full => -1, ScanKind.Regions => plan.Regions.Count + plan.Refind.Count, _ => 0 },
+            plan.Reason == ScanReason.Still,
+            motion.Share,
+            found.Milliseconds);
+        return found;
     }
 
     /// <summary>Regions and re-found tracks; a tracked face R-Net/O-Net did not confirm is searched for round its box at once.</summary>
@@ -94,22 +106,19 @@ public sealed class CameraDetector : IDisposable
 
     private IReadOnlyList<FaceDetection> DetectFull(Mat image)
     {
-        var shorter = Math.Min(image.Width, image.Height);
-        if (shorter <= _maxShortSide)
+        if (Downscaler.LimitFor(new Size(image.Width, image.Height), maxShortSide: _maxShortSide) is not { } size)
         {
             return _detector.Detect(image, _minFace);
         }
 
-        var scale = (double)_maxShortSide / shorter;
         using var small = new Mat();
-        Cv2.Resize(image, small, new Size(Math.Round(image.Width * scale), Math.Round(image.Height * scale)), 0, 0, InterpolationFlags.Area);
-        var minFace = Math.Max(12, (int)Math.Round(_minFace * scale));
-        var inverse = 1 / scale;
+        var back = Downscaler.Shrink(image, small, size);
+        var minFace = Math.Max(12, (int)Math.Round(_minFace / back));
         return _detector.Detect(small, minFace)
             .Select(d => d with
             {
-                Box = new Rect2f((float)(d.Box.X * inverse), (float)(d.Box.Y * inverse), (float)(d.Box.Width * inverse), (float)(d.Box.Height * inverse)),
-                Landmarks = d.Landmarks.Select(p => new Point2f((float)(p.X * inverse), (float)(p.Y * inverse))).ToArray(),
+                Box = new Rect2f(d.Box.X * back, d.Box.Y * back, d.Box.Width * back, d.Box.Height * back),
+                Landmarks = d.Landmarks.Select(p => new Point2f(p.X * back, p.Y * back)).ToArray(),
             })
             .ToArray();
     }

@@ -100,13 +100,9 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
             var times = new StageClock();
             var source = converted ?? image;
             var scaleBack = 1f;
-            var longSide = Math.Max(source.Width, source.Height);
-            if (_options.MaxInputSide > 0 && longSide > _options.MaxInputSide)
+            if (Downscaler.LimitFor(new Size(source.Width, source.Height), maxLongSide: _options.MaxInputSide) is { } size)
             {
-                var f = (double)_options.MaxInputSide / longSide;
-                var size = new Size(Math.Max(1, (int)Math.Round(source.Width * f)), Math.Max(1, (int)Math.Round(source.Height * f)));
-                Cv2.Resize(source, workspace.Downscaled, size, 0, 0, InterpolationFlags.Area);
-                scaleBack = (float)source.Width / size.Width;
+                scaleBack = Downscaler.Shrink(source, workspace.Downscaled, size);
                 minFace = Math.Max(PyramidPlan.Window, (int)Math.Round(minFace / scaleBack));
                 source = workspace.Downscaled;
             }

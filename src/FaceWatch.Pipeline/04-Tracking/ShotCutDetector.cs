@@ -1,3 +1,4 @@
+using FaceWatch.Core.Imaging;
 using System.Runtime.InteropServices;
 using OpenCvSharp;
 
@@ -46,17 +47,9 @@ public sealed class ShotCutDetector
         using (var small = new Mat())
         using (var grey = new Mat())
         {
-            if (bgr.Width > 4 * Width)
+            using (var picked = new Mat())
             {
-                // Every 4th-or-so pixel first (a nearest-neighbour pick costs nothing), then the area average: a full
-                // 720p area resize would cost a millisecond per frame for a picture this small.
-                using var picked = new Mat();
-                Cv2.Resize(bgr, picked, new Size(4 * Width, 4 * height), 0, 0, InterpolationFlags.Nearest);
-                Cv2.Resize(picked, small, new Size(Width, height), 0, 0, InterpolationFlags.Area);
-            }
-            else
-            {
-                Cv2.Resize(bgr, small, new Size(Width, height), 0, 0, InterpolationFlags.Area);
+                Downscaler.Thumbnail(bgr, small, new Size(Width, height), picked, pick: 4);
             }
 
             // Grey and 8-bit already for most cameras: then the thumbnail is copied out as it is, with no extra Mat.

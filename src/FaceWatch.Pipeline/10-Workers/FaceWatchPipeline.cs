@@ -91,9 +91,11 @@ public sealed class FaceWatchPipeline : IDisposable
             var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
             var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids);
             var tracker = new FaceTracker(settings.Tracking, time, ids);
-            var cameraDetector = new CameraDetector(detector, settings.Gating, camera, settings.Pipeline.DetectMaxSide, time.TimestampFrequency);
-            var worker = new DetectionWorker(camera, settings.Recognition, frames, _crops, cameraDetector, stages.Align,
-                tracker, book, stats, health, stages.Sinks, time, workerLogger);
+            var cameraDetector = new CameraDetector(detector, settings.Gating, camera, settings.Pipeline.DetectMaxSide, time.TimestampFrequency, stats);
+            var crops = new CropScheduler(camera.MinFaceSize, settings.Recognition, stages.Align, _crops, book);
+            var annotator = new FrameAnnotator(camera.Name, stages.Sinks, health, workerLogger);
+            var processor = new CameraFrameProcessor(cameraDetector, tracker, book, crops, annotator);
+            var worker = new DetectionWorker(frames, new FramePacer(camera.DetectFps, time.TimestampFrequency, stats), processor, time);
             cameras.Add(new CameraRuntime(camera, stats, frames, reader, cameraDetector, worker, book));
         }
 

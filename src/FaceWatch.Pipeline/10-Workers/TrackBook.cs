@@ -15,6 +15,7 @@ public sealed class TrackBook
     private readonly Lock _gate = new();
     private readonly VisitTracker _visits;
     private readonly EventOutbox _outbox;
+    private readonly TimeProvider _time;
     private readonly List<IdentityEvent> _made = [];
     private readonly List<IdentityEvent> _overflow = [];
 
@@ -22,6 +23,7 @@ public sealed class TrackBook
     {
         _visits = new VisitTracker(camera, options, time, ids ?? new TrackIdSource(1_000_000_000_000));
         _outbox = outbox;
+        _time = time;
     }
 
     public string Camera => _visits.Camera;
@@ -94,6 +96,24 @@ public sealed class TrackBook
             _visits.Ended(trackId, timestamp, _made);
             EmitMade();
         }
+    }
+
+    /// <summary>Detection worker: these tracks ended now.</summary>
+    public void End(IReadOnlyList<Track> ended)
+    {
+        ArgumentNullException.ThrowIfNull(ended);
+        var now = _time.GetTimestamp();
+        foreach (var track in ended)
+        {
+            Ended(track.Id, now);
+        }
+    }
+
+    /// <summary>Detection worker, after every batch of frames: <see cref="Sweep"/> now, then hand over what the outbox could not take.</summary>
+    public async ValueTask SweepAndFlushAsync(bool all, CancellationToken cancellationToken)
+    {
+        Sweep(_time.GetTimestamp(), all);
+        await FlushOverflowAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Detection worker, on every loop: <c>left</c> for lingering visits nobody rejoined in time (all of them with <paramref name="all"/>).</summary>

