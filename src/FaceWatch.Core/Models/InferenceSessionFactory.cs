@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace FaceWatch.Core.Models;
 
+// Size: every ONNX Runtime session option (provider choice, threads, arena, memory pattern, fixed shapes, hash check) is decided here once; the 7-parameter constructor is internal, for tests injecting providers and a fetcher.
 /// <summary>
 /// Makes ONNX Runtime sessions from <see cref="ModelsOptions"/>: one place decides the models folder,
 /// the execution provider and the thread count. Sessions are shared by all cameras, one per model.

@@ -6,6 +6,7 @@ using FaceWatch.Core.Health;
 using FaceWatch.Core.Text;
 namespace FaceWatch.Pipeline.Capture;
 
+// Size: one camera's whole capture life (open, read, stall watchdog, reconnect with backoff, health) in one loop; its eight parameters are what that loop reads from and writes to, split further it would pass them on unchanged.
 /// <summary>
 /// Keeps one camera delivering frames: opens a session, reads on a dedicated thread into a newest-wins queue,
 /// watches for stalls (no frame for <c>StallSeconds</c>), and reopens with backoff after any failure, forever.

@@ -6,6 +6,7 @@ using OpenCvSharp;
 using FaceWatch.Core.Text;
 namespace FaceWatch.Pipeline.Capture;
 
+// Size: the ffmpeg child process end to end (probe, argument building with secrets kept off the command line, pipe reading, abort); the parts share the process and its state.
 /// <summary>
 /// A URL (rtsp, rtsps, http(s) MJPEG, anything ffmpeg reads) through an <c>ffmpeg</c> child process that writes raw
 /// BGR frames of a known size to its stdout; each read takes exactly one frame's bytes into a new Mat.

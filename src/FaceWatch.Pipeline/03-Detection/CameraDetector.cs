@@ -10,6 +10,7 @@ namespace FaceWatch.Pipeline.Detection;
 /// <summary>What one camera's detection of a frame did: the faces, the scan it planned, the motion it measured, and its cost.</summary>
 public sealed record CameraDetection(IReadOnlyList<FaceDetection> Faces, DetectionPlan Plan, MotionResult Motion, double Milliseconds);
 
+// Size: six parameters: the shared detector, the camera and gating settings, the full-scan size limit, the clock frequency and the stats it counts into: the per-camera wiring of motion, gate and detector.
 /// <summary>
 /// One camera's detection: measures motion, asks the <see cref="DetectionGate"/> where to look, and runs the shared
 /// detector there: on the whole frame (shrunk so its shorter side is at most <c>Pipeline:DetectMaxSide</c>), on

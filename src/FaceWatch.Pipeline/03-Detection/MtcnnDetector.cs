@@ -11,6 +11,7 @@ using FaceWatch.Core.Imaging;
 using FaceWatch.Core.Models;
 namespace FaceWatch.Pipeline.Detection;
 
+// Size: the three-net cascade with its pooled workspaces and batched R-Net/O-Net: the full-frame and the region paths share the candidate buffers, the batching and the sessions, so they stay one class.
 /// <summary>
 /// MTCNN (P-Net proposals on an image pyramid, R-Net refinement, O-Net output with five landmarks) on the
 /// converted ONNX models. Thread-safe: ONNX Runtime sessions run concurrently, and each call takes its own

@@ -69,6 +69,7 @@ public sealed class Track
 /// <summary>What one tracker update did.</summary>
 public sealed record TrackerUpdate(IReadOnlyList<Track> Active, IReadOnlyList<Track> Ended);
 
+// Size: SORT association, continuity doubts and track lifetimes act on the same track list in one update; the Kalman filter and the doubt rules are already their own classes.
 /// <summary>
 /// SORT-style face tracker: predict each track with a constant-velocity Kalman filter, match detections by IoU
 /// (greedy, best overlap first: faces rarely overlap, so this equals the optimal assignment in practice), start a

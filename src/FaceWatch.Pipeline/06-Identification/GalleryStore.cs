@@ -8,6 +8,7 @@ namespace FaceWatch.Pipeline.Identification;
 /// <summary>A gallery made with a different embedding model than the one configured.</summary>
 public sealed class GalleryModelMismatchException(string message) : Exception(message);
 
+// Size: the gallery file format (versions 1 and 2, atomic writes, bounded reads, model checks) in one place, so a reader and a writer never disagree.
 /// <summary>
 /// Reads and writes gallery files: JSON, float arrays as base64 of little-endian float32.
 /// Saving is atomic: a temp file in the same folder is written and flushed to disk, then renamed over the

@@ -7,6 +7,7 @@ namespace FaceWatch.Pipeline.Identity;
 /// <summary>What the overlay draws for a track: the visit it belongs to and that visit's decision (null while in doubt).</summary>
 public readonly record struct VisitView(long VisitId, IdentityDecision? Decision);
 
+// Size: the visit state machine (arrive, verify, split, rejoin, leave) is pure and decided in one place; its rules are documented and tested together (docs/identity.md).
 /// <summary>
 /// Turns one camera's tracks and identifications into visits and their <c>arrived</c>/<c>changed</c>/<c>left</c> events,
 /// without I/O (events are appended to the caller's list). A visit keeps an appearance template; a track lends its

@@ -5,6 +5,7 @@ using OpenCvSharp;
 using FaceWatch.Core.Health;
 namespace FaceWatch.Pipeline.LiveView;
 
+// Size: AnnotatedFrame is a data carrier (frame, overlays, health, stamps): its constructor parameters are its fields.
 /// <summary>A private copy of a processed frame with what to draw on it. Owns <see cref="Image"/>.</summary>
 public sealed class AnnotatedFrame : IDisposable
 {

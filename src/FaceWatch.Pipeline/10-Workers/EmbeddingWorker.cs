@@ -12,6 +12,7 @@ namespace FaceWatch.Pipeline.Workers;
 /// <summary>One face as the embedding worker identified it: its camera, track, detection box, frame capture timestamp and the gallery's answer.</summary>
 public sealed record EmbeddingObservation(string Camera, long TrackId, Rect2f Box, long CaptureTimestamp, IdentityMatch Match);
 
+// Size: six parameters: the crop queue it reads, the embedder and gallery it calls, the batch size, the books it writes to, and its log.
 /// <summary>
 /// The one embedding loop for all cameras: takes whatever aligned crops are waiting (up to <c>BatchSize</c>), embeds
 /// them in one batched call on the shared session, identifies each, and hands the observation to its camera's

@@ -38,6 +38,7 @@ public sealed record PipelineStages(
 public sealed record CameraRuntime(
     CameraOptions Options, CameraStats Stats, DropOldestQueue<Frame> Frames, CameraReader Reader, CameraDetector Detector, DetectionWorker Worker, TrackBook Book);
 
+// Size: six parameters: the wiring of all stages needs the settings, the stages, the event hub, the health registry, the clock and the loggers.
 /// <summary>
 /// Wires the stages: per camera a reader thread -> newest-wins frame queue -> detection worker; all cameras ->
 /// one crop queue -> one embedding worker -> per-camera track books -> event outbox -> <see cref="IdentityEventHub"/>.
