@@ -16,7 +16,7 @@ public sealed record JpegFrame(byte[] Jpeg, long Version, long Sequence, DateTim
     /// <summary>The MJPEG part header in front of <see cref="Jpeg"/>: made once per frame, shared by every viewer.</summary>
     internal byte[] PartHeader { get; } = Encoding.ASCII.GetBytes(string.Create(
         CultureInfo.InvariantCulture,
-        $"--{WebLiveViewServer.Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {Jpeg.Length}\r\n\r\n"));
+        $"--{MjpegStream.Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {Jpeg.Length}\r\n\r\n"));
 }
 
 /// <summary>

@@ -44,6 +44,7 @@ public static class WebHosting
         services.AddSingleton<RecentEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<RecentEvents>());
         services.AddSingleton<HealthReporter>();
+        services.AddSingleton<WebViewSources>();
         services.AddSingleton<WebLiveViewServer>();
         // First of all hosted services: a port already in use fails the start before any camera or model is
         // running (and the view stays up while the pipeline drains at stop, as hosted services stop in reverse).

@@ -14,7 +14,7 @@ using FaceWatch.Hosting.LiveView;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>
-/// The web host as the daemon configures it (<see cref="ServiceHosting.AddFaceWatchLiveView"/>),
+/// The web host as the daemon configures it (<see cref="LiveViewHosting.AddFaceWatchLiveView"/>, <see cref="WebHosting.AddFaceWatchWeb"/>),
 /// fed by hand: real frames of the test video go to every registered <see cref="IFrameAnnotationSink"/>,
 /// with a fixed track, and events go through the real <see cref="IdentityEventHub"/>.
 /// </summary>
@@ -60,10 +60,9 @@ internal sealed class WebHostFixture : IAsyncDisposable
             builder.Services.AddSingleton(logs);
         }
 
-        // The views without a pipeline: the test posts the frames and events itself.
+        // The daemon's last two calls (DaemonHost.CreateBuilder), without the pipeline: frames and events come by hand.
         builder.Services.AddFaceWatchLiveView(builder.Configuration);
         builder.AddFaceWatchWeb();
-
         var host = builder.Build();
         await host.StartAsync();
         return new WebHostFixture(host);
