@@ -10,6 +10,7 @@ using OpenCvSharp;
 using Xunit.Abstractions;
 
 using FaceWatch.Pipeline.Identification;
+using FaceWatch.Tests.Infrastructure;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>

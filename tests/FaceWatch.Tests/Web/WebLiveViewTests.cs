@@ -9,6 +9,7 @@ using OpenCvSharp;
 using Xunit.Abstractions;
 
 using FaceWatch.Core.Health;
+using FaceWatch.Tests.Infrastructure;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>The web live view over real HTTP, with real frames of the test video fed by hand and a real browser.</summary>
@@ -161,7 +162,7 @@ public sealed class WebLiveViewTests(ITestOutputHelper output)
     [Fact]
     public async Task Token_login_keeps_no_token_in_the_url_or_cookie_and_bad_requests_do_not_flood_the_log()
     {
-        var logs = new FaceWatch.Tests.Mqtt.CapturingLoggerProvider();
+        var logs = new FaceWatch.Tests.Infrastructure.CapturingLoggerProvider();
         await using var web = await WebHostFixture.StartAsync(new Dictionary<string, string?> { ["Web:Token"] = "s3cret" }, logs);
         using var handler = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false };
         using var http = new HttpClient(handler) { BaseAddress = new Uri(web.BaseUrl) };

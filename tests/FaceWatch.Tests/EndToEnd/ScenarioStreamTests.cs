@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using FaceWatch.Commands.Scenarios;
+using FaceWatch.Pipeline.Publishing;
+using FaceWatch.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace FaceWatch.Tests.EndToEnd;
+
+/// <summary>
+/// Issue 10 end to end: each scenario video (see <see cref="ScenarioCatalog"/>) is served by the real RTSP test server,
+/// watched by the real daemon, whose events a real MQTT client reads from a real mosquitto. Per visit of the ground
+/// truth: the right name (or <c>unknown</c> for a stranger) is announced, no event or overlay label gives the face
+/// another person's name, and there is at most one <c>arrived</c>.
+/// </summary>
+[Collection(RealTimeCollection.Name)]
+public sealed class ScenarioStreamTests : IClassFixture<ScenarioFixture>, IClassFixture<MosquittoFixture>
+{
+    private readonly ScenarioFixture _scenarios;
+    private readonly MosquittoFixture _mosquitto;
+    private readonly ITestOutputHelper _output;
+
+    public ScenarioStreamTests(ScenarioFixture scenarios, MosquittoFixture mosquitto, ITestOutputHelper output)
+    {
+        _scenarios = scenarios;
+        _mosquitto = mosquitto;
+        _output = output;
+    }
+
+    [Theory]
+    [InlineData("doorway-cuts")]
+    [InlineData("short-gaps")]
+    [InlineData("walk-through")]
+    [InlineData("crossing")]
+    [InlineData("camera-cut")]
+    [InlineData("long-stay")]
+    public async Task Every_visit_is_announced_with_its_own_name_once_and_never_with_another_persons(string scenario)
+    {
+        var truth = _scenarios.Set[scenario];
+        await using var subscriber = await MqttTestSubscriber.ConnectAsync(_mosquitto.Port, $"facewatch/{truth.Name}/events");
+        var logs = new CollectingLoggerProvider();
+        var run = await ScenarioPlayer.PlayAsync(truth, new ScenarioPlayOptions
+        {
+            GalleryPath = _scenarios.Set.GalleryPath,
+            Configuration = ScenarioFixture.BaseConfiguration(),
+            Rtsp = true,
+            Settings = new Dictionary<string, string?>
+            {
+                ["Mqtt:Host"] = "127.0.0.1",
+                ["Mqtt:Port"] = _mosquitto.Port.ToString(CultureInfo.InvariantCulture),
+                ["Mqtt:ClientId"] = "facewatch-scenario-" + Guid.NewGuid().ToString("N")[..8],
+                ["Mqtt:ReconnectMinDelaySeconds"] = "0.2",
+            },
+            Configure = b => b.Logging.AddProvider(logs),
+        }, CancellationToken.None);
+
+        // The run itself must be sound before its answers are judged: the stream was read and stamped frames processed.
+        _output.WriteLine($"{truth.Name}: {run.Frames.Count} frames processed{(run.ReplayedAt is null ? "" : " (stopped as the stream started over)")} ({run.UnreadableFrames} without a readable stamp), {run.Events.Count} events, {run.EmbeddedFaces} faces embedded in {run.Wall.TotalSeconds:0} s");
+        Assert.True(run.Frames.Count > truth.FrameCount / 3, $"only {run.Frames.Count} of {truth.FrameCount} frames reached the overlay:\n" +
+            string.Join("\n", logs.Lines.Where(l => l.Level >= LogLevel.Warning).Select(l => l.Message)));
+        Assert.True(run.UnreadableFrames <= 2, $"{run.UnreadableFrames} frames had no readable stamp");
+
+        // Every event the daemon published comes through mosquitto; those are the ones judged.
+        await subscriber.WaitForAsync(ms => ms.Count >= run.Events.Count, TimeSpan.FromSeconds(20), $"{run.Events.Count} events over MQTT");
+        var events = subscriber.Messages
+            .Select(m => JsonSerializer.Deserialize(m.Payload, MqttJsonContext.Default.IdentityEvent)!)
+            .DistinctBy(e => e.EventId) // QoS 1 may deliver twice
+            .Where(e => run.ReplayedAt is not { } replay || e.FirstSeen < replay) // a track begun as the stream started over
+            .ToList();
+        Assert.Equal(run.Events.Select(e => e.EventId).Order(), events.Select(e => e.EventId).Order());
+        foreach (var e in events)
+        {
+            _output.WriteLine($"  {e.Event} #{e.TrackId} {e.Name} ({e.Confidence:0.00}) box {e.Box.X},{e.Box.Y} {e.Box.W}x{e.Box.H} last seen {e.LastSeen:HH:mm:ss.f}");
+        }
+
+        var score = ScenarioScorer.Score(truth, run.Frames, events);
+        var failures = new List<string>();
+        foreach (var v in score.Visits)
+        {
+            var what = string.Create(CultureInfo.InvariantCulture,
+                $"visit {v.Visit.Id} ({v.Visit.Start:0.0}-{v.Visit.End:0.0} s, {v.Visit.Person}, expected '{v.Visit.Expected}'): {(v.NoEvent ? "no event" : string.Join(", ", v.Decisions))}");
+            _output.WriteLine(what + (v.Inherited ? "; other names: " + string.Join(", ", v.WrongNames) : ""));
+            if (!v.Named)
+            {
+                failures.Add($"{what}: never announced as '{v.Visit.Expected}'");
+            }
+
+            if (v.Inherited)
+            {
+                failures.Add($"{what}: carried another person's name ({string.Join(", ", v.WrongNames)})");
+            }
+
+            if (v.Arrivals > 1)
+            {
+                failures.Add($"{what}: {v.Arrivals} arrived events for one visit");
+            }
+        }
+
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IDF1 {score.Mot.Idf1:0.000}, ID switches {score.Mot.IdSwitches}, embeddings/s per face {run.EmbeddingsPerFaceSecond:0.00}"));
+        Assert.True(failures.Count == 0, $"{truth.Name} ({truth.Description}):\n" + string.Join("\n", failures));
+    }
+}

@@ -1,0 +1,191 @@
+using FaceWatch.Configuration;
+using FaceWatch.Hosting;
+using FaceWatch.Pipeline.Capture;
+using FaceWatch.Pipeline.Identity;
+using FaceWatch.Pipeline.Tracking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+using FaceWatch.Pipeline.Identification;
+namespace FaceWatch.Tests.Hosting;
+
+/// <summary>The daemon's settings: defaults, the example file, and start-up failures that name the wrong key.</summary>
+public class DaemonConfigurationTests
+{
+    private static ServiceProvider Services(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddFaceWatchPipeline(configuration);
+        return services.BuildServiceProvider();
+    }
+
+    private static IConfiguration Config(params (string Key, string? Value)[] values) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build();
+
+    private static string Failure<T>(IConfiguration configuration)
+        where T : class
+    {
+        using var services = Services(configuration);
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<T>>().Value);
+        return string.Join("; ", ex.Failures);
+    }
+
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        using var services = Services(Config());
+        Assert.Empty(services.GetRequiredService<IOptions<CamerasOptions>>().Value.Items);
+        var capture = services.GetRequiredService<IOptions<CaptureOptions>>().Value;
+        Assert.Equal((1.0, 30.0, 1), (capture.ReconnectBaseSeconds, capture.ReconnectMaxSeconds, capture.FrameQueueCapacity));
+        var camera = new CameraOptions();
+        Assert.Equal((10.0, 10.0, "tcp", true), (camera.DetectFps, camera.StallSeconds, camera.RtspTransport, camera.Loop));
+        var pipeline = services.GetRequiredService<IOptions<FaceWatch.Pipeline.Workers.PipelineOptions>>().Value;
+        Assert.Equal((720, 0, int.MaxValue), (pipeline.DetectMaxSide, pipeline.ParallelDetections, pipeline.ParallelDetectionsLimit()));
+        Assert.Equal(2, services.GetRequiredService<IOptions<TrackingOptions>>().Value.MinHits);
+    }
+
+    [Fact]
+    public void The_example_file_loads_and_validates_with_the_documented_defaults()
+    {
+        var file = Path.Combine(TestPaths.RepoRoot, "config", "facewatch.example.json");
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(FaceWatchConfiguration.Build(file))
+            .AddInMemoryCollection([new("Models:Dir", TestPaths.ModelsDir)])
+            .Build();
+        using var services = Services(configuration);
+        var cameras = services.GetRequiredService<IOptions<CamerasOptions>>().Value.Items;
+        Assert.Equal(["front_door", "hallway_usb", "recording"], cameras.Select(c => c.Name));
+        Assert.Equal(10, cameras[0].DetectFps);
+
+        // Every key in the example carries the built-in default (so the file documents the defaults).
+        AssertDefaults(services.GetRequiredService<IOptions<TrackingOptions>>().Value, new TrackingOptions());
+        AssertDefaults(services.GetRequiredService<IOptions<RecognitionOptions>>().Value, new RecognitionOptions());
+        AssertDefaults(services.GetRequiredService<IOptions<IdentityOptions>>().Value, new IdentityOptions());
+        AssertDefaults(services.GetRequiredService<IOptions<FaceWatch.Pipeline.Motion.GatingOptions>>().Value, new FaceWatch.Pipeline.Motion.GatingOptions());
+        Assert.Equal(0.75, Assert.Single(cameras[0].MotionMasks).X);
+    }
+
+    private static void AssertDefaults<T>(T loaded, T defaults)
+    {
+        foreach (var p in typeof(T).GetProperties().Where(p => p.CanWrite))
+        {
+            Assert.True(Equals(p.GetValue(defaults), p.GetValue(loaded)), $"{typeof(T).Name}.{p.Name}: example {p.GetValue(loaded)}, default {p.GetValue(defaults)}");
+        }
+    }
+
+    [Fact]
+    public void Identity_rules_between_keys_fail_naming_both_keys()
+    {
+        var message = Failure<IdentityOptions>(Config(("Identity:MinUnknownObservations", "20"), ("Identity:Window", "12")));
+        Assert.Contains("Identity:MinUnknownObservations: 20 is more than Identity:Window (12)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Gating_rules_and_motion_masks_fail_naming_the_key()
+    {
+        Assert.Contains(
+            "Gating:MinFullScanSeconds: 6 is longer than FullScanSeconds 5",
+            Failure<FaceWatch.Pipeline.Motion.GatingOptions>(Config(("Gating:MinFullScanSeconds", "6"))),
+            StringComparison.Ordinal);
+        Assert.Contains("Gating:MotionThreshold", Failure<FaceWatch.Pipeline.Motion.GatingOptions>(Config(("Gating:MotionThreshold", "0"))), StringComparison.Ordinal);
+
+        (string, string?)[] camera = [("Cameras:0:Name", "door"), ("Cameras:0:Source", "0")];
+        Assert.Contains(
+            "Cameras:0:MotionMasks:0:Width",
+            Failure<CamerasOptions>(Config([.. camera, ("Cameras:0:MotionMasks:0:X", "0"), ("Cameras:0:MotionMasks:0:Y", "0"), ("Cameras:0:MotionMasks:0:Width", "1.5"), ("Cameras:0:MotionMasks:0:Height", "0.1")])),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "Cameras:0:MotionMasks:1: a mask is X, Y, Width, Height in fractions of the frame",
+            Failure<CamerasOptions>(Config([.. camera,
+                ("Cameras:0:MotionMasks:0:Width", "0.2"), ("Cameras:0:MotionMasks:0:Height", "0.1"),
+                ("Cameras:0:MotionMasks:1:X", "0.8"), ("Cameras:0:MotionMasks:1:Width", "0.5"), ("Cameras:0:MotionMasks:1:Height", "0.1")])),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "Cameras:0:MotionMasks:0:Widht: unknown setting",
+            Failure<CamerasOptions>(Config([.. camera, ("Cameras:0:MotionMasks:0:Widht", "0.2")])),
+            StringComparison.Ordinal);
+
+        using var services = Services(Config([.. camera, ("Cameras:0:MotionMasks:0:Y", "0.9"), ("Cameras:0:MotionMasks:0:Width", "0.3"), ("Cameras:0:MotionMasks:0:Height", "0.1")]));
+        var mask = Assert.Single(services.GetRequiredService<IOptions<CamerasOptions>>().Value.Items[0].MotionMasks);
+        Assert.Equal((0, 0.9, 0.3, 0.1), (mask.X, mask.Y, mask.Width, mask.Height));
+    }
+
+    [Fact]
+    public void Keys_that_moved_to_Identity_are_rejected_under_Recognition()
+    {
+        Assert.Contains("Recognition:Window: unknown setting", Failure<RecognitionOptions>(Config(("Recognition:Window", "12"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_key_fails_with_its_full_path()
+    {
+        var message = Failure<CamerasOptions>(Config(("Cameras:0:Name", "a"), ("Cameras:0:Source", "0"), ("Cameras:0:Sourse", "1")));
+        Assert.Contains("Cameras:0:Sourse: unknown setting", message, StringComparison.Ordinal);
+        Assert.Contains("Recognition:MinScor: unknown setting", Failure<RecognitionOptions>(Config(("Recognition:MinScor", "0.5"))), StringComparison.Ordinal);
+        Assert.Contains("Camera: unknown section", Failure<CamerasOptions>(Config(("Camera:0:Name", "a"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Duplicate_camera_names_fail_naming_both_entries()
+    {
+        var message = Failure<CamerasOptions>(Config(
+            ("Cameras:0:Name", "door"), ("Cameras:0:Source", "0"),
+            ("Cameras:1:Name", "Door"), ("Cameras:1:Source", "1")));
+        Assert.Contains("Cameras:1:Name: camera name 'Door' is already used by Cameras:0", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_url_fails_without_showing_its_password()
+    {
+        var message = Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "ftp://admin:secret@cam/x")));
+        Assert.Contains("Cameras:0:Source: URL scheme 'ftp' is not supported", message, StringComparison.Ordinal);
+        Assert.Contains("Cameras:0:Source", Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "rtsp://"))), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "rtsp://admin:secret@"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Out_of_range_values_and_missing_fields_name_the_key()
+    {
+        var message = Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "0"), ("Cameras:0:DetectFps", "0")));
+        Assert.Contains("Cameras:0:DetectFps", message, StringComparison.Ordinal);
+        Assert.Contains("Cameras:0:Source", Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"))), StringComparison.Ordinal);
+        Assert.Contains("Cameras:0:Width", Failure<CamerasOptions>(Config(("Cameras:0:Name", "d"), ("Cameras:0:Source", "rtsp://h/x"), ("Cameras:0:Width", "640"))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_gallery_or_model_file_fails_at_start_naming_the_key()
+    {
+        Assert.Contains("Gallery:Path: gallery file", Failure<GalleryOptions>(Config(("Gallery:Path", "/nonexistent/gallery.json"))), StringComparison.Ordinal);
+        var empty = Directory.CreateTempSubdirectory("facewatch-nomodels").FullName;
+        try
+        {
+            Assert.Contains("Models:Dir: model file(s)", Failure<FaceWatch.Core.Models.ModelsOptions>(Config(("Models:Dir", empty))), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_json_file()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"facewatch-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "Cameras": [ { "Name": "door", "Source": "0" } ] }""");
+        try
+        {
+            Environment.SetEnvironmentVariable("FACEWATCH_Cameras__0__Source", "rtsp://127.0.0.1:1/x");
+            var configuration = FaceWatchConfiguration.Build(file);
+            Assert.Equal("rtsp://127.0.0.1:1/x", configuration["Cameras:0:Source"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("FACEWATCH_Cameras__0__Source", null);
+            File.Delete(file);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FaceWatch.Pipeline.Publishing;
+
+namespace FaceWatch.Tests.Pipeline.Publishing;
+
+/// <summary>docs/mqtt.md is the contract: it must name every topic the code publishes and show payloads the code really writes.</summary>
+public partial class MqttDocsTests
+{
+    private static readonly string Docs = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "mqtt.md"));
+
+    [Fact]
+    public void Docs_mention_every_topic_kind()
+    {
+        foreach (var kind in MqttTopics.Kinds)
+        {
+            Assert.True(Docs.Contains($"`{kind}`", StringComparison.Ordinal), $"docs/mqtt.md does not mention topic `{kind}`");
+        }
+    }
+
+    [Fact]
+    public void Every_topic_kind_is_what_the_topic_builder_makes()
+    {
+        var topics = new MqttTopics("<prefix>", "<discovery_prefix>");
+        string[] built =
+        [
+            topics.Status, topics.CameraStatus("<camera>"), topics.Events("<camera>"), topics.People("<camera>"), topics.Snapshot("<camera>"),
+            topics.DiscoveryLastPerson("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
+            topics.DiscoveryPeople("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
+        ];
+        Assert.Equal(MqttTopics.Kinds, built);
+    }
+
+    [Fact]
+    public void The_sample_event_has_exactly_the_fields_the_serializer_writes()
+    {
+        var sample = JsonBlockAfter("### `<prefix>/<camera>/events`");
+        var parsed = JsonSerializer.Deserialize(sample, MqttJsonContext.Default.IdentityEvent);
+        Assert.NotNull(parsed);
+        Assert.Equal("arrived", parsed.Event);
+        Assert.Equal("Alice", parsed.Name);
+        Assert.Equal(118, parsed.Box.W);
+
+        var written = JsonDocument.Parse(JsonSerializer.Serialize(parsed, MqttJsonContext.Default.IdentityEvent)).RootElement;
+        var documented = JsonDocument.Parse(sample).RootElement;
+        Assert.Equal(Names(written), Names(documented));
+        Assert.Equal(Names(written.GetProperty("box")), Names(documented.GetProperty("box")));
+        foreach (var field in Names(written))
+        {
+            Assert.True(Docs.Contains($"`{field}`", StringComparison.Ordinal), $"event field `{field}` has no description in docs/mqtt.md");
+        }
+    }
+
+    [Fact]
+    public void The_sample_people_list_has_the_fields_the_serializer_writes()
+    {
+        var sample = JsonBlockAfter("### `<prefix>/<camera>/people`");
+        var parsed = JsonSerializer.Deserialize(sample, MqttJsonContext.Default.PersonInViewArray);
+        Assert.NotNull(parsed);
+        Assert.Equal(2, parsed.Length);
+        var written = JsonDocument.Parse(JsonSerializer.Serialize(parsed, MqttJsonContext.Default.PersonInViewArray)).RootElement;
+        Assert.Equal(Names(written[0]), Names(JsonDocument.Parse(sample).RootElement[0]));
+    }
+
+    [Fact]
+    public void The_sample_discovery_configs_have_the_keys_the_code_writes()
+    {
+        var factory = new MqttMessageFactory(new MqttTopics("facewatch"), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce, snapshots: false);
+        var samples = JsonBlocksAfter("### Home Assistant discovery").Take(2).Select(s => JsonDocument.Parse(s).RootElement).ToArray();
+        var configs = new[] { factory.LastPersonConfig("front door"), factory.PeopleConfig("front door") };
+        for (var i = 0; i < 2; i++)
+        {
+            var written = JsonDocument.Parse(JsonSerializer.Serialize(configs[i], MqttJsonContext.Default.HaSensorConfig)).RootElement;
+            Assert.Equal(Names(written), Names(samples[i]));
+            Assert.Equal(written.GetProperty("unique_id").GetString(), samples[i].GetProperty("unique_id").GetString());
+            Assert.Equal(written.GetProperty("state_topic").GetString(), samples[i].GetProperty("state_topic").GetString());
+            Assert.Equal(written.GetProperty("value_template").GetString(), samples[i].GetProperty("value_template").GetString());
+        }
+    }
+
+    private static string[] Names(JsonElement e) => [.. e.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
+
+    private static string JsonBlockAfter(string heading) => JsonBlocksAfter(heading).First();
+
+    private static IEnumerable<string> JsonBlocksAfter(string heading)
+    {
+        var start = Docs.IndexOf(heading, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"docs/mqtt.md has no heading {heading}");
+        return JsonBlock().Matches(Docs[start..]).Select(m => m.Groups[1].Value);
+    }
+
+    [GeneratedRegex("```json\\n(.*?)\\n```", RegexOptions.Singleline)]
+    private static partial Regex JsonBlock();
+}
