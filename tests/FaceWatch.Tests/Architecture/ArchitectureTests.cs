@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace FaceWatch.Tests.Architecture;
 
 /// <summary>The folder and project graph follows <see cref="ArchitectureRules"/>: imports point one way, down the pipeline.</summary>
+[Trait("Category", "Slow")]
 public sealed partial class ArchitectureTests(ITestOutputHelper output)
 {
     private static readonly Lazy<DependencyGraph> Graph = new(DependencyGraph.Load);

@@ -8,6 +8,7 @@ namespace FaceWatch.Tests.Commands;
 
 /// <summary><c>bench identify --lfw</c>: the open-set table on the shared calibration photos, and the probe degradation.</summary>
 [Collection(IdentificationCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed partial class BenchOpenSetTests
 {
     [Fact]

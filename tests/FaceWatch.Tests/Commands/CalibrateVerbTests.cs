@@ -5,6 +5,7 @@ namespace FaceWatch.Tests.Commands;
 
 /// <summary><c>facewatch models calibrate</c> on real photos of 40 people of calibration/lfw (copied), with the real models.</summary>
 [Collection(IdentificationCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class CalibrateVerbTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-calibrate-").FullName;

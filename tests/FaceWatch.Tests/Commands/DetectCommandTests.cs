@@ -3,6 +3,7 @@ using FaceWatch.Tests.Pipeline.Identification;
 namespace FaceWatch.Tests.Commands;
 
 /// <summary>The real <c>facewatch</c> executable (built next to the tests) on real photos.</summary>
+[Trait("Category", "Slow")]
 public sealed class DetectCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-detect-cli-").FullName;

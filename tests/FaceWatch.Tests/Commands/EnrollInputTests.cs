@@ -9,6 +9,7 @@ namespace FaceWatch.Tests.Commands;
 /// enroll on hostile folders (FIFOs, device symlinks, loose and hidden files, duplicate folders, odd names) and
 /// galleries that are damaged or cannot be written: the real executable, real special files.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class EnrollInputTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-enroll-hostile-").FullName;

@@ -3,6 +3,7 @@ using OpenCvSharp;
 
 namespace FaceWatch.Tests.Commands;
 
+[Trait("Category", "Slow")]
 public sealed class FrameStampTests
 {
     [Theory]

@@ -9,6 +9,7 @@ namespace FaceWatch.Tests.Commands;
 
 /// <summary>The verbs end to end: the real <c>facewatch</c> CLI on real photos with the real models.</summary>
 [Collection(IdentificationCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class IdentificationVerbTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-verbs-").FullName;

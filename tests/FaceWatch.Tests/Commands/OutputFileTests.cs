@@ -3,6 +3,7 @@ using FaceWatch.Tests.Infrastructure;
 namespace FaceWatch.Tests.Commands;
 
 /// <summary><c>--out</c> never overwrites an input or an existing file, and two outputs of one run never collide.</summary>
+[Trait("Category", "Slow")]
 public sealed class OutputFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-out-").FullName;

@@ -14,6 +14,7 @@ namespace FaceWatch.Tests.EndToEnd;
 /// of times. The real daemon runs two cameras that can never open (a URL to a closed loopback port, a missing file) with
 /// a fast backoff from config, beside one that plays; <c>/healthz</c> and <c>/metrics</c> must count every attempt.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class CameraAttemptsDaemonTests(ITestOutputHelper output)
 {
     private static readonly string Exe = Path.Combine(AppContext.BaseDirectory, "facewatch");

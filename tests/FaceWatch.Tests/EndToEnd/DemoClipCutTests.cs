@@ -22,6 +22,7 @@ namespace FaceWatch.Tests.EndToEnd;
 /// audience face (Barack Obama's) with his name.
 /// </summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class DemoClipCutTests(ITestOutputHelper output)
 {
     /// <summary>First frame of the audience shot, found by frame differencing (the other cuts: frames 20 and 82).</summary>

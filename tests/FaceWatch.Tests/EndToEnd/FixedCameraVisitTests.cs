@@ -19,6 +19,7 @@ namespace FaceWatch.Tests.EndToEnd;
 /// wrong name), strangers stay unknown, and no visit begins while nobody is in view.
 /// </summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class FixedCameraVisitTests : IClassFixture<FixedCameraFixture>, IClassFixture<MosquittoFixture>
 {
     private readonly FixedCameraFixture _set;

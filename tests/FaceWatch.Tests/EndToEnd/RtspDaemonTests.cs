@@ -17,6 +17,7 @@ namespace FaceWatch.Tests.EndToEnd;
 
 /// <summary>The daemon end to end on real parts: a real RTSP stream, real models, a real enrolled gallery.</summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class RtspDaemonTests : IClassFixture<HamiltonFixture>
 {
     private readonly HamiltonFixture _fixture;

@@ -15,6 +15,7 @@ namespace FaceWatch.Tests.EndToEnd;
 /// another person's name, and there is at most one <c>arrived</c>.
 /// </summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ScenarioStreamTests : IClassFixture<ScenarioFixture>, IClassFixture<MosquittoFixture>
 {
     private readonly ScenarioFixture _scenarios;

@@ -17,6 +17,7 @@ namespace FaceWatch.Tests.EndToEnd;
 /// <c>minNamedRight</c> of the four enrolled visits are named right.
 /// </summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class SmallFaceVisitTests : IClassFixture<SmallFaceFixture>, IClassFixture<MosquittoFixture>
 {
     private readonly SmallFaceFixture _set;

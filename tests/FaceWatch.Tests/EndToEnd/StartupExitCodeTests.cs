@@ -11,6 +11,7 @@ namespace FaceWatch.Tests.EndToEnd;
 /// every time, never 70 because the publisher faulted while the failed start was being undone. Each case runs the
 /// real process several times in a row: the old failure was a race (2 of 8, 4 of 5 runs).
 /// </summary>
+[Trait("Category", "Slow")]
 public class StartupExitCodeTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
 {
     private const int Runs = 8;

@@ -6,6 +6,7 @@ namespace FaceWatch.Tests.Hosting;
 /// Only a config without any <c>Cameras</c> key plays the demo: a <c>Cameras</c> that is not a list of cameras stops the
 /// real executable with exit code 78 and a line naming the key (before: the demo clip played, publishing demo events).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class CamerasConfigTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-cameras-config-").FullName;

@@ -6,6 +6,7 @@ namespace FaceWatch.Tests.Hosting;
 /// Issue 12, weak spots: every rejected setting stops the real daemon with exit 78 and a line naming the key (never an
 /// unhandled exception, exit 1, or a silently used default), camera names of any script are accepted.
 /// </summary>
+[Trait("Category", "Slow")]
 public class ConfigRejectionTests
 {
     [Theory]

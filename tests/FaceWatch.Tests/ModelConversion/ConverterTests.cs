@@ -17,6 +17,7 @@ namespace FaceWatch.Tests.ModelConversion;
 /// before the MTCNN nets, so a match also proves the transpose baked into the ONNX graphs.
 /// </summary>
 [Collection(ModelPackageCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ConverterTests(ModelPackageFixture package, ITestOutputHelper output)
 {
     private const float MtcnnTolerance = 1e-4f;

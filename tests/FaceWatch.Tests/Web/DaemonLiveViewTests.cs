@@ -19,6 +19,7 @@ namespace FaceWatch.Tests.Web;
 /// Xvfb display. Chromium loads the page, the display shows the overlay window, <c>/healthz</c> and <c>/metrics</c>
 /// report the real pipeline, and SIGTERM stops it cleanly (exit 0).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed partial class DaemonLiveViewTests(ITestOutputHelper output)
 {
     private static readonly string Exe = Path.Combine(AppContext.BaseDirectory, "facewatch");

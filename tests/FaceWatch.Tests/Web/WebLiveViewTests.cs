@@ -13,6 +13,7 @@ using FaceWatch.Tests.Infrastructure;
 namespace FaceWatch.Tests.Web;
 
 /// <summary>The web live view over real HTTP, with real frames of the test video fed by hand and a real browser.</summary>
+[Trait("Category", "Slow")]
 public sealed class WebLiveViewTests(ITestOutputHelper output)
 {
     [Fact]

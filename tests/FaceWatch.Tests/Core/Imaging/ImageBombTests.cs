@@ -10,6 +10,7 @@ namespace FaceWatch.Tests.Core.Imaging;
 /// Decompression bombs: small files whose header declares a huge image are refused by every verb before decoding,
 /// with a message naming the file and the limit, and memory stays low.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ImageBombTests : IDisposable
 {
     private const long MemoryCeiling = 1024L * 1024 * 1024; // decoding the bomb alone takes 0.9 GB (grey) to 2.7 GB (BGR)

@@ -12,6 +12,7 @@ using FaceWatch.Tests.Web;
 namespace FaceWatch.Tests.Hosting.LiveView;
 
 /// <summary>Real OpenCV windows on a private Xvfb display, checked in a screenshot of the display.</summary>
+[Trait("Category", "Slow")]
 public sealed class OverlayWindowTests(ITestOutputHelper output)
 {
     // Where the face is in images/obama-480p.jpg (853x480), read off the photo.

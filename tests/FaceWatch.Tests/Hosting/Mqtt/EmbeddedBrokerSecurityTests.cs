@@ -12,6 +12,7 @@ namespace FaceWatch.Tests.Hosting.Mqtt;
 /// Issue 12, defect 3: the embedded broker with the real publisher in it, attacked by other (anonymous) clients:
 /// oversized and retained floods, fake events and status, FaceWatch's own client id, a forged will, no credentials.
 /// </summary>
+[Trait("Category", "Slow")]
 public class EmbeddedBrokerSecurityTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

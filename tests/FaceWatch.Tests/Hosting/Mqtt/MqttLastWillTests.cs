@@ -8,6 +8,7 @@ using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Hosting.Mqtt;
 
 /// <summary>The real executable in its own process (<c>facewatch run</c>, and the hidden verb <c>mqtt-selftest</c>): last will on kill -9, offline on a clean stop.</summary>
+[Trait("Category", "Slow")]
 public class MqttLastWillTests(MosquittoFixture mosquitto) : IClassFixture<MosquittoFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);

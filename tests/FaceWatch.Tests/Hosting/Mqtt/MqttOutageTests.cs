@@ -10,6 +10,7 @@ using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Hosting.Mqtt;
 
 /// <summary>The broker goes away for 10 s while events keep coming: nothing is lost, order is kept.</summary>
+[Trait("Category", "Slow")]
 public class MqttOutageTests(ITestOutputHelper output)
 {
     [Fact]

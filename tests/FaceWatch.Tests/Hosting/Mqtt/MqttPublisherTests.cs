@@ -11,6 +11,7 @@ using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Hosting.Mqtt;
 
 /// <summary>The publisher against a real mosquitto: every topic's payload, retained flags, discovery, throughput.</summary>
+[Trait("Category", "Slow")]
 public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper output) : IClassFixture<MosquittoFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

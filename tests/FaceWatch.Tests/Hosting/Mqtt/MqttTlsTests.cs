@@ -77,6 +77,7 @@ public sealed class TlsMosquittoFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Slow")]
 public class MqttTlsTests(TlsMosquittoFixture tls) : IClassFixture<TlsMosquittoFixture>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

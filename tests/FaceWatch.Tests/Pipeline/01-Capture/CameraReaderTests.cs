@@ -8,6 +8,7 @@ using FaceWatch.Core.Health;
 namespace FaceWatch.Tests.Pipeline.Capture;
 
 /// <summary>Reconnect backoff and the stall watchdog of one camera, on a fake clock with a scripted source.</summary>
+[Trait("Category", "Slow")]
 public class CameraReaderTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));

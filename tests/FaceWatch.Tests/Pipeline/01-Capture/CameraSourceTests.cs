@@ -12,6 +12,7 @@ namespace FaceWatch.Tests.Pipeline.Capture;
 
 /// <summary>Real sources through the real reader: a file, an HTTP MJPEG server, and cameras that fail in different ways.</summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class CameraSourceTests : IDisposable
 {
     private static readonly string Clip = TestPaths.Data("video", "short_hamilton_clip.mp4");

@@ -13,6 +13,7 @@ namespace FaceWatch.Tests.Pipeline.Capture;
 /// (and an HTTP MJPEG stream with a Basic-auth header) while every process's <c>/proc/PID/cmdline</c> is watched.
 /// </summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class FfmpegSecretTests : IDisposable
 {
     private static readonly string Clip = TestPaths.Data("video", "short_hamilton_clip.mp4");

@@ -4,6 +4,7 @@ using FaceWatch.Core.Models;
 namespace FaceWatch.Tests.Pipeline.Detection;
 
 /// <summary>P-Net sessions planned per canvas shape give the faces the shape-agnostic session gives.</summary>
+[Trait("Category", "Slow")]
 public sealed class FixedShapeSessionTests(MtcnnDetectorFixture fixture) : IClassFixture<MtcnnDetectorFixture>
 {
     [Theory]

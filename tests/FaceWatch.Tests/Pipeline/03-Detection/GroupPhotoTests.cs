@@ -2,6 +2,7 @@ using FaceWatch.Pipeline.Detection;
 using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Pipeline.Detection;
 
+[Trait("Category", "Slow")]
 public class GroupPhotoTests : IClassFixture<MtcnnDetectorFixture>
 {
     private readonly MtcnnDetector _detector;

@@ -4,6 +4,7 @@ using OpenCvSharp;
 using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Pipeline.Detection;
 
+[Trait("Category", "Slow")]
 public class MtcnnDetectorTests : IClassFixture<MtcnnDetectorFixture>
 {
     private readonly MtcnnDetector _detector;

@@ -5,6 +5,7 @@ using FaceWatch.Core.Imaging;
 namespace FaceWatch.Tests.Pipeline.Detection;
 
 /// <summary>Detection inside regions on real photos: the same faces as a full scan where the regions cover them, none elsewhere.</summary>
+[Trait("Category", "Slow")]
 public sealed class RegionDetectionTests : IClassFixture<MtcnnDetectorFixture>
 {
     private readonly MtcnnDetector _detector;

@@ -3,6 +3,7 @@ using OpenCvSharp;
 
 namespace FaceWatch.Tests.Pipeline.Tracking;
 
+[Trait("Category", "Slow")]
 public class ShotCutDetectorTests
 {
     [Fact]

@@ -10,6 +10,7 @@ using FaceWatch.Tests.Pipeline.Identification;
 namespace FaceWatch.Tests.Pipeline.Embedding;
 
 [Collection(IdentificationCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class OnnxFaceEmbedderTests(IdentificationFixture fx) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-embed-").FullName;

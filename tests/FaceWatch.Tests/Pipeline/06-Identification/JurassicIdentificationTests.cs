@@ -4,6 +4,7 @@ namespace FaceWatch.Tests.Pipeline.Identification;
 
 /// <summary>Real film stills of six people: enroll most, identify the rest, keep one person out as a stranger.</summary>
 [Collection(IdentificationCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class JurassicIdentificationTests(IdentificationFixture fx)
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch;
