@@ -151,7 +151,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
                 : Results.NotFound($"No frame from camera '{name}' yet."));
     }
 
-    private IReadOnlyList<string> CameraNames() =>
+    private string[] CameraNames() =>
         _cameras.Snapshot().Select(c => c.Camera).Union(_frames.Cameras, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
 
     private List<CameraTileDto> CameraTiles() =>

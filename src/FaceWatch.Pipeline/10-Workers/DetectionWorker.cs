@@ -107,7 +107,9 @@ public sealed class DetectionWorker
                 }
 
                 waiting = null;
+#pragma warning disable CA2000 // false positive: disposed by the using block below
                 while (reader.TryRead(out var frame))
+#pragma warning restore CA2000
                 {
                     using (frame)
                     {
@@ -209,7 +211,9 @@ public sealed class DetectionWorker
             }
 
             var weight = FaceQuality.Weight(faceSize, detection.Score, sharpness, _recognition);
+#pragma warning disable CA2000 // the crop queue owns it now (it disposes what it drops)
             _crops.Write(new FaceCrop(_book, track.Id, crop, weight, frame.CaptureTimestamp) { Box = detection.Box });
+#pragma warning restore CA2000
             crop = null; // the queue owns it now
         }
         finally

@@ -115,7 +115,7 @@ public sealed class TrackBook
         }
     }
 
-    private IReadOnlyList<IdentityEvent> TakeOverflow()
+    private IdentityEvent[] TakeOverflow()
     {
         lock (_gate)
         {

@@ -95,7 +95,9 @@ internal static class BenchOverlayCommand
         long sequence = 0;
         foreach (var src in source)
         {
+#pragma warning disable CA2000 // the frame owns its Mat and is disposed by the using
             using var frame = new Frame("bench", ++sequence, new Mat(), TimeProvider.System.GetUtcNow(), 0);
+#pragma warning restore CA2000
             Cv2.Resize(src, frame.Image, new Size(width, height));
 
             var t0 = Stopwatch.GetTimestamp();
