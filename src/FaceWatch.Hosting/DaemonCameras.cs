@@ -44,9 +44,9 @@ public sealed partial class DaemonCameras : IConfiguredCameras
 
     public IReadOnlyCollection<string> Names { get; }
 
-    [LoggerMessage(310, LogLevel.Information, "No camera configured: playing the demo clip {Source} as camera 'demo' (configure Cameras to watch your own)")]
+    [LoggerMessage(401, LogLevel.Information, "No camera configured: playing the demo clip {Source} as camera 'demo' (configure Cameras to watch your own)")]
     private static partial void LogDemo(ILogger logger, string source);
 
-    [LoggerMessage(311, LogLevel.Error, "No camera configured and no demo clip found ({Looked}): nothing to watch. Configure Cameras, or set Demo:Source")]
+    [LoggerMessage(402, LogLevel.Error, "No camera configured and no demo clip found ({Looked}): nothing to watch. Configure Cameras, or set Demo:Source")]
     private static partial void LogNoDemo(ILogger logger, string looked);
 }

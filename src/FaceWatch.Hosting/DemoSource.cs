@@ -75,6 +75,6 @@ public static partial class DemoGallery
         return new EmbeddingModelIdentity(embedder.ModelId, embedder.ModelName, embedder.InputSize, embedder.Dimension);
     }
 
-    [LoggerMessage(312, LogLevel.Warning, "Demo gallery photo {File} has no face; skipped")]
+    [LoggerMessage(403, LogLevel.Warning, "Demo gallery photo {File} has no face; skipped")]
     private static partial void LogNoFace(ILogger logger, string file);
 }

@@ -1,9 +1,8 @@
-using System.ComponentModel.DataAnnotations;
+using FaceWatch.Core.Configuration;
+using FaceWatch.Core.Models;
 using FaceWatch.Pipeline.Capture;
 using Microsoft.Extensions.Options;
 
-using FaceWatch.Core.Models;
-using FaceWatch.Core.Text;
 namespace FaceWatch.Hosting;
 
 /// <summary>Each camera's annotations, names unique, URLs readable, sizes complete; every failure names its key.</summary>
@@ -20,9 +19,7 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
         {
             var camera = options.Items[i];
             var key = $"{CamerasOptions.SectionName}:{i}";
-            var results = new List<ValidationResult>();
-            Validator.TryValidateObject(camera, new ValidationContext(camera), results, validateAllProperties: true);
-            failures.AddRange(results.Select(r => $"{key}:{string.Join(",", r.MemberNames)}: {UrlRedactor.Redact(r.ErrorMessage)}"));
+            failures.AddRange(ConfigurationChecks.AnnotationFailures(camera, key));
 
             if (!string.IsNullOrEmpty(camera.Name))
             {
@@ -60,15 +57,18 @@ public sealed class CamerasOptionsValidator : IValidateOptions<CamerasOptions>
             {
                 failures.Add($"{key}:Width: set both Width and Height, or neither");
             }
+            else if (camera.Width > 0 && camera.MinFaceSize > Math.Min(camera.Width, camera.Height))
+            {
+                failures.Add($"{key}:MinFaceSize: {camera.MinFaceSize} is larger than the frame's shorter side ({camera.Width}x{camera.Height}); no face could ever be found");
+            }
 
             for (var m = 0; m < camera.MotionMasks.Count; m++)
             {
                 var mask = camera.MotionMasks[m];
                 var maskKey = $"{key}:MotionMasks:{m}";
-                var maskResults = new List<ValidationResult>();
-                Validator.TryValidateObject(mask, new ValidationContext(mask), maskResults, validateAllProperties: true);
-                failures.AddRange(maskResults.Select(r => $"{maskKey}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
-                if (maskResults.Count == 0 && (mask.Width <= 0 || mask.Height <= 0 || mask.X + mask.Width > 1.0001 || mask.Y + mask.Height > 1.0001))
+                var maskFailures = ConfigurationChecks.AnnotationFailures(mask, maskKey).ToList();
+                failures.AddRange(maskFailures);
+                if (maskFailures.Count == 0 && (mask.Width <= 0 || mask.Height <= 0 || mask.X + mask.Width > 1.0001 || mask.Y + mask.Height > 1.0001))
                 {
                     failures.Add($"{maskKey}: a mask is X, Y, Width, Height in fractions of the frame, non-empty and inside it (X + Width <= 1, Y + Height <= 1); was {mask.X}, {mask.Y}, {mask.Width}, {mask.Height}");
                 }

@@ -81,9 +81,11 @@ public static class PipelineHosting
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CamerasOptions>, CamerasOptionsValidator>();
         services.AddSection<CaptureOptions>(configuration, CaptureOptions.SectionName);
+        services.AddSingleton<IValidateOptions<CaptureOptions>, CaptureOptionsValidator>();
         services.AddSection<PipelineOptions>(configuration, PipelineOptions.SectionName);
         services.AddSection<TrackingOptions>(configuration, TrackingOptions.SectionName);
         services.AddSection<RecognitionOptions>(configuration, RecognitionOptions.SectionName);
+        services.AddSingleton<IValidateOptions<RecognitionOptions>, RecognitionOptionsValidator>();
         services.AddSection<IdentityOptions>(configuration, IdentityOptions.SectionName);
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
         services.AddSection<GalleryOptions>(configuration, GalleryOptions.SectionName);

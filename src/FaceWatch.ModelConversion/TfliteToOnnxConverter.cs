@@ -190,7 +190,7 @@ public static class TfliteToOnnxConverter
         private TfliteOperator? ProducerOf(int tensor, TfliteOp op) =>
             tensor >= 0 && _producer[tensor] >= 0 && _model.Operators[_producer[tensor]] is { } p && p.Code == (int)op ? p : null;
 
-        private bool Plain(TfliteOperator op) => op.Options.Activation == TfliteActivation.None;
+        private static bool Plain(TfliteOperator op) => op.Options.Activation == TfliteActivation.None;
 
         /// <summary>Intermediate tensors may only feed the pattern itself, never other ops or graph outputs.</summary>
         private bool Private(IEnumerable<int> tensors, HashSet<int> patternOps) =>

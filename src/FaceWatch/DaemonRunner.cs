@@ -110,7 +110,7 @@ public static partial class DaemonRunner
         }
     }
 
-    [LoggerMessage(313, LogLevel.Debug, "Unexpected start failure ({ExceptionType})")]
+    [LoggerMessage(501, LogLevel.Debug, "Unexpected start failure ({ExceptionType})")]
     private static partial void UnexpectedStartFailure(ILogger logger, string exceptionType, Exception exception);
 
     private static bool Crashed(BackgroundService[] workers) => workers.Any(s => s.ExecuteTask is { IsFaulted: true });

@@ -18,6 +18,9 @@ public static class StrictBinder
         "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging", "Images",
     };
 
+    /// <summary>Keys the .NET host writes into the configuration it is built with (HostDefaults): not the user's, never unknown.</summary>
+    private static readonly HashSet<string> HostKeys = new(StringComparer.OrdinalIgnoreCase) { "contentRoot", "environment", "applicationName" };
+
     public static void Bind<T>(IConfiguration configuration, string sectionName, T target)
         where T : class
     {
@@ -133,6 +136,6 @@ public static class StrictBinder
     public static IEnumerable<string> UnknownSections(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return configuration.GetChildren().Select(c => c.Key).Where(k => !KnownSections.Contains(k));
+        return configuration.GetChildren().Select(c => c.Key).Where(k => !KnownSections.Contains(k) && !HostKeys.Contains(k));
     }
 }

@@ -38,7 +38,9 @@ public static class ImageConversion
             throw new ArgumentException($"The {what} has pixel type {image.Type()}; expected 8-bit, 16-bit or float pixels.", nameof(image));
         }
 
+#pragma warning disable CA2000 // returned to the caller, who owns it; disposed in the catch when the conversion fails
         var bgr = new Mat();
+#pragma warning restore CA2000
         try
         {
             // 8-bit input is read as is: the colour step below writes the new image, so no copy is needed first.

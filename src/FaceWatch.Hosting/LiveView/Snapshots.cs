@@ -130,7 +130,9 @@ public sealed class SnapshotSink : IFrameAnnotationSink, IDisposable
 
             // A copy, not a view: the frame goes back to the pipeline.
             using var view = new Mat(frame.Image, box);
+#pragma warning disable CA2000 // handed to the writer queue; disposed here when the queue refuses it
             var snapshot = new FaceSnapshot(frame.Camera, track.TrackId, track.Name, frame.CapturedAt, view.Clone());
+#pragma warning restore CA2000
             if (!_queue.Writer.TryWrite(snapshot))
             {
                 snapshot.Dispose();

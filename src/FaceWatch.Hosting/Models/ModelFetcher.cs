@@ -153,8 +153,10 @@ public sealed class ModelFetcher : IModelFetcher
     /// Removes what an interrupted earlier run left: hidden temp files of a gone process in the models folder, and its
     /// scratch folder (with the npm tarball) in the system temp folder.
     /// </summary>
-    internal static void RemoveLeftovers(string directory)
+    internal static void RemoveLeftovers(string directory, TimeProvider? time = null)
     {
+        // A leftover with no owner process recorded is taken as abandoned after 10 minutes (a running fetch touches its files).
+        var abandoned = (time ?? TimeProvider.System).GetUtcNow().UtcDateTime.AddMinutes(-10);
         if (Directory.Exists(directory))
         {
             foreach (var file in Directory.EnumerateFiles(directory, ".*.tmp"))
@@ -162,7 +164,7 @@ public sealed class ModelFetcher : IModelFetcher
                 // .<model file>.<pid>.<guid>.tmp
                 var parts = Path.GetFileName(file).Split('.');
                 var owner = parts.Length >= 4 && int.TryParse(parts[^3], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : (int?)null;
-                if (owner is { } p ? !IsRunning(p) : File.GetLastWriteTimeUtc(file) < DateTime.UtcNow.AddMinutes(-10))
+                if (owner is { } p ? !IsRunning(p) : File.GetLastWriteTimeUtc(file) < abandoned)
                 {
                     DeleteQuietly(file);
                 }
@@ -176,7 +178,7 @@ public sealed class ModelFetcher : IModelFetcher
                 var ownerFile = Path.Combine(dir, OwnerFile);
                 var gone = File.Exists(ownerFile)
                     ? !int.TryParse(File.ReadAllText(ownerFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || !IsRunning(pid)
-                    : Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-10);
+                    : Directory.GetLastWriteTimeUtc(dir) < abandoned;
                 if (gone)
                 {
                     DeleteQuietly(dir);

@@ -71,7 +71,9 @@ public sealed class MqttPublisher : BackgroundService
 
         _connector = new MqttConnector(mqtt, topics, _time, _logger, embeddedBroker is null ? null : () => embeddedBroker.OwnCredentials);
 
+#pragma warning disable CA2000 // a factory meter belongs to the factory; our own is _ownedMeter, disposed with the publisher
         var meter = meterFactory?.Create("FaceWatch") ?? (_ownedMeter = new Meter("FaceWatch"));
+#pragma warning restore CA2000
         meter.CreateObservableGauge("facewatch.mqtt.outbox.size", () => _outbox.Count, "{message_group}", "Message groups (event + people list, or a state change) waiting for the broker");
         meter.CreateObservableGauge("facewatch.mqtt.connected", () => _connected ? 1 : 0, null, "1 while connected to the MQTT broker");
         _dropped = meter.CreateCounter<long>("facewatch.mqtt.outbox.dropped", "{message_group}", "Oldest outbox entries dropped because the outbox was full");
@@ -124,7 +126,9 @@ public sealed class MqttPublisher : BackgroundService
             MqttConnection connection;
             try
             {
+#pragma warning disable CA2000 // the session loop below owns the connection and disposes it when it ends
                 connection = await _connector.ConnectAsync(stoppingToken).ConfigureAwait(false);
+#pragma warning restore CA2000
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {

@@ -192,7 +192,9 @@ public static class OnnxWriter
     }
 
     /// <summary>One message being written: fields go through <see cref="CodedOutputStream"/>; sub-messages are length-prefixed bytes.</summary>
+#pragma warning disable CA1001 // a MemoryStream and the CodedOutputStream over it hold managed memory only: nothing to release
     private sealed class Proto
+#pragma warning restore CA1001
     {
         private readonly MemoryStream _stream = new();
         private readonly CodedOutputStream _out;

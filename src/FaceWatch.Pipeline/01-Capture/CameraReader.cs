@@ -239,7 +239,9 @@ public sealed class CameraReader
                 SetOnline(image.Width, image.Height);
             }
 
+#pragma warning disable CA2000 // the frame queue owns it now (it disposes what it drops)
             _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now));
+#pragma warning restore CA2000
         }
 
         return false;

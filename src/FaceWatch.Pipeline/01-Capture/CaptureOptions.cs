@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Pipeline.Capture;
 
@@ -52,5 +53,21 @@ public sealed class CaptureOptions
             throw new CameraException(string.Create(CultureInfo.InvariantCulture,
                 $"frames of {width}x{height} = {width * height:N0} pixels{from} are over the limit of {maxFramePixels:N0} pixels (Capture:MaxFramePixels); camera refused"));
         }
+    }
+}
+
+/// <summary>The rules between fields of <see cref="CaptureOptions"/> (the ranges are its data annotations).</summary>
+public sealed class CaptureOptionsValidator : IValidateOptions<CaptureOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ReconnectBaseSeconds > options.ReconnectMaxSeconds)
+        {
+            return ValidateOptionsResult.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"{CaptureOptions.SectionName}:ReconnectBaseSeconds: {options.ReconnectBaseSeconds} is more than {CaptureOptions.SectionName}:ReconnectMaxSeconds ({options.ReconnectMaxSeconds}); the first reconnect delay cannot exceed the longest"));
+        }
+
+        return ValidateOptionsResult.Success;
     }
 }

@@ -157,7 +157,9 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
                 }
 
                 workspace.Boxes.Clear();
+#pragma warning disable CA2000 // false positive: disposed by the using declaration
                 using var roi = new Mat(source, area);
+#pragma warning restore CA2000
                 // A region searched for big faces only is shrunk 8x or more for its first level: draw its pyramid from a
                 // halved (pyrDown) frame shared by all regions and crops, still shrinking at least 2x with the area filter.
                 var halvings = 0;

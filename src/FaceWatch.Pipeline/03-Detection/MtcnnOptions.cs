@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FaceWatch.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Pipeline.Detection;
@@ -45,22 +46,14 @@ public sealed class MtcnnOptions
     public int FixedShapeSessions { get; set; } = 4;
 }
 
-/// <summary>Checks the data annotations and the rules between fields of <see cref="MtcnnOptions"/>.</summary>
+/// <summary>The rules between fields of <see cref="MtcnnOptions"/> (<see cref="ThrowIfInvalid"/> checks the ranges too).</summary>
 public sealed class MtcnnOptionsValidator : IValidateOptions<MtcnnOptions>
 {
     public ValidateOptionsResult Validate(string? name, MtcnnOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // The ranges are checked where the section is registered (KeyedAnnotationsValidator) and by ThrowIfInvalid.
         var failures = new List<string>();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-        {
-            foreach (var r in results)
-            {
-                var member = string.Join(",", r.MemberNames);
-                failures.Add($"{MtcnnOptions.SectionName}:{member}: {r.ErrorMessage}");
-            }
-        }
 
         if (options.MaxInputSide is > 0 and < 64)
         {
@@ -76,13 +69,15 @@ public sealed class MtcnnOptionsValidator : IValidateOptions<MtcnnOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    /// <summary>Throws <see cref="OptionsValidationException"/> listing every bad key.</summary>
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every bad key: ranges, then the rules between keys.</summary>
     public static void ThrowIfInvalid(MtcnnOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var result = new MtcnnOptionsValidator().Validate(null, options);
-        if (result.Failed)
+        List<string> failures = [.. ConfigurationChecks.AnnotationFailures(options, MtcnnOptions.SectionName), .. result.Failures ?? []];
+        if (failures.Count > 0)
         {
-            throw new OptionsValidationException(MtcnnOptions.SectionName, typeof(MtcnnOptions), result.Failures);
+            throw new OptionsValidationException(MtcnnOptions.SectionName, typeof(MtcnnOptions), failures);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Pipeline.Tracking;
 
@@ -25,4 +26,20 @@ public sealed class RecognitionOptions
     /// <summary>Aligned crops waiting for the embedder; when full the oldest is dropped.</summary>
     [Range(1, 4096)]
     public int CropQueueCapacity { get; set; } = 32;
+}
+
+/// <summary>The rules between fields of <see cref="RecognitionOptions"/> (the ranges are its data annotations).</summary>
+public sealed class RecognitionOptionsValidator : IValidateOptions<RecognitionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RecognitionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.BatchSize > options.CropQueueCapacity)
+        {
+            return ValidateOptionsResult.Fail(
+                $"{RecognitionOptions.SectionName}:BatchSize: {options.BatchSize} is more than {RecognitionOptions.SectionName}:CropQueueCapacity ({options.CropQueueCapacity}); a batch is taken from that queue and could never fill");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
 }

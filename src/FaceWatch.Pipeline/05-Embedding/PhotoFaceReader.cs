@@ -58,7 +58,9 @@ public sealed class PhotoFaceReader(IFaceDetector detector, Func<Mat, FaceDetect
         ArgumentNullException.ThrowIfNull(image);
         if (aligned)
         {
+#pragma warning disable CA2000 // the returned PhotoFaces owns its crops (the caller disposes it)
             return new PhotoFaces(name, image.Size(), [new PhotoFace(new Rect2f(0, 0, image.Width, image.Height), 1f, image.Clone())]);
+#pragma warning restore CA2000
         }
 
         var faces = new List<PhotoFace>();

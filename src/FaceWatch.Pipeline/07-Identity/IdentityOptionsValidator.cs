@@ -1,3 +1,4 @@
+using FaceWatch.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace FaceWatch.Pipeline.Identity;
@@ -8,6 +9,11 @@ public sealed class IdentityOptionsValidator : IValidateOptions<IdentityOptions>
     public ValidateOptionsResult Validate(string? name, IdentityOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (ConfigurationChecks.AnnotationFailures(options, IdentityOptions.SectionName).Any())
+        {
+            return ValidateOptionsResult.Success; // a value out of its range is reported as such; comparing it to others adds only noise (Window=0)
+        }
+
         var failures = new List<string>();
         if (options.MinObservations > options.Window)
         {

@@ -18,7 +18,7 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
 
         if (options.ReconnectMinDelaySeconds > options.ReconnectMaxDelaySeconds)
         {
-            errors.Add("Mqtt:ReconnectMinDelaySeconds must not exceed Mqtt:ReconnectMaxDelaySeconds.");
+            errors.Add(FormattableString.Invariant($"Mqtt:ReconnectMinDelaySeconds must not exceed Mqtt:ReconnectMaxDelaySeconds (got {options.ReconnectMinDelaySeconds} and {options.ReconnectMaxDelaySeconds})."));
         }
 
         if (options.ClientId is { Length: > 0 } id && id.Any(char.IsControl))
@@ -61,7 +61,7 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
         {
             if (embedded.Port is < 1 or > 65535)
             {
-                errors.Add("Mqtt:Embedded:Port must be between 1 and 65535.");
+                errors.Add(FormattableString.Invariant($"Mqtt:Embedded:Port must be between 1 and 65535 (got {embedded.Port})"));
             }
 
             if (!IsPlainAddress(embedded.BindAddress))
@@ -85,17 +85,17 @@ public sealed class MqttOptionsValidator : IValidateOptions<MqttOptions>
 
             if (embedded.MaxMessageBytes is < 1024 or > 256 * 1024 * 1024)
             {
-                errors.Add("Mqtt:Embedded:MaxMessageBytes must be between 1024 and 268435456.");
+                errors.Add(FormattableString.Invariant($"Mqtt:Embedded:MaxMessageBytes must be between 1024 and 268435456 (got {embedded.MaxMessageBytes})"));
             }
 
             if (embedded.MaxRetainedMessages is < 0 or > 1_000_000)
             {
-                errors.Add("Mqtt:Embedded:MaxRetainedMessages must be between 0 and 1000000.");
+                errors.Add(FormattableString.Invariant($"Mqtt:Embedded:MaxRetainedMessages must be between 0 and 1000000 (got {embedded.MaxRetainedMessages})"));
             }
 
             if (embedded.MaxRetainedBytes is < 0 or > 4L * 1024 * 1024 * 1024)
             {
-                errors.Add("Mqtt:Embedded:MaxRetainedBytes must be between 0 and 4294967296.");
+                errors.Add(FormattableString.Invariant($"Mqtt:Embedded:MaxRetainedBytes must be between 0 and 4294967296 (got {embedded.MaxRetainedBytes})"));
             }
 
             if (embedded.Enabled && tls is { Enabled: true })

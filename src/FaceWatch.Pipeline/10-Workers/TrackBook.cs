@@ -135,7 +135,7 @@ public sealed class TrackBook
         }
     }
 
-    private IReadOnlyList<IdentityEvent> TakeOverflow()
+    private IdentityEvent[] TakeOverflow()
     {
         lock (_gate)
         {

@@ -132,7 +132,9 @@ internal static class BenchCommand
                 MtcnnDetector detector;
                 try
                 {
+#pragma warning disable CA2000 // assigned inside try only to catch setup errors; disposed by the using below
                     detector = DetectorSetup.Create(config, o => o.Threads = threads);
+#pragma warning restore CA2000
                 }
                 catch (Exception e) when (DetectorSetup.IsSetupError(e))
                 {

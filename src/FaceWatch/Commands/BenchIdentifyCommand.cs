@@ -16,6 +16,8 @@ namespace FaceWatch.Commands;
 /// </summary>
 internal static class BenchIdentifyCommand
 {
+    private static readonly int[] ProbeWidths = [40, 56, 80, 112, 160];
+
     public static Command Create()
     {
         var dir = new Argument<string?>("DIR") { Description = "Labelled photos, DIR/<name>/*.jpg (e.g. ../shared/data/faces/jurassic).", Arity = ArgumentArity.ZeroOrOne };
@@ -49,7 +51,7 @@ internal static class BenchIdentifyCommand
                 BenchOpenSet.Run(tools, lfwDir, new BenchOpenSet.Settings(
                     parseResult.GetValue(lfwPeople), 12, parseResult.GetValue(lfwProbes), parseResult.GetValue(lfwStrangers), parseResult.GetValue(lfwStrangerPhotos),
                     parseResult.GetValue(seed), [2, 3, 5, 10],
-                    [.. new[] { 40, 56, 80, 112, 160 }.Select(w => new ProbeDegradation(w, 0)), new ProbeDegradation(56, 1), new ProbeDegradation(56, 2), new ProbeDegradation(40, 1)],
+                    [.. ProbeWidths.Select(w => new ProbeDegradation(w, 0)), new ProbeDegradation(56, 1), new ProbeDegradation(56, 2), new ProbeDegradation(40, 1)],
                     parseResult.GetValue(cache), parseResult.GetValue(lfwCalibration)), ct);
             }
 

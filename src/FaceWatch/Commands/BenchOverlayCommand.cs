@@ -87,7 +87,7 @@ internal static class BenchOverlayCommand
             new(2, new Rect2f(40 * sx, 200 * sy, 60 * sx, 70 * sy), null, "unknown", false, 0.31),
             new(3, new Rect2f(500 * sx, 150 * sy, 50 * sx, 60 * sy), null, null, false, 0),
         ];
-        var health = new CameraHealth("bench", true, 1, 0, 0, 25, null, DateTimeOffset.UtcNow);
+        var health = new CameraHealth("bench", true, 1, 0, 0, 25, null, TimeProvider.System.GetUtcNow());
         var copy = new List<double>();
         var draw = new List<double>();
         var jpeg = new List<double>();
@@ -95,7 +95,9 @@ internal static class BenchOverlayCommand
         long sequence = 0;
         foreach (var src in source)
         {
-            using var frame = new Frame("bench", ++sequence, new Mat(), DateTimeOffset.UtcNow, 0);
+#pragma warning disable CA2000 // the frame owns its Mat and is disposed by the using
+            using var frame = new Frame("bench", ++sequence, new Mat(), TimeProvider.System.GetUtcNow(), 0);
+#pragma warning restore CA2000
             Cv2.Resize(src, frame.Image, new Size(width, height));
 
             var t0 = Stopwatch.GetTimestamp();

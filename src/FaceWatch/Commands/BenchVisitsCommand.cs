@@ -125,7 +125,7 @@ internal static class BenchVisitsCommand
         return 0;
     }
 
-    private static string Row(string name, IReadOnlyList<OpenSetScore> runs)
+    private static string Row(string name, List<OpenSetScore> runs)
     {
         double M(Func<OpenSetScore, double> f) => ScenarioBench.Median(runs.Select(f));
         var first = runs[0];

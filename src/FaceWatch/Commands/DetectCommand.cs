@@ -76,7 +76,9 @@ internal static class DetectCommand
         try
         {
             maxPixels = DetectorSetup.Images(config).MaxPixels;
+#pragma warning disable CA2000 // assigned inside try only to catch setup errors; disposed by the using below
             detector = DetectorSetup.Create(config, o => o.MinFaceSize = minFace);
+#pragma warning restore CA2000
         }
         catch (Exception e) when (DetectorSetup.IsSetupError(e))
         {
@@ -205,7 +207,7 @@ internal static class DetectCommand
 
     private static void WriteImages(OutputFiles outputs, string file, Mat image, IReadOnlyList<FaceDetection> faces, bool writeAligned, int alignedSize)
     {
-        var suffixes = new[] { ".faces.jpg" }.Concat(writeAligned ? faces.Select((_, i) => $".face{i + 1}.png") : []).ToArray();
+        string[] suffixes = [".faces.jpg", .. writeAligned ? faces.Select((_, i) => $".face{i + 1}.png") : []];
         var paths = outputs.Reserve(file, suffixes);
         using var annotated = image.Clone();
         var thickness = Math.Max(1, Math.Max(image.Width, image.Height) / 600);

@@ -52,7 +52,7 @@ internal static class MqttSelfTestCommand
                 }
                 else if (line.Split(' ', 3) is ["camera", var state and ("online" or "offline"), var camera])
                 {
-                    health.Report(new CameraHealth(camera, state == "online", 0, 0, 0, 0, null, DateTimeOffset.UtcNow));
+                    health.Report(new CameraHealth(camera, state == "online", 0, 0, 0, 0, null, TimeProvider.System.GetUtcNow()));
                 }
                 else if (line.Length > 0)
                 {

@@ -12,11 +12,15 @@ namespace FaceWatch.Commands;
 /// </summary>
 internal sealed class RtspClipServer : IAsyncDisposable
 {
+    private static readonly string[] QuietOverwrite = ["-v", "error", "-y"];
+
     public const string ScriptRelativePath = "tests/FaceWatch.Tests/Infrastructure/rtsp_server.py";
 
     private readonly string _script;
     private readonly string _file;
+#pragma warning disable CA2213 // disposed in KillAsync, which DisposeAsync calls
     private Process? _process;
+#pragma warning restore CA2213
 
     private RtspClipServer(string script, string file, int port)
     {
@@ -188,7 +192,7 @@ internal sealed class RtspClipServer : IAsyncDisposable
     private static void RunFfmpeg(IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-v", "error", "-y" }.Concat(args))
+        foreach (var arg in QuietOverwrite.Concat(args))
         {
             start.ArgumentList.Add(arg);
         }

@@ -84,6 +84,76 @@ public class DaemonConfigurationTests
         Assert.Contains("Identity:MinUnknownObservations: 20 is more than Identity:Window (12)", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Identity:Window", "0", "Identity:Window must be between 1 and 1000 (got 0)")]
+    [InlineData("Identity:MinShare", "0.4", "Identity:MinShare must be between 0.5 and 1 (got 0.4)")]
+    [InlineData("Recognition:MinScore", "1.5", "Recognition:MinScore must be between 0 and 1 (got 1.5)")]
+    [InlineData("Tracking:MinHits", "0", "Tracking:MinHits must be between 1 and 100 (got 0)")]
+    [InlineData("Capture:FrameQueueCapacity", "17", "Capture:FrameQueueCapacity must be between 1 and 16 (got 17)")]
+    [InlineData("Gating:FullFrameShare", "0.01", "Gating:FullFrameShare must be between 0.05 and 1 (got 0.01)")]
+    [InlineData("Detection:ScaleFactor", "0.99", "Detection:ScaleFactor must be between 0.3 and 0.95 (got 0.99)")]
+    [InlineData("Pipeline:DetectMaxSide", "100", "Pipeline:DetectMaxSide must be between 120 and 4320 (got 100)")]
+    [InlineData("Embedding:InputSize", "8", "Embedding:InputSize must be between 16 and 1024 (got 8)")]
+    [InlineData("Images:MaxPixels", "0", "Images:MaxPixels must be between 1 and 1000000000 (got 0)")]
+    [InlineData("Models:Threads", "300", "Models:Threads must be between 0 and 256 (got 300)")]
+    public void A_value_out_of_range_fails_naming_the_key_the_range_and_the_value(string key, string value, string expected)
+    {
+        var message = key.Split(':')[0] switch
+        {
+            "Identity" => Failure<IdentityOptions>(Config((key, value))),
+            "Recognition" => Failure<RecognitionOptions>(Config((key, value))),
+            "Tracking" => Failure<TrackingOptions>(Config((key, value))),
+            "Capture" => Failure<CaptureOptions>(Config((key, value))),
+            "Gating" => Failure<FaceWatch.Pipeline.Motion.GatingOptions>(Config((key, value))),
+            "Detection" => Failure<FaceWatch.Pipeline.Detection.MtcnnOptions>(Config((key, value))),
+            "Pipeline" => Failure<Pipeline.Workers.PipelineOptions>(Config((key, value))),
+            "Embedding" => Failure<FaceWatch.Pipeline.Embedding.EmbeddingOptions>(Config((key, value))),
+            "Images" => Failure<Core.Imaging.ImageOptions>(Config((key, value))),
+            "Models" => Failure<Core.Models.ModelsOptions>(Config((key, value), ("Models:Dir", TestPaths.ModelsDir))),
+            _ => throw new ArgumentOutOfRangeException(nameof(key), key, null),
+        };
+
+        // Once: the section's range check is registered once (Detection used to report it twice).
+        Assert.Equal(expected, message);
+    }
+
+    [Fact]
+    public void A_camera_value_out_of_range_names_the_entry_the_range_and_the_value()
+    {
+        var message = Failure<CamerasOptions>(Config(("Cameras:0:Name", "door"), ("Cameras:0:Source", "0"), ("Cameras:0:DetectFps", "0")));
+        Assert.Contains("Cameras:0:DetectFps must be between 0.1 and 60 (got 0)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Capture_reconnect_base_longer_than_max_fails_naming_both_keys()
+    {
+        var message = Failure<CaptureOptions>(Config(("Capture:ReconnectBaseSeconds", "60"), ("Capture:ReconnectMaxSeconds", "30")));
+        Assert.Contains("Capture:ReconnectBaseSeconds: 60 is more than Capture:ReconnectMaxSeconds (30)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Recognition_batch_larger_than_the_crop_queue_fails_naming_both_keys()
+    {
+        var message = Failure<RecognitionOptions>(Config(("Recognition:BatchSize", "64"), ("Recognition:CropQueueCapacity", "32")));
+        Assert.Contains("Recognition:BatchSize: 64 is more than Recognition:CropQueueCapacity (32)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_camera_min_face_larger_than_its_frame_fails_naming_the_key()
+    {
+        var message = Failure<CamerasOptions>(Config(
+            ("Cameras:0:Name", "door"), ("Cameras:0:Source", "rtsp://cam/x"), ("Cameras:0:Width", "320"), ("Cameras:0:Height", "240"), ("Cameras:0:MinFaceSize", "300")));
+        Assert.Contains("Cameras:0:MinFaceSize: 300 is larger than the frame's shorter side (320x240)", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Identity:MinObservations", "13", "Identity:MinObservations: 13 is more than Identity:Window (12)")]
+    [InlineData("Identity:StrongRun", "13", "Identity:StrongRun: 13 is more than Identity:Window (12)")]
+    public void Identity_counts_must_fit_in_the_window(string key, string value, string expected)
+    {
+        Assert.Contains(expected, Failure<IdentityOptions>(Config((key, value), ("Identity:Window", "12"))), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Gating_rules_and_motion_masks_fail_naming_the_key()
     {

@@ -63,7 +63,7 @@ internal static class CalibrateCommand
                 Console.WriteLine($"Measuring score distributions on {source}; probes: {degradation} ({probes.Items.Count} faces found).");
                 var one = ScorePriorBuilder.Build(
                     people, tools.Embedder.Identity, source, degradation.ToString(), new ScorePriorBuilder.Settings(Seed: parseResult.GetValue(seed), MarginWeight: priors.FirstOrDefault()?.MarginWeight),
-                    DateTimeOffset.UtcNow, null, ct);
+                    TimeProvider.System.GetUtcNow(), null, ct);
                 Print(one);
                 priors.Add(one);
             }

@@ -187,7 +187,7 @@ internal static class BenchInt8Command
         }
     }
 
-    private static void Quality(Dictionary<string, MtcnnDetector> detectors, IReadOnlyList<string> photos)
+    private static void Quality(Dictionary<string, MtcnnDetector> detectors, List<string> photos)
     {
         Console.WriteLine($"quality: faces found by float and by each variant on {photos.Count} test photos (min face 20); a face is the same at IoU >= 0.9");
         Console.WriteLine("nets  float  variant  same  landmark-err-px(median,max)  min-IoU");

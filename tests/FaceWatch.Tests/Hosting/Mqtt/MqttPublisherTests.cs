@@ -119,8 +119,8 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
             var docs = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "mqtt.md"));
             foreach (var camera in new[] { "porch", "garage door" })
             {
-                var lastPerson = JsonDocument.Parse(sub.On(t.DiscoveryLastPerson(camera)).Last().Payload).RootElement;
-                var peopleCount = JsonDocument.Parse(sub.On(t.DiscoveryPeople(camera)).Last().Payload).RootElement;
+                var lastPerson = JsonDocument.Parse(sub.On(t.DiscoveryLastPerson(camera))[^1].Payload).RootElement;
+                var peopleCount = JsonDocument.Parse(sub.On(t.DiscoveryPeople(camera))[^1].Payload).RootElement;
                 foreach (var config in new[] { lastPerson, peopleCount })
                 {
                     foreach (var key in new[] { "name", "unique_id", "state_topic", "value_template", "json_attributes_topic", "availability", "availability_mode", "device", "origin" })

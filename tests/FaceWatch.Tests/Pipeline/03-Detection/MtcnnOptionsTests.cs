@@ -22,17 +22,16 @@ public class MtcnnOptionsTests
     [Fact]
     public void A_too_small_min_face_is_rejected_naming_the_key()
     {
-        var result = new MtcnnOptionsValidator().Validate(null, new MtcnnOptions { MinFaceSize = 5 });
-        Assert.True(result.Failed);
-        Assert.Contains(result.Failures!, f => f.StartsWith("Detection:MinFaceSize:", StringComparison.Ordinal));
+        var e = Assert.Throws<OptionsValidationException>(() => MtcnnOptionsValidator.ThrowIfInvalid(new MtcnnOptions { MinFaceSize = 5 }));
+        Assert.Contains("Detection:MinFaceSize must be between 12 and 4096 (got 5)", e.Failures);
     }
 
     [Fact]
     public void Out_of_range_threshold_and_factor_are_rejected()
     {
-        var result = new MtcnnOptionsValidator().Validate(null, new MtcnnOptions { ONetThreshold = 1.5f, ScaleFactor = 1f });
-        Assert.Contains(result.Failures!, f => f.StartsWith("Detection:ONetThreshold:", StringComparison.Ordinal));
-        Assert.Contains(result.Failures!, f => f.StartsWith("Detection:ScaleFactor:", StringComparison.Ordinal));
+        var e = Assert.Throws<OptionsValidationException>(() => MtcnnOptionsValidator.ThrowIfInvalid(new MtcnnOptions { ONetThreshold = 1.5f, ScaleFactor = 1f }));
+        Assert.Contains("Detection:ONetThreshold must be between 0 and 1 (got 1.5)", e.Failures);
+        Assert.Contains("Detection:ScaleFactor must be between 0.3 and 0.95 (got 1)", e.Failures);
     }
 
     [Fact]

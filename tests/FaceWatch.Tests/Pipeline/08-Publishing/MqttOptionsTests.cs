@@ -33,9 +33,9 @@ public class MqttOptionsTests
     }
 
     [Theory]
-    [InlineData("Mqtt:Port", "0", "Mqtt:Port must be between 1 and 65535.")]
-    [InlineData("Mqtt:Qos", "3", "Mqtt:Qos must be 0, 1 or 2.")]
-    [InlineData("Mqtt:OutboxCapacity", "0", "Mqtt:OutboxCapacity must be between 1 and 1000000.")]
+    [InlineData("Mqtt:Port", "0", "Mqtt:Port must be between 1 and 65535 (got 0)")]
+    [InlineData("Mqtt:Qos", "3", "Mqtt:Qos must be 0, 1 or 2 (got 3)")]
+    [InlineData("Mqtt:OutboxCapacity", "0", "Mqtt:OutboxCapacity must be between 1 and 1000000 (got 0)")]
     [InlineData("Mqtt:TopicPrefix", "face/#", "Mqtt:TopicPrefix 'face/#' is not a valid topic prefix")]
     [InlineData("Mqtt:Tls:CaFile", "/nonexistent/ca.pem", "Mqtt:Tls:CaFile: file '/nonexistent/ca.pem' does not exist.")]
     [InlineData("Mqtt:Embedded:BindAddress", "localhost", "Mqtt:Embedded:BindAddress 'localhost' is not an IP address")]
