@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using FaceWatch.Core.Text;
 namespace FaceWatch.Core.Configuration;
 
+// Size: every configuration message users read (unknown keys, mistyped values, ranges) is worded here once, so all sections speak alike.
 /// <summary>
 /// What is wrong with a configuration section before (or instead of) the configuration binder saying it with .NET type
 /// names: keys that are no setting, and values that cannot become their setting's type, each naming the full key, the
@@ -50,8 +51,11 @@ public static class ConfigurationChecks
     }
 
     /// <summary>
-    /// The data annotations of an options object as failures naming the full key (<c>Capture:FrameQueueCapacity: ...</c>),
-    /// never the options class; a message that already starts with the key is kept as it is.
+    /// The data annotations of an options object as failures naming the full key, never the options class: a value
+    /// out of its <see cref="RangeAttribute"/> says the range and the value (<c>Identity:Window must be between 1 and
+    /// 1000 (got 0)</c>; the framework's own message names neither the section nor the value), other failures are
+    /// prefixed with the key unless their message already starts with it. <paramref name="sectionName"/> is the key of
+    /// <paramref name="options"/> (<c>Cameras:0</c> for a list entry).
     /// </summary>
     public static IEnumerable<string> AnnotationFailures(object options, string sectionName)
     {
@@ -62,10 +66,41 @@ public static class ConfigurationChecks
         {
             var member = result.MemberNames.FirstOrDefault();
             var key = member is null ? sectionName : $"{sectionName}:{member}";
-            var message = UrlRedactor.Redact(result.ErrorMessage ?? "invalid value");
+            var message = UrlRedactor.Redact(RangeFailure(options, member, key) ?? result.ErrorMessage ?? "invalid value");
             yield return message.StartsWith(key, StringComparison.OrdinalIgnoreCase) ? message : $"{key}: {message}";
         }
     }
+
+    /// <summary>
+    /// <c>Key must be between A and B (got X)</c> when <paramref name="member"/> fails a <see cref="RangeAttribute"/>; a
+    /// range with its own words (<c>Mqtt:Qos must be 0, 1 or 2.</c>) keeps them and gets the value. Null otherwise.
+    /// </summary>
+    private static string? RangeFailure(object options, string? member, string key)
+    {
+        if (member is null || options.GetType().GetProperty(member, BindingFlags.Public | BindingFlags.Instance) is not { } property)
+        {
+            return null;
+        }
+
+        var value = property.GetValue(options);
+        if (property.GetCustomAttributes<RangeAttribute>().FirstOrDefault(r => !r.IsValid(value)) is not { } range)
+        {
+            return null;
+        }
+
+        var got = $" (got {Invariant(value)})";
+        if (range.ErrorMessage is { Length: > 0 } own)
+        {
+            return own.TrimEnd('.') + got;
+        }
+
+        var bounds = range.MinimumIsExclusive || range.MaximumIsExclusive
+            ? $"{(range.MinimumIsExclusive ? "more than" : "at least")} {Invariant(range.Minimum)} and {(range.MaximumIsExclusive ? "less than" : "at most")} {Invariant(range.Maximum)}"
+            : $"between {Invariant(range.Minimum)} and {Invariant(range.Maximum)}";
+        return $"{key} must be {bounds}{got}";
+    }
+
+    private static string Invariant(object? value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "nothing";
 
     /// <summary>What a value of <paramref name="type"/> is, in words.</summary>
     public static string Expected(Type type)
@@ -215,8 +250,9 @@ public static class ConfigurationChecks
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException or OverflowException or InvalidOperationException)
         {
-            // Our own converters speak to users; the framework's name types.
-            return type.FullName?.StartsWith("FaceWatch.", StringComparison.Ordinal) == true ? ex.Message : $"{Shown(value)} is not {Expected(type)}";
+            // Our own converters (in any FaceWatch assembly: Mqtt:Embedded's lives beside MqttOptions) speak to users; the framework's name types.
+            var ours = type.Assembly.GetName().Name?.StartsWith("FaceWatch", StringComparison.OrdinalIgnoreCase) == true;
+            return ours ? ex.Message : $"{Shown(value)} is not {Expected(type)}";
         }
     }
 
@@ -262,7 +298,7 @@ public static class ConfigurationChecks
 
 /// <summary>
 /// Validates the data annotations of <typeparamref name="TOptions"/> (as <c>ValidateDataAnnotations</c> does) with failures
-/// naming the full key (<c>Capture:FrameQueueCapacity: The field FrameQueueCapacity must be between 1 and 16</c>), not the class.
+/// naming the full key and, for ranges, the range and the value (<c>Capture:FrameQueueCapacity must be between 1 and 16 (got 100)</c>), not the class.
 /// </summary>
 public sealed class KeyedAnnotationsValidator<TOptions>(string sectionName) : IValidateOptions<TOptions>
     where TOptions : class

@@ -32,7 +32,9 @@ public sealed class CropScheduler(int minFaceSize, RecognitionOptions recognitio
             }
 
             var weight = FaceQuality.Weight(faceSize, detection.Score, sharpness, recognition);
+#pragma warning disable CA2000 // the crop queue owns it now (it disposes what it drops)
             crops.Write(new FaceCrop(book, track.Id, crop, weight, frame.CaptureTimestamp) { Box = detection.Box });
+#pragma warning restore CA2000
             crop = null; // the queue owns it now
         }
         finally

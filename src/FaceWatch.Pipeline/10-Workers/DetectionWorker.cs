@@ -45,7 +45,9 @@ public sealed class DetectionWorker(DropOldestQueue<Frame> frames, FramePacer pa
                 }
 
                 waiting = null;
+#pragma warning disable CA2000 // false positive: disposed by the using block below
                 while (reader.TryRead(out var frame))
+#pragma warning restore CA2000
                 {
                     using (frame)
                     {

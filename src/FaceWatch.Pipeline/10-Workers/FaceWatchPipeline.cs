@@ -92,7 +92,9 @@ public sealed class FaceWatchPipeline : IDisposable
             var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
             var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids);
             var tracker = new FaceTracker(settings.Tracking, time, ids);
+#pragma warning disable CA2000 // the camera's runtime owns it: disposed in Dispose
             var cameraDetector = new CameraDetector(detector, settings.Gating, camera, settings.Pipeline.DetectMaxSide, time.TimestampFrequency, stats);
+#pragma warning restore CA2000
             var crops = new CropScheduler(camera.MinFaceSize, settings.Recognition, stages.Align, _crops, book);
             var annotator = new FrameAnnotator(camera.Name, stages.Sinks, health, workerLogger);
             var processor = new CameraFrameProcessor(cameraDetector, tracker, book, crops, annotator);

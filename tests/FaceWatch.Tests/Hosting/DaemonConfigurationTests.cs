@@ -106,10 +106,10 @@ public class DaemonConfigurationTests
             "Capture" => Failure<CaptureOptions>(Config((key, value))),
             "Gating" => Failure<FaceWatch.Pipeline.Motion.GatingOptions>(Config((key, value))),
             "Detection" => Failure<FaceWatch.Pipeline.Detection.MtcnnOptions>(Config((key, value))),
-            "Pipeline" => Failure<Pipeline.Workers.PipelineOptions>(Config((key, value))),
+            "Pipeline" => Failure<FaceWatch.Pipeline.Workers.PipelineOptions>(Config((key, value))),
             "Embedding" => Failure<FaceWatch.Pipeline.Embedding.EmbeddingOptions>(Config((key, value))),
-            "Images" => Failure<Core.Imaging.ImageOptions>(Config((key, value))),
-            "Models" => Failure<Core.Models.ModelsOptions>(Config((key, value), ("Models:Dir", TestPaths.ModelsDir))),
+            "Images" => Failure<FaceWatch.Core.Imaging.ImageOptions>(Config((key, value))),
+            "Models" => Failure<FaceWatch.Core.Models.ModelsOptions>(Config((key, value), ("Models:Dir", TestPaths.ModelsDir))),
             _ => throw new ArgumentOutOfRangeException(nameof(key), key, null),
         };
 
