@@ -71,7 +71,7 @@ public static class DaemonHost
         // outlives the pipeline and flushes its last events (the web view puts itself first: see AddFaceWatchWeb).
         builder.Services
             .AddFaceWatchMqtt(builder.Configuration)
-            .AddFaceWatchPipeline(builder.Configuration)
+            .AddFaceWatchPipeline(configuration)
             .AddFaceWatchLiveView(builder.Configuration);
         builder.AddFaceWatchWeb();
         return builder;
