@@ -60,6 +60,10 @@ internal sealed class WebHostFixture : IAsyncDisposable
             builder.Services.AddSingleton(logs);
         }
 
+        // The views without a pipeline: the test posts the frames and events itself.
+        builder.Services.AddFaceWatchLiveView(builder.Configuration);
+        builder.AddFaceWatchWeb();
+
         var host = builder.Build();
         await host.StartAsync();
         return new WebHostFixture(host);
