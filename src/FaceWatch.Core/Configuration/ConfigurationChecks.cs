@@ -215,8 +215,9 @@ public static class ConfigurationChecks
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException or OverflowException or InvalidOperationException)
         {
-            // Our own converters (any FaceWatch assembly, e.g. Mqtt:Embedded's in the pipeline) speak to users; the framework's name types.
-            return type.Assembly.GetName().Name?.StartsWith("FaceWatch", StringComparison.Ordinal) == true ? ex.Message : $"{Shown(value)} is not {Expected(type)}";
+            // Our own converters (in any FaceWatch assembly: Mqtt:Embedded's lives beside MqttOptions) speak to users; the framework's name types.
+            var ours = type.Assembly.GetName().Name?.StartsWith("FaceWatch", StringComparison.OrdinalIgnoreCase) == true;
+            return ours ? ex.Message : $"{Shown(value)} is not {Expected(type)}";
         }
     }
 

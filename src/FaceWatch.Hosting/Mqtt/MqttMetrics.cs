@@ -19,7 +19,9 @@ public sealed class MqttMetrics
     public MqttMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+#pragma warning disable CA2000 // a factory meter belongs to the factory, which disposes it with the host
         var meter = meterFactory.Create(FaceWatchMetrics.MeterName);
+#pragma warning restore CA2000
         meter.CreateObservableGauge("facewatch.mqtt.outbox.size", ObserveOutboxSize, "{message_group}", "Message groups (event + people list, or a state change) waiting for the broker");
         meter.CreateObservableGauge("facewatch.mqtt.connected", ObserveConnected, null, "1 while connected to the MQTT broker");
         _dropped = meter.CreateCounter<long>("facewatch.mqtt.outbox.dropped", "{message_group}", "Oldest outbox entries dropped because the outbox was full");

@@ -61,7 +61,9 @@ internal sealed class MqttSession : BackgroundService
             MqttConnection connection;
             try
             {
+#pragma warning disable CA2000 // the session loop below owns the connection and disposes it when it ends
                 connection = await _connector.ConnectAsync(stoppingToken).ConfigureAwait(false);
+#pragma warning restore CA2000
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {

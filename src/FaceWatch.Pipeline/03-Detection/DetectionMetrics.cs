@@ -16,7 +16,9 @@ public sealed class DetectionMetrics
     public DetectionMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
+#pragma warning disable CA2000 // a factory meter belongs to the factory, which disposes it with the host
         var meter = meterFactory.Create(MeterName);
+#pragma warning restore CA2000
         _duration = meter.CreateHistogram<double>("facewatch.detection.duration", unit: "ms", description: "Time to detect faces in one frame.");
         _faces = meter.CreateCounter<long>("facewatch.detection.faces", unit: "{face}", description: "Faces found.");
     }
