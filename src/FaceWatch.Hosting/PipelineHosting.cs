@@ -36,6 +36,7 @@ public static class PipelineHosting
         services.TryAddSingleton<CameraHealthRegistry>();
         services.TryAddSingleton<IdentityEventHub>();
         services.TryAddSingleton<FaceWatchMetrics>();
+        services.TryAddSingleton<DetectionMetrics>();
         AddOptions(services, configuration);
 
         services.TryAddSingleton<IModelFetcher>(sp => new ModelFetcher(sp.GetRequiredService<ILogger<ModelFetcher>>()));

@@ -5,7 +5,8 @@ using FaceWatch.Core.Health;
 namespace FaceWatch.Hosting;
 
 /// <summary>
-/// Reports each camera's frame queue as <c>facewatch.queue.depth{queue="frames:&lt;camera&gt;"}</c>.
+/// Reports each camera's frame queue as <c>facewatch.queue.depth{queue="frames:&lt;camera&gt;"}</c>, and the faces
+/// the crop queue dropped as <c>facewatch.crops.dropped</c>.
 /// </summary>
 internal sealed class PipelineQueueMetrics(FaceWatchPipeline pipeline, FaceWatchMetrics metrics) : IHostedService
 {
@@ -20,6 +21,8 @@ internal sealed class PipelineQueueMetrics(FaceWatchPipeline pipeline, FaceWatch
             metrics.RegisterQueue(name, () => queue.Count);
             _registered.Add(name);
         }
+
+        metrics.ObserveCropsDropped(() => pipeline.CropsDropped);
 
         return Task.CompletedTask;
     }

@@ -1,5 +1,7 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.LiveView;
 using FaceWatch.Pipeline.Publishing;
@@ -48,10 +50,17 @@ public sealed record CameraTileDto(string Name, bool Online, double ProcessedFps
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HealthDto))]
-[JsonSerializable(typeof(IReadOnlyList<IdentityEvent>))]
-[JsonSerializable(typeof(IdentityEvent))]
 [JsonSerializable(typeof(IReadOnlyList<CameraTileDto>))]
-internal sealed partial class WebJsonContext : JsonSerializerContext;
+internal sealed partial class WebJsonContext : JsonSerializerContext
+{
+    // Identity events have one contract, the MQTT payload's (explicit nulls): not generated here but taken from
+    // IdentityEventJsonContext. Instance members, so they read like the generated ones (WebJsonContext.Default.X).
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Read through Default, as the generated type infos.")]
+    public JsonTypeInfo<IdentityEvent> IdentityEvent => IdentityEventJsonContext.Default.IdentityEvent;
+
+    [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Read through Default, as the generated type infos.")]
+    public JsonTypeInfo<IReadOnlyList<IdentityEvent>> IReadOnlyListIdentityEvent => IdentityEventJsonContext.Default.IReadOnlyListIdentityEvent;
+}
 
 /// <summary>Builds <c>/healthz</c>: <c>ok</c> (all cameras online), <c>degraded</c> (some), <c>down</c> (none; HTTP 503).</summary>
 public sealed class HealthReporter

@@ -3,7 +3,6 @@ using FaceWatch.Pipeline.Publishing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-using FaceWatch.Core.Health;
 using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Web;
 
@@ -22,11 +21,8 @@ public sealed class RecentEvents : BackgroundService
     private readonly LinkedList<IdentityEvent> _recent = new();
     private readonly List<Channel<IdentityEvent>> _clients = [];
 
-    private readonly FaceWatchMetrics? _metrics;
-
-    public RecentEvents(IdentityEventHub hub, IOptions<WebOptions> options, FaceWatchMetrics? metrics = null)
+    public RecentEvents(IdentityEventHub hub, IOptions<WebOptions> options)
     {
-        _metrics = metrics;
         ArgumentNullException.ThrowIfNull(hub);
         ArgumentNullException.ThrowIfNull(options);
         // Subscribed at construction so no event published after the host starts is missed.
@@ -63,7 +59,6 @@ public sealed class RecentEvents : BackgroundService
     {
         await foreach (var e in _subscription.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
-            _metrics?.Event(e.Event, e.Camera);
             Channel<IdentityEvent>[] clients;
             lock (_gate)
             {

@@ -20,6 +20,9 @@ public sealed record CameraHealth(
 {
     /// <summary>Where the detector looked (motion gating), live from the camera's counters; null before the first frame.</summary>
     public DetectionLoad? Detection { get; init; }
+
+    /// <summary>Frames the detector ran on, live from the camera's counters.</summary>
+    public long FramesProcessed { get; init; }
 }
 
 /// <summary>
@@ -77,6 +80,7 @@ public sealed class CameraHealthRegistry
             {
                 FramesRead = stats.Captured,
                 FramesDropped = stats.Dropped,
+                FramesProcessed = stats.Processed,
                 Detection = new DetectionLoad(stats.StillFrames, stats.FullScans, stats.RegionScans, stats.MotionShare, stats.RegionsPerFrame, stats.DetectorMs),
             }
             : health;

@@ -5,12 +5,12 @@ namespace FaceWatch.Core.Health;
 
 /// <summary>
 /// The shared FaceWatch instruments on the meter <c>FaceWatch</c>, created once (register as a singleton).
-/// Per-camera numbers (frames read and dropped, reconnects, open attempts, fps, online) are observed from the
-/// <see cref="CameraHealthRegistry"/>, so capture code only reports health; stages call the small methods
-/// below for latencies, events and queues. Owners of other meters: detection (<c>FaceWatch.Detection</c>:
-/// <c>facewatch.detection.duration</c>, <c>facewatch.detection.faces</c>) and MQTT (<c>facewatch.mqtt.*</c>
-/// on <c>FaceWatch</c>) create their own instruments; <c>/metrics</c> exports every meter named <c>FaceWatch*</c>.
-/// Names are dotted lowercase with units; per-camera series carry the tag <c>camera</c>.
+/// Per-camera numbers (frames read, dropped and processed, reconnects, open attempts, fps, online) are observed from
+/// the <see cref="CameraHealthRegistry"/>, so capture and detection code only count; stages call the small methods
+/// below for latencies, events and queues. Every instrument comes from an <see cref="IMeterFactory"/>: this class, and
+/// one small class per area that has its own (<c>DetectionMetrics</c> on <c>FaceWatch.Detection</c>,
+/// <c>MqttMetrics</c> for <c>facewatch.mqtt.*</c> on <c>FaceWatch</c>); <c>/metrics</c> exports every meter named
+/// <c>FaceWatch*</c>. Names are dotted lowercase with units; per-camera series carry the tag <c>camera</c>.
 /// </summary>
 public sealed class FaceWatchMetrics : IDisposable
 {
@@ -22,7 +22,7 @@ public sealed class FaceWatchMetrics : IDisposable
 
     private readonly Meter _meter;
     private readonly CameraHealthRegistry? _cameras;
-    private readonly Counter<long> _framesProcessed;
+    private readonly TimeProvider _time;
     private readonly Histogram<double> _embeddingMs;
     private readonly Histogram<double> _identificationMs;
     private readonly Histogram<double> _frameLatencyMs;
@@ -30,12 +30,15 @@ public sealed class FaceWatchMetrics : IDisposable
     private readonly Counter<long> _events;
     private readonly Counter<long> _snapshotsWritten;
     private readonly ConcurrentDictionary<string, Func<long>> _queues = new(StringComparer.Ordinal);
+    private volatile Func<long>? _cropsDropped;
 
-    public FaceWatchMetrics(IMeterFactory meterFactory, CameraHealthRegistry? cameras = null)
+    /// <param name="time">The clock of frame capture timestamps (<see cref="FrameIdentified"/>).</param>
+    public FaceWatchMetrics(IMeterFactory meterFactory, CameraHealthRegistry? cameras = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(MeterName);
         _cameras = cameras;
+        _time = time ?? TimeProvider.System;
         _meter.CreateObservableCounter("facewatch.frames.read", () => PerCamera(h => h.FramesRead), "{frame}", "Frames decoded from each camera.");
         _meter.CreateObservableCounter("facewatch.frames.dropped", () => PerCamera(h => h.FramesDropped), "{frame}", "Frames skipped because detection was busy (newest frame wins).");
         _meter.CreateObservableCounter("facewatch.camera.reconnects", () => PerCamera(h => h.Reconnects), "{reconnect}", "Successful camera reconnections (back online after being online).");
@@ -50,12 +53,13 @@ public sealed class FaceWatchMetrics : IDisposable
         _meter.CreateObservableGauge("facewatch.detection.motion_share", () => PerCamera(h => h.Detection?.MotionShare ?? 0), "1", "Share of the frame that moved (recent average, 0..1).");
         _meter.CreateObservableGauge("facewatch.detection.regions_per_frame", () => PerCamera(h => h.Detection?.RegionsPerFrame ?? 0), "{region}", "Regions searched per processed frame (recent average; a full scan is one).");
         _meter.CreateObservableGauge("facewatch.detection.frame_time", () => PerCamera(h => h.Detection?.DetectorMs ?? 0), "ms", "Detector milliseconds per processed frame (recent average, motion and gate included).");
-        _framesProcessed = _meter.CreateCounter<long>("facewatch.frames.processed", "{frame}", "Frames that went through detection.");
+        _meter.CreateObservableCounter("facewatch.frames.processed", () => PerCamera(h => h.FramesProcessed), "{frame}", "Frames that went through detection.");
+        _meter.CreateObservableCounter("facewatch.crops.dropped", ObserveCropsDropped, "{face}", "Aligned faces dropped unembedded because embedding was behind (oldest dropped).");
         _embeddingMs = _meter.CreateHistogram("facewatch.embedding.duration", "ms", "Embedding time per face batch.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
         _identificationMs = _meter.CreateHistogram("facewatch.identification.duration", "ms", "Identification time per face.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
-        _frameLatencyMs = _meter.CreateHistogram("facewatch.frame.latency", "ms", "Capture to identified, per frame.",
+        _frameLatencyMs = _meter.CreateHistogram("facewatch.frame.latency", "ms", "Frame capture to its faces identified, per frame with faces embedded.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
         _overlayDrawMs = _meter.CreateHistogram("facewatch.overlay.draw.duration", "ms", "Overlay drawing time per frame (windows and web view).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBucketsMs });
@@ -64,15 +68,14 @@ public sealed class FaceWatchMetrics : IDisposable
         _meter.CreateObservableGauge("facewatch.queue.depth", ObserveQueues, "{item}", "Items waiting in each pipeline queue (tag queue).");
     }
 
-    public void FrameProcessed(string camera) => _framesProcessed.Add(1, new KeyValuePair<string, object?>("camera", camera));
-
     public void EmbeddingDuration(double milliseconds, int faces) =>
         _embeddingMs.Record(milliseconds, new KeyValuePair<string, object?>("faces", faces));
 
     public void IdentificationDuration(double milliseconds) => _identificationMs.Record(milliseconds);
 
-    public void FrameLatency(string camera, double milliseconds) =>
-        _frameLatencyMs.Record(milliseconds, new KeyValuePair<string, object?>("camera", camera));
+    /// <summary>The faces of a frame captured at <paramref name="captureTimestamp"/> (<see cref="TimeProvider.GetTimestamp"/>) are identified now.</summary>
+    public void FrameIdentified(string camera, long captureTimestamp) =>
+        _frameLatencyMs.Record(_time.GetElapsedTime(captureTimestamp).TotalMilliseconds, new KeyValuePair<string, object?>("camera", camera));
 
     /// <param name="target"><c>window</c> or <c>web</c>.</param>
     public void OverlayDrawDuration(string target, double milliseconds) =>
@@ -93,6 +96,9 @@ public sealed class FaceWatchMetrics : IDisposable
 
     public void UnregisterQueue(string queue) => _queues.TryRemove(queue, out _);
 
+    /// <summary>Reports <paramref name="dropped"/> (faces dropped from the crop queue since start) as <c>facewatch.crops.dropped</c>.</summary>
+    public void ObserveCropsDropped(Func<long> dropped) => _cropsDropped = dropped ?? throw new ArgumentNullException(nameof(dropped));
+
     public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<long>> ObserveQueues()
@@ -100,6 +106,14 @@ public sealed class FaceWatchMetrics : IDisposable
         foreach (var (name, depth) in _queues)
         {
             yield return new Measurement<long>(depth(), new KeyValuePair<string, object?>("queue", name));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveCropsDropped()
+    {
+        if (_cropsDropped is { } dropped)
+        {
+            yield return new Measurement<long>(dropped());
         }
     }
 

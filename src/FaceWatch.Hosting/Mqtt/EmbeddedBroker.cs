@@ -17,7 +17,7 @@ namespace FaceWatch.Hosting.Mqtt;
 
 /// <summary>
 /// An MQTT broker inside the daemon (<c>Mqtt:Embedded:Enabled</c>): a local default for one machine (the zero-config
-/// demo, a single box with Home Assistant next to it), not a shared broker. Registered before <see cref="MqttPublisher"/>,
+/// demo, a single box with Home Assistant next to it), not a shared broker. Registered before <see cref="MqttSession"/>,
 /// so it listens before the publisher's first connect. Retained messages live in memory only. It guards itself:
 /// <list type="bullet">
 /// <item>FaceWatch's own client id is reserved: only the publisher of this process (which proves it with a secret made

@@ -67,6 +67,9 @@ internal sealed class MqttConnector : IDisposable
     /// <summary>The broker as logged: scheme, host and port, never credentials.</summary>
     public string Broker { get; }
 
+    /// <summary><c>Mqtt:Enabled</c>: false, and there is nothing to connect to.</summary>
+    public bool Enabled => _options.Enabled;
+
     public string ClientId => _clientOptions.ClientId;
 
     /// <summary>Frees the TLS certificates; call after the last client made here is disposed.</summary>

@@ -44,9 +44,11 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     private readonly ConcurrentDictionary<(int Width, int Height), Lazy<InferenceSession>> _pnetByShape = new();
     private readonly InferenceSessionFactory _sessions;
     private readonly int? _threads;
+    private readonly DetectionMetrics? _metrics;
     private bool _disposed;
 
-    public MtcnnDetector(InferenceSessionFactory sessions, IOptions<MtcnnOptions> options, ILogger<MtcnnDetector>? logger = null)
+    /// <param name="metrics">Where each call's duration and faces are recorded (the daemon's); none when null.</param>
+    public MtcnnDetector(InferenceSessionFactory sessions, IOptions<MtcnnOptions> options, ILogger<MtcnnDetector>? logger = null, DetectionMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(options);
@@ -55,6 +57,7 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
         int? threads = _options.Threads > 0 ? _options.Threads : null;
         _sessions = sessions;
         _threads = threads;
+        _metrics = metrics;
         try
         {
             _pnet = sessions.Create(sessions.FileOf(ModelFiles.PNet), threads);
@@ -283,11 +286,10 @@ public sealed class MtcnnDetector : IFaceDetector, IDisposable
     }
 
     /// <summary>Records one call's duration, faces and stage times (metrics and the optional sink), and returns its faces.</summary>
-    private static List<FaceDetection> Finish(List<FaceDetection> faces, long start, in StageClock times, IDetectionTimingSink? timing)
+    private List<FaceDetection> Finish(List<FaceDetection> faces, long start, in StageClock times, IDetectionTimingSink? timing)
     {
         var total = Stopwatch.GetElapsedTime(start);
-        DetectionMetrics.Duration.Record(total.TotalMilliseconds);
-        DetectionMetrics.Faces.Add(faces.Count);
+        _metrics?.Detected(total.TotalMilliseconds, faces.Count);
         timing?.Record(times.ToTimings(total, faces.Count));
         return faces;
     }

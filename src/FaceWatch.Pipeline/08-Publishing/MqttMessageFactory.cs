@@ -51,7 +51,7 @@ public sealed class MqttMessageFactory
         ArgumentNullException.ThrowIfNull(identityEvent);
         var messages = new List<MqttApplicationMessage>(3)
         {
-            Build(Topics.Events(identityEvent.Camera), JsonSerializer.SerializeToUtf8Bytes(identityEvent, MqttJsonContext.Default.IdentityEvent), retain: false),
+            Build(Topics.Events(identityEvent.Camera), JsonSerializer.SerializeToUtf8Bytes(identityEvent, IdentityEventJsonContext.Default.IdentityEvent), retain: false),
         };
         messages.Add(People(identityEvent.Camera, peopleAfter));
 

@@ -55,11 +55,13 @@ public static class MqttPayloadValues
     public const string Offline = "offline";
 }
 
-/// <summary>The one serializer of every JSON payload (camelCase for ours; HA keys are named explicitly).</summary>
+/// <summary>
+/// The serializer of the MQTT-only payloads (people lists, Home Assistant configs), with the options of
+/// <see cref="IdentityEventJsonContext"/>, which serialises the events (camelCase for ours; HA keys are named explicitly).
+/// </summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(IdentityEvent))]
 [JsonSerializable(typeof(PersonInView[]))]
 [JsonSerializable(typeof(HaSensorConfig))]
 public sealed partial class MqttJsonContext : JsonSerializerContext;

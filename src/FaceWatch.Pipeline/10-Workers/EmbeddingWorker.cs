@@ -7,6 +7,8 @@ using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.Tracking;
 using Microsoft.Extensions.Logging;
 
+using FaceWatch.Core.Health;
+
 namespace FaceWatch.Pipeline.Workers;
 
 /// <summary>One face as the embedding worker identified it: its camera, track, detection box, frame capture timestamp and the gallery's answer.</summary>
@@ -16,7 +18,8 @@ public sealed record EmbeddingObservation(string Camera, long TrackId, Rect2f Bo
 /// <summary>
 /// The one embedding loop for all cameras: takes whatever aligned crops are waiting (up to <c>BatchSize</c>), embeds
 /// them in one batched call on the shared session, identifies each, and hands the observation to its camera's
-/// <see cref="TrackBook"/>. Disposes every crop it takes.
+/// <see cref="TrackBook"/>. Records each face's identification time and, once a frame's faces in the batch are all
+/// identified, the frame's latency from capture. Disposes every crop it takes.
 /// </summary>
 public sealed class EmbeddingWorker
 {
@@ -29,11 +32,14 @@ public sealed class EmbeddingWorker
     private long _faces;
 
     private readonly ILogger _logger;
+    private readonly FaceWatchMetrics? _metrics;
 
     public EmbeddingWorker(
-        DropOldestQueue<FaceCrop> crops, IFaceEmbedder embedder, GalleryWatcher gallery, RecognitionOptions options, IReadOnlyList<TrackBook> books, ILogger logger)
+        DropOldestQueue<FaceCrop> crops, IFaceEmbedder embedder, GalleryWatcher gallery, RecognitionOptions options, IReadOnlyList<TrackBook> books, ILogger logger,
+        FaceWatchMetrics? metrics = null)
     {
         _logger = logger;
+        _metrics = metrics;
         _books = books;
         _crops = crops;
         _embedder = embedder;
@@ -107,7 +113,13 @@ public sealed class EmbeddingWorker
         var identifier = _gallery.Current;
         for (var i = 0; i < batch.Count; i++)
         {
+            var identifying = Stopwatch.GetTimestamp();
             var match = identifier?.Identify(embeddings[i]) ?? new Identification.IdentityMatch(Identification.IdentityMatch.Unknown, false, 0, 0, null);
+            if (identifier is not null)
+            {
+                _metrics?.IdentificationDuration(Stopwatch.GetElapsedTime(identifying).TotalMilliseconds);
+            }
+
             var crop = batch[i];
             Log.Observation(_logger, crop.Book.Camera, crop.TrackId, match.Candidate ?? "-", match.Known, match.Probability, match.Similarity, crop.Weight);
             crop.Book.Identified(
@@ -121,6 +133,40 @@ public sealed class EmbeddingWorker
             Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);
             Observed?.Invoke(new EmbeddingObservation(crop.Book.Camera, crop.TrackId, crop.Box, crop.CaptureTimestamp, match));
         }
+
+        RecordFrameLatencies(batch);
+    }
+
+    /// <summary>One <c>facewatch.frame.latency</c> per frame of the batch (its faces are all identified now).</summary>
+    private void RecordFrameLatencies(List<FaceCrop> batch)
+    {
+        if (_metrics is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (!SameFrameEarlier(batch, i))
+            {
+                _metrics.FrameIdentified(batch[i].Book.Camera, batch[i].CaptureTimestamp);
+            }
+        }
+    }
+
+    /// <summary>Whether a crop before <paramref name="index"/> came from the same frame (a batch holds a few crops: no set needed).</summary>
+    private static bool SameFrameEarlier(List<FaceCrop> batch, int index)
+    {
+        var crop = batch[index];
+        for (var j = 0; j < index; j++)
+        {
+            if (ReferenceEquals(batch[j].Book, crop.Book) && batch[j].CaptureTimestamp == crop.CaptureTimestamp)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async ValueTask FlushOverflowAsync(CancellationToken cancellationToken)

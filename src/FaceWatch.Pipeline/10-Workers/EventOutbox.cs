@@ -2,26 +2,29 @@ using System.Threading.Channels;
 using FaceWatch.Pipeline.Publishing;
 using Microsoft.Extensions.Logging;
 
+using FaceWatch.Core.Health;
 using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Pipeline.Workers;
 
 /// <summary>
 /// Orders identity events from all workers into one queue that <see cref="RunAsync"/> hands to the
-/// <see cref="IdentityEventHub"/> and the log. Never drops: when the queue is full the writer waits, and that is
-/// counted and logged.
+/// <see cref="IdentityEventHub"/>, the log and <c>facewatch.events</c>. Never drops: when the queue is full the writer
+/// waits, and that is counted and logged.
 /// </summary>
 public sealed class EventOutbox
 {
     private readonly Channel<IdentityEvent> _channel;
     private readonly IdentityEventHub _hub;
     private readonly ILogger _logger;
+    private readonly FaceWatchMetrics? _metrics;
     private long _waits;
     private long _published;
 
-    public EventOutbox(IdentityEventHub hub, ILogger logger, int capacity = 4096)
+    public EventOutbox(IdentityEventHub hub, ILogger logger, int capacity = 4096, FaceWatchMetrics? metrics = null)
     {
         _hub = hub;
         _logger = logger;
+        _metrics = metrics;
         _channel = Channel.CreateBounded<IdentityEvent>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -65,6 +68,7 @@ public sealed class EventOutbox
             Log.Event(_logger, e.Event, e.Camera, e.TrackId, e.Name, e.Confidence, e.LatencyMs);
             await _hub.PublishAsync(e, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _published);
+            _metrics?.Event(e.Event, e.Camera);
         }
     }
 }

@@ -57,7 +57,10 @@ public sealed class FaceWatchPipeline : IDisposable
     private readonly EmbeddingWorker _embedding;
     private readonly LimitedFaceDetector? _limitedDetector;
 
-    public FaceWatchPipeline(PipelineSettings settings, PipelineStages stages, IdentityEventHub hub, CameraHealthRegistry health, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="metrics">Where events, identification times and frame latencies are recorded (the daemon's); none when null.</param>
+    public FaceWatchPipeline(
+        PipelineSettings settings, PipelineStages stages, IdentityEventHub hub, CameraHealthRegistry health, TimeProvider time, ILoggerFactory loggers,
+        FaceWatchMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(stages);
@@ -67,7 +70,7 @@ public sealed class FaceWatchPipeline : IDisposable
         _time = time;
         _logger = loggers.CreateLogger<FaceWatchPipeline>();
         _hub = hub;
-        Outbox = new EventOutbox(hub, loggers.CreateLogger("FaceWatch.Events"));
+        Outbox = new EventOutbox(hub, loggers.CreateLogger("FaceWatch.Events"), metrics: metrics);
         _crops = new DropOldestQueue<FaceCrop>(settings.Recognition.CropQueueCapacity, singleWriter: false);
         var captureLogger = loggers.CreateLogger<CameraReader>();
         var workerLogger = loggers.CreateLogger<DetectionWorker>();
@@ -103,7 +106,7 @@ public sealed class FaceWatchPipeline : IDisposable
         }
 
         Cameras = cameras;
-        _embedding = new EmbeddingWorker(_crops, stages.Embedder, stages.Gallery, settings.Recognition, [.. cameras.Select(c => c.Book)], loggers.CreateLogger<EmbeddingWorker>());
+        _embedding = new EmbeddingWorker(_crops, stages.Embedder, stages.Gallery, settings.Recognition, [.. cameras.Select(c => c.Book)], loggers.CreateLogger<EmbeddingWorker>(), metrics);
     }
 
     public IReadOnlyList<CameraRuntime> Cameras { get; }

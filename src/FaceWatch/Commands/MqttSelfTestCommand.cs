@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 
 using FaceWatch.Core.Health;
 using FaceWatch.Hosting.Mqtt;
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Commands;
 
 /// <summary>
@@ -46,7 +47,7 @@ internal static class MqttSelfTestCommand
             {
                 if (line.StartsWith('{'))
                 {
-                    var identityEvent = JsonSerializer.Deserialize(line, MqttJsonContext.Default.IdentityEvent)
+                    var identityEvent = JsonSerializer.Deserialize(line, IdentityEventJsonContext.Default.IdentityEvent)
                         ?? throw new InvalidDataException("stdin: 'null' is not an identity event.");
                     await hub.PublishAsync(identityEvent, ct).ConfigureAwait(false);
                 }

@@ -7,6 +7,7 @@ using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.EndToEnd;
 
 /// <summary>
@@ -74,7 +75,7 @@ public sealed class SmallFaceVisitTests : IClassFixture<SmallFaceFixture>, IClas
         // Every event the daemon published comes through mosquitto; those are the ones judged.
         await subscriber.WaitForAsync(ms => ms.Count >= run.Events.Count, TimeSpan.FromSeconds(20), $"{run.Events.Count} events over MQTT");
         var events = subscriber.Messages
-            .Select(m => JsonSerializer.Deserialize(m.Payload, MqttJsonContext.Default.IdentityEvent)!)
+            .Select(m => JsonSerializer.Deserialize(m.Payload, IdentityEventJsonContext.Default.IdentityEvent)!)
             .DistinctBy(e => e.EventId) // QoS 1 may deliver twice
             .Where(e => run.ReplayedAt is not { } replay || e.FirstSeen < replay) // a track begun as the stream started over
             .ToList();

@@ -162,7 +162,7 @@ public sealed class PublisherHost : IAsyncDisposable
 
     public CameraHealthRegistry Health => _host.Services.GetRequiredService<CameraHealthRegistry>();
 
-    public MqttPublisher Publisher => _host.Services.GetRequiredService<MqttPublisher>();
+    internal MqttSession Publisher => _host.Services.GetRequiredService<MqttSession>();
 
     public IServiceProvider Services => _host.Services;
 

@@ -23,7 +23,7 @@ public class MqttLastWillTests(MosquittoFixture mosquitto) : IClassFixture<Mosqu
         {
             await sub.WaitForAsync(prefix + "/status", m => m.Text == "online", Wait);
             var e = TestEvents.Make(IdentityEventKind.Arrived, "porch", 3, "Alice");
-            await daemon.StandardInput.WriteLineAsync(JsonSerializer.Serialize(e, MqttJsonContext.Default.IdentityEvent));
+            await daemon.StandardInput.WriteLineAsync(JsonSerializer.Serialize(e, IdentityEventJsonContext.Default.IdentityEvent));
             await daemon.StandardInput.FlushAsync();
             await sub.WaitForAsync(prefix + "/porch/events", m => m.Text.Contains(e.EventId, StringComparison.Ordinal), Wait);
 
@@ -56,7 +56,7 @@ public class MqttLastWillTests(MosquittoFixture mosquitto) : IClassFixture<Mosqu
         using var daemon = StartDaemon(prefix, out var stderr);
         await sub.WaitForAsync(prefix + "/status", m => m.Text == "online", Wait);
         await daemon.StandardInput.WriteLineAsync("camera online garden");
-        await daemon.StandardInput.WriteLineAsync(JsonSerializer.Serialize(TestEvents.Make(IdentityEventKind.Arrived, "garden", 1, "Bob"), MqttJsonContext.Default.IdentityEvent));
+        await daemon.StandardInput.WriteLineAsync(JsonSerializer.Serialize(TestEvents.Make(IdentityEventKind.Arrived, "garden", 1, "Bob"), IdentityEventJsonContext.Default.IdentityEvent));
         daemon.StandardInput.Close(); // EOF: the verb stops its host cleanly, flushing the outbox first
         using var timeout = new CancellationTokenSource(Wait);
         await daemon.WaitForExitAsync(timeout.Token);

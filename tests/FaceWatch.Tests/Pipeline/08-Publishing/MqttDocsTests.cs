@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FaceWatch.Pipeline.Publishing;
 
+using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Tests.Pipeline.Publishing;
 
 /// <summary>docs/mqtt.md is the contract: it must name every topic the code publishes and show payloads the code really writes.</summary>
@@ -35,13 +36,13 @@ public partial class MqttDocsTests
     public void The_sample_event_has_exactly_the_fields_the_serializer_writes()
     {
         var sample = JsonBlockAfter("### `<prefix>/<camera>/events`");
-        var parsed = JsonSerializer.Deserialize(sample, MqttJsonContext.Default.IdentityEvent);
+        var parsed = JsonSerializer.Deserialize(sample, IdentityEventJsonContext.Default.IdentityEvent);
         Assert.NotNull(parsed);
         Assert.Equal("arrived", parsed.Event);
         Assert.Equal("Alice", parsed.Name);
         Assert.Equal(118, parsed.Box.W);
 
-        var written = JsonDocument.Parse(JsonSerializer.Serialize(parsed, MqttJsonContext.Default.IdentityEvent)).RootElement;
+        var written = JsonDocument.Parse(JsonSerializer.Serialize(parsed, IdentityEventJsonContext.Default.IdentityEvent)).RootElement;
         var documented = JsonDocument.Parse(sample).RootElement;
         Assert.Equal(Names(written), Names(documented));
         Assert.Equal(Names(written.GetProperty("box")), Names(documented.GetProperty("box")));

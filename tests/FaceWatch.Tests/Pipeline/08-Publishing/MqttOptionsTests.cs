@@ -126,7 +126,7 @@ public class MqttOptionsTests
         using var host = PublisherHost.Build(1, null, null, out _);
         var services = host.Services.GetServices<IHostedService>().ToArray();
         var broker = Array.FindIndex(services, s => s is EmbeddedBroker);
-        var publisher = Array.FindIndex(services, s => s is MqttPublisher);
-        Assert.True(broker >= 0 && publisher > broker, "EmbeddedBroker must start before MqttPublisher");
+        var publisher = Array.FindIndex(services, s => s is MqttSession);
+        Assert.True(broker >= 0 && publisher > broker, "EmbeddedBroker must start before MqttSession");
     }
 }

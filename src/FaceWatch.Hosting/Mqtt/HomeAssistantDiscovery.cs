@@ -4,7 +4,10 @@ using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Protocol;
 
+using FaceWatch.Core.Health;
 using FaceWatch.Pipeline.Publishing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 namespace FaceWatch.Hosting.Mqtt;
 
 /// <summary>A discovery config of a camera that is no longer configured, and the retained state topics of that camera.</summary>
@@ -14,18 +17,62 @@ internal sealed record StaleDiscovery(string ConfigTopic, IReadOnlyList<string> 
 internal sealed record DiscoveryScan(IReadOnlyList<StaleDiscovery> Stale, IReadOnlyList<string> Foreign);
 
 /// <summary>
-/// Finds Home Assistant configs of removed cameras. The broker is the record of what was announced, but anyone may
-/// write there: a retained config under <see cref="MqttTopics.DiscoveryFilter"/> counts as ours only when it is
-/// exactly what this instance would publish for the camera it names (same topic, unique id, state and availability
-/// topics under our prefix, and our instance id in <c>device.serial_number</c>). The state topics cleared with it
-/// are computed from our own prefix, never read from the payload.
+/// Home Assistant discovery (<c>HomeAssistant:Discovery</c>): the configs of each camera, and the removal of configs
+/// of cameras no longer configured. The broker is the record of what was announced, but anyone may write there: a
+/// retained config under <see cref="MqttTopics.DiscoveryFilter"/> counts as ours only when it is exactly what this
+/// instance would publish for the camera it names (same topic, unique id, state and availability topics under our
+/// prefix, and our instance id in <c>device.serial_number</c>). The state topics cleared with it are computed from our
+/// own prefix, never read from the payload.
 /// </summary>
-internal static class DiscoveryCleanup
+internal sealed class HomeAssistantDiscovery
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(3);
 
-    public static async Task<DiscoveryScan> FindStaleAsync(
+    private readonly MqttMessageFactory _messages;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public HomeAssistantDiscovery(IOptions<HomeAssistantOptions> options, MqttMessageFactory messages, TimeProvider time, ILogger<HomeAssistantDiscovery> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Enabled = options.Value.Discovery;
+        _messages = messages ?? throw new ArgumentNullException(nameof(messages));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary><c>HomeAssistant:Discovery</c>: whether cameras are announced to Home Assistant at all.</summary>
+    public bool Enabled { get; }
+
+    /// <summary>Both discovery configs of a camera, retained (only when <see cref="Enabled"/>).</summary>
+    public IReadOnlyList<MqttApplicationMessage> Configs(string camera) => _messages.Discovery(camera);
+
+    /// <summary>Empties the retained discovery configs (and state topics) of cameras not in <paramref name="cameras"/>.</summary>
+    public async Task RemoveStaleAsync(
+        IMqttClient client, IReadOnlyCollection<string> cameras, Func<MqttApplicationMessage, CancellationToken, Task> publish, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(publish);
+        var scan = await FindStaleAsync(client, _messages, cameras, _time, ct).ConfigureAwait(false);
+        if (scan.Foreign.Count > 0)
+        {
+            // one line however many there are: anyone who can publish to the broker decides how many
+            Log.DiscoveryNotOurs(_logger, scan.Foreign.Count, string.Join(", ", scan.Foreign.Take(3).Select(LogText.Printable)), _messages.InstanceId);
+        }
+
+        foreach (var stale in scan.Stale)
+        {
+            foreach (var topic in stale.StateTopics.Append(stale.ConfigTopic))
+            {
+                await publish(_messages.ClearRetained(topic), ct).ConfigureAwait(false);
+            }
+
+            Log.DiscoveryRemoved(_logger, stale.ConfigTopic);
+        }
+    }
+
+    /// <summary>What the broker holds under our node, read from the retained configs sent right after subscribing.</summary>
+    private static async Task<DiscoveryScan> FindStaleAsync(
         IMqttClient client, MqttMessageFactory messages, IReadOnlyCollection<string> cameras, TimeProvider time, CancellationToken ct)
     {
         var topics = messages.Topics;
