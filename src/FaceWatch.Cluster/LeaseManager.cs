@@ -7,8 +7,9 @@ namespace FaceWatch.Cluster;
 /// compare-and-swap on the latest revision, due every lease/3 and retried every lease/12, a release a delete with the
 /// revision. Fencing: ownership is derived from the clock, so <see cref="Owns"/> turns false 2/3 of the lease after
 /// the send time of the last successful write, and a timer raises <see cref="LeaseLost"/> at that moment even while a
-/// store call hangs. Nobody else can claim before the store drops the entry, a full lease after that write (bucket
-/// MaxAge), so two nodes never both believe they own a camera.
+/// store call hangs. Nobody else can claim before a full lease has passed since that write: the store drops the entry
+/// (bucket MaxAge), or a claimant that has seen the same revision for a full lease on its own clock replaces it by
+/// compare-and-swap. So two nodes never both believe they own a camera, and failover does not hang on server expiry.
 /// </summary>
 public sealed class LeaseManager : IDisposable
 {
@@ -19,6 +20,7 @@ public sealed class LeaseManager : IDisposable
     private readonly Dictionary<string, CameraLease> _held = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _claimGate = new(1, 1);
+    private readonly Dictionary<string, (ulong Revision, long Since)> _observed = new(StringComparer.Ordinal);
 
     public LeaseManager(ILeaseStore store, ClusterOptions options, TimeProvider time, ILogger<LeaseManager> logger)
     {
@@ -115,7 +117,11 @@ public sealed class LeaseManager : IDisposable
                 }
 
                 var value = read.Entry is { } e ? ClusterJsonContext.ReadLease(e.Value) : null;
-                if (read.Entry is null || value is null || value.Instance != Instance)
+                var ours = read.Entry is not null && value?.Instance == Instance;
+                // someone else's entry unchanged for a full lease on our clock: its owner fenced itself a third of a
+                // lease ago, whatever the server's expiry does (the takeover is a compare-and-swap on that revision)
+                var stale = read.Entry is not null && !ours && Unchanged(camera, read.Entry.Revision) >= _options.Lease;
+                if (read.Entry is null || !(ours || stale))
                 {
                     var owner = value?.Node ?? "(unknown)";
                     var epoch = read.Entry is { } entry && value is not null ? value.EpochAt(entry.Revision) : 0;
@@ -123,7 +129,7 @@ public sealed class LeaseManager : IDisposable
                     return new LeaseResult(LeaseOutcome.HeldByOther, camera, epoch, value?.Node);
                 }
 
-                // our own entry: nobody wrote after it, so nobody else can own the camera; take it back as a new epoch
+                // our own entry (nobody wrote after it, so nobody else owns the camera) or a stale one: take it as a new epoch
                 sentAt = _time.GetTimestamp();
                 write = await CallAsync(t => _store.UpdateAsync(key, Value(camera, epoch: 0), read.Entry.Revision, t), StoreWrite.Unavailable, cancellationToken).ConfigureAwait(false);
                 if (write.Status == StoreStatus.RevisionMismatch)
@@ -140,6 +146,7 @@ public sealed class LeaseManager : IDisposable
             var lease = new CameraLease(camera, key, write.Revision, sentAt);
             lock (_lock)
             {
+                _observed.Remove(camera);
                 _held[camera] = lease;
                 var remaining = _options.FenceAfter - _time.GetElapsedTime(sentAt);
                 lease.FenceTimer = _time.CreateTimer(static s => ((FenceState)s!).Fire(), new FenceState(this, lease), Positive(remaining), Timeout.InfiniteTimeSpan);
@@ -388,6 +395,21 @@ public sealed class LeaseManager : IDisposable
         }
 
         return new LeaseResult(LeaseOutcome.Fenced, lease.Camera, lease.Epoch);
+    }
+
+    /// <summary>How long this node has seen <paramref name="revision"/> as the latest of another node's lease (0 when new).</summary>
+    private TimeSpan Unchanged(string camera, ulong revision)
+    {
+        lock (_lock)
+        {
+            if (_observed.TryGetValue(camera, out var seen) && seen.Revision == revision)
+            {
+                return _time.GetElapsedTime(seen.Since);
+            }
+
+            _observed[camera] = (revision, _time.GetTimestamp());
+            return TimeSpan.Zero;
+        }
     }
 
     // under _lock

@@ -5,8 +5,9 @@ namespace FaceWatch.Cluster;
 /// <summary>
 /// The cluster's node list: each node writes <see cref="NodeInfo"/> under <c>node.&lt;site&gt;.&lt;node&gt;</c> every
 /// heartbeat (compare-and-swap on its own revision, so a second process with the same name is noticed), and the
-/// bucket's MaxAge (<see cref="ClusterOptions.NodeTtlSeconds"/>) drops a node that stopped beating. Liveness is the
-/// store's expiry, not a comparison of heartbeat timestamps, so clocks of the nodes need not agree.
+/// bucket's MaxAge (<see cref="ClusterOptions.NodeTtlSeconds"/>) drops a node that stopped beating. Independently of the
+/// server's expiry, an entry whose revision this node has seen unchanged for the TTL on its own clock counts as dead.
+/// Heartbeat timestamps are never compared with the local clock, so the nodes' clocks need not agree.
 /// </summary>
 public sealed class NodeRegistry
 {
@@ -15,6 +16,8 @@ public sealed class NodeRegistry
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _key;
+    private readonly Dictionary<string, (ulong Revision, long Since)> _seen = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
     private ulong _revision;
     private bool _failing;
     private bool _registered;
@@ -143,8 +146,31 @@ public sealed class NodeRegistry
             return null;
         }
 
-        return [.. list.Entries.Select(e => ClusterJsonContext.ReadNode(e.Value)).OfType<NodeInfo>()
-            .Where(n => n.Site == site).OrderBy(n => n.Name, StringComparer.Ordinal)];
+        var live = new List<NodeInfo>();
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            foreach (var entry in list.Entries)
+            {
+                if (!_seen.TryGetValue(entry.Key, out var seen) || seen.Revision != entry.Revision)
+                {
+                    _seen[entry.Key] = seen = (entry.Revision, now);
+                }
+
+                if (_time.GetElapsedTime(seen.Since, now) < _options.NodeTtl && ClusterJsonContext.ReadNode(entry.Value) is { } node && node.Site == site)
+                {
+                    live.Add(node);
+                }
+            }
+
+            var prefix = ClusterKeys.NodePrefix(site);
+            foreach (var gone in _seen.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && list.Entries.All(e => e.Key != k)).ToList())
+            {
+                _seen.Remove(gone);
+            }
+        }
+
+        return [.. live.OrderBy(n => n.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>The nodes of <paramref name="site"/> as the hashing takes them.</summary>

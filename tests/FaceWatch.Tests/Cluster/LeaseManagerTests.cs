@@ -134,6 +134,43 @@ public class LeaseManagerTests
     }
 
     [Fact]
+    public async Task Without_server_expiry_a_claimant_takes_over_a_lease_it_has_seen_unchanged_for_a_full_lease()
+    {
+        var store = new InMemoryLeaseStore(_time); // no MaxAge: the entry of a dead owner never vanishes by itself
+        var link = new LinkedStore(store);
+        using var a = Manager("a", out _, link);
+        using var b = Manager("b", out _, store);
+        await a.TryClaimAsync(Camera, _ct);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(LeaseOutcome.HeldByOther, (await b.TryClaimAsync(Camera, _ct)).Outcome); // b first sees revision 1 at 2 s
+        link.Link = Link.Down;
+
+        _time.Advance(Lease - Tick);
+        Assert.False(a.Owns(Camera)); // fenced at 10 s
+        Assert.Equal(LeaseOutcome.HeldByOther, (await b.TryClaimAsync(Camera, _ct)).Outcome);
+        _time.Advance(Tick); // 2 + 15 s: a full lease of the same revision on b's clock
+        var claim = await b.TryClaimAsync(Camera, _ct);
+        Assert.Equal(new LeaseResult(LeaseOutcome.Claimed, Camera, 2, "b"), claim);
+    }
+
+    [Fact]
+    public async Task A_renewal_seen_by_the_claimant_restarts_its_wait()
+    {
+        var store = new InMemoryLeaseStore(_time);
+        using var a = Manager("a", out _, store);
+        using var b = Manager("b", out _, store);
+        await a.TryClaimAsync(Camera, _ct);
+        for (var i = 0; i < 12; i++)
+        {
+            _time.Advance(Lease / 3);
+            await a.RenewDueAsync(_ct);
+            Assert.Equal(LeaseOutcome.HeldByOther, (await b.TryClaimAsync(Camera, _ct)).Outcome);
+        }
+
+        Assert.True(a.Owns(Camera));
+    }
+
+    [Fact]
     public async Task A_release_deletes_the_entry_so_another_node_claims_at_once()
     {
         using var a = Manager("a", out var lost);
@@ -182,13 +219,17 @@ public class LeaseManagerTests
         Assert.Equal(new LeaseResult(LeaseOutcome.Claimed, Camera, 2, "a"), claim);
     }
 
-    [Fact]
-    public async Task At_no_simulated_moment_do_two_nodes_both_believe_they_own_a_camera()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task At_no_simulated_moment_do_two_nodes_both_believe_they_own_a_camera(bool serverExpiry)
     {
         // three nodes with links that go down, lose answers and come back at random, for about twenty simulated minutes;
         // ownership only ever starts at a call, so checking after every call sees every overlap there could be
         string[] cameras = ["door", "garden", "garage"];
-        var links = new[] { new LinkedStore(_store), new LinkedStore(_store), new LinkedStore(_store) };
+        // with server expiry, claims mostly follow the bucket's MaxAge; without, they follow the claimants' observations
+        ILeaseStore shared = serverExpiry ? _store : new InMemoryLeaseStore(_time);
+        var links = new[] { new LinkedStore(shared), new LinkedStore(shared), new LinkedStore(shared) };
         var managers = links.Select((l, i) => Manager("n" + i, out _, l)).ToArray();
         var random = new Random(1616);
         var lastEpoch = cameras.ToDictionary(c => c, _ => 0UL);
