@@ -105,10 +105,8 @@ public sealed class NatsLeaseTests(ITestOutputHelper output) : IAsyncLifetime
         var run = a.RunAsync(beating.Token); // a beats every 0.5 s, b is silent; the node TTL is 2 s
         try
         {
-            IReadOnlyList<NodeInfo>? live;
-            while ((live = await a.LiveNodesAsync("default", Bounded))!.Count != 1)
+            while ((await a.LiveNodesAsync("default", Bounded))!.Count != 1)
             {
-                output.WriteLine(DateTime.UtcNow.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture) + " " + (live is null ? "null" : string.Join(",", live.Select(n => n.Name + "@" + n.HeartbeatUtc.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))));
                 await Task.Delay(100, Bounded);
             }
 
