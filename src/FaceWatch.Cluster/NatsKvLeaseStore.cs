@@ -15,6 +15,12 @@ public sealed class NatsKvLeaseStore(INatsKVStore bucket) : ILeaseStore
 {
     private static readonly NatsRawSerializer<byte[]> Raw = NatsRawSerializer<byte[]>.Default;
 
+    /// <summary>
+    /// Bound of a listing. The client's key listing is a watcher that waits for as many entries as were pending when it
+    /// started; an entry that expires in between is never delivered, and the listing would wait forever.
+    /// </summary>
+    public TimeSpan ListTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public string Bucket => bucket.Bucket;
 
     public async Task<StoreRead> GetAsync(string key, CancellationToken cancellationToken)
@@ -81,12 +87,26 @@ public sealed class NatsKvLeaseStore(INatsKVStore bucket) : ILeaseStore
 
     public async Task<StoreList> ListAsync(string prefix, CancellationToken cancellationToken)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ListTimeout);
+        try
+        {
+            return await ListAsync(prefix, timeout.Token, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return StoreList.Unavailable($"listing timed out after {ListTimeout.TotalSeconds:F1} s");
+        }
+    }
+
+    private async Task<StoreList> ListAsync(string prefix, CancellationToken bounded, CancellationToken cancellationToken)
+    {
         try
         {
             var keys = new List<string>();
             // a subject filter (prefix + '>') when the prefix ends at a token boundary, else every key filtered here
             var filter = prefix.Length > 0 && prefix.EndsWith('.') ? prefix + ">" : ">";
-            await foreach (var key in bucket.GetKeysAsync([filter], cancellationToken: cancellationToken).ConfigureAwait(false))
+            await foreach (var key in bucket.GetKeysAsync([filter], cancellationToken: bounded).ConfigureAwait(false))
             {
                 if (key.StartsWith(prefix, StringComparison.Ordinal))
                 {
@@ -97,7 +117,7 @@ public sealed class NatsKvLeaseStore(INatsKVStore bucket) : ILeaseStore
             var entries = new List<StoreEntry>(keys.Count);
             foreach (var key in keys.Order(StringComparer.Ordinal))
             {
-                var read = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+                var read = await GetAsync(key, bounded).ConfigureAwait(false);
                 if (read.Status == StoreStatus.Unavailable)
                 {
                     return StoreList.Unavailable(read.Error ?? "unavailable");

@@ -105,12 +105,15 @@ public sealed class NatsLeaseTests(ITestOutputHelper output) : IAsyncLifetime
         var run = a.RunAsync(beating.Token); // a beats every 0.5 s, b is silent; the node TTL is 2 s
         try
         {
-            while ((await a.LiveNodesAsync("default", Bounded))!.Count != 1)
+            var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 15;
+            IReadOnlyList<NodeInfo>? live;
+            while ((live = await a.LiveNodesAsync("default", Bounded)) is not [{ Name: "a" }] && Stopwatch.GetTimestamp() < deadline)
             {
                 await Task.Delay(100, Bounded);
             }
 
-            Assert.Equal(["a"], (await a.LiveNodesAsync("default", Bounded))!.Select(n => n.Name));
+            Assert.True(live is [{ Name: "a" }], "live: " + (live is null ? "store unavailable" : string.Join(", ", live.Select(n => $"{n.Name} beat {n.HeartbeatUtc:HH:mm:ss.fff}")))
+                + FormattableString.Invariant($" at {DateTimeOffset.UtcNow:HH:mm:ss.fff}\n{_server.Log}"));
         }
         finally
         {
