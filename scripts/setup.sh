@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what FaceWatch needs on Debian/Ubuntu. Idempotent: installs only what is missing.
 #   scripts/setup.sh run    native libraries and tools the daemon uses
-#   scripts/setup.sh test   those plus the real services the tests start (mosquitto, RTSP server, Xvfb, Chromium)
+#   scripts/setup.sh test   those plus the real services the tests start (mosquitto, RTSP server, Xvfb, Chromium, nats-server)
 set -euo pipefail
 profile="${1:-run}"
 
 run_pkgs=(libgtk-3-0 ffmpeg mosquitto-clients ca-certificates)
 test_pkgs=(mosquitto openssl gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav xvfb xauth x11-apps chromium
-  systemd imagemagick xdotool)
+  systemd imagemagick xdotool nats-server)
 
 pkgs=("${run_pkgs[@]}")
 if [[ "$profile" == "test" ]]; then pkgs+=("${test_pkgs[@]}"); fi

@@ -37,8 +37,10 @@ internal static class ArchitectureRules
             .Select(f => "Pipeline." + f[3..]),
     ];
 
-    /// <summary>ModelConversion stands alone (it is the converter, used only by model fetching and the verbs).</summary>
-    public static IReadOnlyList<string> Order() => [.. CoreRooms, "ModelConversion", .. StageRooms(), .. HostRooms];
+    /// <summary>Rooms that stand alone: the converter (used only by model fetching and the verbs) and the cluster library (leases, registry, hashing over NATS).</summary>
+    public static readonly string[] Standalone = ["ModelConversion", "Cluster"];
+
+    public static IReadOnlyList<string> Order() => [.. CoreRooms, .. Standalone, .. StageRooms(), .. HostRooms];
 
     public static bool IsStageFolder(string name) => name.Length > 3 && char.IsAsciiDigit(name[0]) && char.IsAsciiDigit(name[1]) && name[2] == '-';
 
@@ -57,7 +59,7 @@ internal static class ArchitectureRules
             return $"{to} is in no rule (add it to ArchitectureRules)";
         }
 
-        if (from == "ModelConversion" || b > a || (b == a && from != to))
+        if (Standalone.Contains(from, StringComparer.Ordinal) || b > a || (b == a && from != to))
         {
             return $"{from} may not use {to}: it is above it";
         }

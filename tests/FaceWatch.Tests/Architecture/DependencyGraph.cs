@@ -9,7 +9,7 @@ namespace FaceWatch.Tests.Architecture;
 /// </summary>
 internal sealed class DependencyGraph
 {
-    public static readonly string[] AssemblyNames = ["FaceWatch.Core", "FaceWatch.Pipeline", "FaceWatch.Hosting", "FaceWatch.Web", "FaceWatch.ModelConversion", "facewatch"];
+    public static readonly string[] AssemblyNames = ["FaceWatch.Core", "FaceWatch.Pipeline", "FaceWatch.Hosting", "FaceWatch.Web", "FaceWatch.ModelConversion", "FaceWatch.Cluster", "facewatch"];
 
     private DependencyGraph(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> edges, IReadOnlyDictionary<string, IReadOnlySet<string>> external)
     {
@@ -75,7 +75,7 @@ internal sealed class DependencyGraph
         }
 
         var parts = ns["FaceWatch.".Length..].Split('.');
-        return parts[0] == "ModelConversion" ? "ModelConversion" : parts.Length == 1 ? parts[0] : parts[0] + "." + parts[1];
+        return parts[0] is "ModelConversion" or "Cluster" ? parts[0] : parts.Length == 1 ? parts[0] : parts[0] + "." + parts[1];
     }
 
     private static void Add(Dictionary<string, HashSet<string>> map, string key, string value)

@@ -4,7 +4,6 @@ using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Identity;
 using FaceWatch.Pipeline.Publishing;
 using FaceWatch.Pipeline.Workers;
-using FaceWatch.Tests.Identity;
 using FaceWatch.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +18,7 @@ namespace FaceWatch.Tests.EndToEnd;
 /// Nothing is recorded by hand.
 /// </summary>
 [Collection(RealTimeCollection.Name)]
+[Trait("Category", "Slow")]
 public sealed class DaemonMetricsTests(ITestOutputHelper output)
 {
     [Fact]
