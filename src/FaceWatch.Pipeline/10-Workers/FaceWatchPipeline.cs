@@ -106,7 +106,8 @@ public sealed class FaceWatchPipeline : IDisposable
         }
 
         Cameras = cameras;
-        _embedding = new EmbeddingWorker(_crops, stages.Embedder, stages.Gallery, settings.Recognition, [.. cameras.Select(c => c.Book)], loggers.CreateLogger<EmbeddingWorker>(), metrics);
+        var identifier = new BatchIdentifier(stages.Embedder, stages.Gallery, loggers.CreateLogger<EmbeddingWorker>(), metrics);
+        _embedding = new EmbeddingWorker(_crops, identifier, settings.Recognition.BatchSize, [.. cameras.Select(c => c.Book)]);
     }
 
     public IReadOnlyList<CameraRuntime> Cameras { get; }

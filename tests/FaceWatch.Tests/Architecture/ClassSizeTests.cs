@@ -52,6 +52,22 @@ public sealed class ClassSizeTests
     }
 
     [Fact]
+    public void Workers_only_plumb_at_most_four_dependencies_and_about_a_hundred_lines()
+    {
+        var workers = Assembly.Load("FaceWatch.Pipeline").GetTypes()
+            .Where(t => t.Namespace == "FaceWatch.Pipeline.Workers" && t.Name.EndsWith("Worker", StringComparison.Ordinal) && !t.IsNested)
+            .ToList();
+        Assert.Contains(workers, t => t.Name == "DetectionWorker");
+        Assert.Contains(workers, t => t.Name == "EmbeddingWorker");
+        foreach (var worker in workers)
+        {
+            Assert.True(worker.GetConstructors().All(c => c.GetParameters().Length <= 4), $"{worker.Name} takes more than 4 dependencies");
+            var file = Path.Combine(TestPaths.RepoRoot, "src", "FaceWatch.Pipeline", "10-Workers", worker.Name + ".cs");
+            Assert.True(File.ReadAllLines(file).Length <= 120, $"{worker.Name}.cs is over 120 lines: move the work into a stage class");
+        }
+    }
+
+    [Fact]
     public void The_size_check_sees_a_class_that_is_too_large()
     {
         // The check reads real files: the detector's cascade is the largest stage and must be found (with its reason).
