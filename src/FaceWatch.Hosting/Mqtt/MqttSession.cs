@@ -56,6 +56,10 @@ internal sealed class MqttSession : BackgroundService
         }
 
         Log.Connecting(_logger, Broker, _connector.ClientId);
+        // A stop must not cut a publish short after the broker has it but before its acknowledgement: the group would
+        // stay in the outbox and be sent again by the flush. In-flight publishes get FlushTimeout past the stop.
+        using var publishing = new CancellationTokenSource();
+        using var stopping = stoppingToken.Register(() => publishing.CancelAfter(FlushTimeout));
         while (!stoppingToken.IsCancellationRequested)
         {
             MqttConnection connection;
@@ -81,7 +85,7 @@ internal sealed class MqttSession : BackgroundService
                     Log.Connected(_logger, Broker, connection.Attempts, _outbox.Count);
                     await _announcer.AnnounceAsync(client, (message, ct) => PublishAsync(client, message, ct), stoppingToken).ConfigureAwait(false);
                     _connected = true; // after the broker acknowledged online, discovery and the camera states
-                    await SendAsync(client, connection.Lost, drainOnly: false, stoppingToken).ConfigureAwait(false);
+                    await SendAsync(client, connection.Lost, drainOnly: false, stoppingToken, publishing.Token).ConfigureAwait(false);
                     _connected = false;
                     Log.Lost(_logger, Broker, await connection.Lost.ConfigureAwait(false), _outbox.Count);
                 }
@@ -108,7 +112,9 @@ internal sealed class MqttSession : BackgroundService
     }
 
     /// <summary>Sends the outbox in order; returns when the connection is lost (or, with <paramref name="drainOnly"/>, when the outbox is empty).</summary>
-    private async Task SendAsync(IMqttClient client, Task lost, bool drainOnly, CancellationToken ct)
+    /// <param name="ct">Ends the wait for new messages.</param>
+    /// <param name="publishToken">Ends a publish in flight (the stop gives it a grace period).</param>
+    private async Task SendAsync(IMqttClient client, Task lost, bool drainOnly, CancellationToken ct, CancellationToken publishToken)
     {
         while (true)
         {
@@ -130,7 +136,7 @@ internal sealed class MqttSession : BackgroundService
 
             for (var i = 0; i < group.Count; i++) // by index: no enumerator boxed per group
             {
-                await PublishAsync(client, group[i], ct).ConfigureAwait(false);
+                await PublishAsync(client, group[i], publishToken).ConfigureAwait(false);
             }
 
             _outbox.Delivered(group);
@@ -154,7 +160,7 @@ internal sealed class MqttSession : BackgroundService
         using var timeout = new CancellationTokenSource(FlushTimeout);
         try
         {
-            await SendAsync(client, lost, drainOnly: true, timeout.Token).ConfigureAwait(false);
+            await SendAsync(client, lost, drainOnly: true, timeout.Token, timeout.Token).ConfigureAwait(false);
             await PublishAsync(client, _announcer.Offline, timeout.Token).ConfigureAwait(false);
             await client.DisconnectAsync(
                 new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(),
