@@ -51,7 +51,9 @@ public sealed class FfmpegSecretTests : IDisposable
     /// <summary>Watches the command line of every process on the machine until cancelled; returns those of ffmpeg/ffprobe children and any that hold the secret.</summary>
     private static async Task<(List<string> Children, List<string> Leaks)> WatchAsync(string secret, string marker, TaskCompletionSource scanned, CancellationToken ct)
     {
-        var children = new ConcurrentDictionary<int, string>();
+        // Every command line seen, not one per pid: the wrapper's pid becomes ffmpeg at exec, and a scan that first met
+        // it as "/bin/sh ...-wrapper.sh" must still record it as ffmpeg.
+        var children = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var leaks = new List<string>();
         while (!ct.IsCancellationRequested)
         {
@@ -79,7 +81,7 @@ public sealed class FfmpegSecretTests : IDisposable
 
                 if (cmdline.Contains(marker, StringComparison.Ordinal) || (cmdline.StartsWith("ff", StringComparison.Ordinal) && cmdline.Contains("pipe:0", StringComparison.Ordinal)))
                 {
-                    children.TryAdd(pid, cmdline);
+                    children.TryAdd(cmdline, pid);
                 }
             }
 
@@ -94,7 +96,7 @@ public sealed class FfmpegSecretTests : IDisposable
             }
         }
 
-        return ([.. children.Values], leaks);
+        return ([.. children.Keys], leaks);
     }
 
     private static void ReadFrames(FfmpegFrameSource source, int count)
