@@ -38,15 +38,18 @@ public static class Downscaler
 
     /// <summary>
     /// A small picture of <paramref name="source"/> at <paramref name="size"/>: when the source is more than
-    /// <paramref name="pick"/> times wider, every pick-th-or-so pixel into <paramref name="scratch"/> first.
+    /// <paramref name="pick"/> times wider, every pick-th-or-so pixel into <paramref name="scratch"/> first (a caller
+    /// that runs every frame keeps one; null makes a temporary only when the pick is needed).
     /// </summary>
-    public static void Thumbnail(Mat source, Mat destination, Size size, Mat scratch, int pick)
+    public static void Thumbnail(Mat source, Mat destination, Size size, Mat? scratch, int pick)
     {
         ArgumentNullException.ThrowIfNull(source);
         if (source.Width > pick * size.Width)
         {
-            Cv2.Resize(source, scratch, new Size(pick * size.Width, pick * size.Height), 0, 0, InterpolationFlags.Nearest);
-            Cv2.Resize(scratch, destination, size, 0, 0, InterpolationFlags.Area);
+            using var temporary = scratch is null ? new Mat() : null;
+            var picked = scratch ?? temporary!;
+            Cv2.Resize(source, picked, new Size(pick * size.Width, pick * size.Height), 0, 0, InterpolationFlags.Nearest);
+            Cv2.Resize(picked, destination, size, 0, 0, InterpolationFlags.Area);
         }
         else
         {

@@ -64,18 +64,6 @@ public static class MqttServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>
-    /// As <see cref="AddFaceWatchMqtt(IServiceCollection, IConfiguration)"/>, and tells the publisher the configured
-    /// camera names (read when it first connects), so Home Assistant configs of removed cameras are cleared.
-    /// </summary>
-    public static IServiceCollection AddFaceWatchMqtt(
-        this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, IEnumerable<string>> configuredCameras)
-    {
-        ArgumentNullException.ThrowIfNull(configuredCameras);
-        services.AddSingleton<IConfiguredCameras>(sp => new LazyConfiguredCameras(() => [.. configuredCameras(sp)]));
-        return services.AddFaceWatchMqtt(configuration);
-    }
-
     /// <summary>Topics, payloads, QoS and retain flags of everything published, from both sections.</summary>
     private static MqttMessageFactory Messages(IServiceProvider sp)
     {
@@ -95,12 +83,5 @@ public static class MqttServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<MqttConnector>>(),
             embedded is null ? null : () => embedded.OwnCredentials);
-    }
-
-    private sealed class LazyConfiguredCameras(Func<string[]> names) : IConfiguredCameras
-    {
-        private readonly Lazy<string[]> _names = new(names);
-
-        public IReadOnlyCollection<string> Names => _names.Value;
     }
 }

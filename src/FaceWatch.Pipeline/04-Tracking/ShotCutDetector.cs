@@ -47,10 +47,7 @@ public sealed class ShotCutDetector
         using (var small = new Mat())
         using (var grey = new Mat())
         {
-            using (var picked = new Mat())
-            {
-                Downscaler.Thumbnail(bgr, small, new Size(Width, height), picked, pick: 4);
-            }
+            Downscaler.Thumbnail(bgr, small, new Size(Width, height), scratch: null, pick: 4);
 
             // Grey and 8-bit already for most cameras: then the thumbnail is copied out as it is, with no extra Mat.
             var source = small;

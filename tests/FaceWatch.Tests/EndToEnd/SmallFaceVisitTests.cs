@@ -49,37 +49,7 @@ public sealed class SmallFaceVisitTests : IClassFixture<SmallFaceFixture>, IClas
     public async Task No_stranger_and_no_enrolled_person_gets_a_wrong_name_and_most_enrolled_visits_are_named(string video, int minNamedRight)
     {
         var truth = _set.Set[video];
-        await using var subscriber = await MqttTestSubscriber.ConnectAsync(_mosquitto.Port, $"facewatch/{truth.Name}/events");
-        var logs = new CollectingLoggerProvider();
-        var run = await ScenarioPlayer.PlayAsync(truth, new ScenarioPlayOptions
-        {
-            GalleryPath = _set.Set.GalleryPath,
-            Configuration = ScenarioFixture.BaseConfiguration(),
-            Rtsp = true,
-            Settings = new Dictionary<string, string?>
-            {
-                ["Mqtt:Host"] = "127.0.0.1",
-                ["Mqtt:Port"] = _mosquitto.Port.ToString(CultureInfo.InvariantCulture),
-                ["Mqtt:ClientId"] = "facewatch-small-" + Guid.NewGuid().ToString("N")[..8],
-                ["Mqtt:ReconnectMinDelaySeconds"] = "0.2",
-            },
-            Configure = b => b.Logging.AddProvider(logs),
-        }, CancellationToken.None);
-
-        // The run itself must be sound before its answers are judged: the stream was read and stamped frames processed.
-        _output.WriteLine($"{truth.Name}: {run.Frames.Count} frames processed{(run.ReplayedAt is null ? "" : " (stopped as the stream started over)")} ({run.UnreadableFrames} without a readable stamp), {run.Events.Count} events, {run.Observations.Count} faces identified in {run.Wall.TotalSeconds:0} s");
-        Assert.True(run.Frames.Count > truth.FrameCount / 3, $"only {run.Frames.Count} of {truth.FrameCount} frames reached the overlay:\n" +
-            string.Join("\n", logs.Lines.Where(l => l.Level >= LogLevel.Warning).Select(l => l.Message)));
-        Assert.True(run.UnreadableFrames <= 2, $"{run.UnreadableFrames} frames had no readable stamp");
-
-        // Every event the daemon published comes through mosquitto; those are the ones judged.
-        await subscriber.WaitForAsync(ms => ms.Count >= run.Events.Count, TimeSpan.FromSeconds(20), $"{run.Events.Count} events over MQTT");
-        var events = subscriber.Messages
-            .Select(m => JsonSerializer.Deserialize(m.Payload, IdentityEventJsonContext.Default.IdentityEvent)!)
-            .DistinctBy(e => e.EventId) // QoS 1 may deliver twice
-            .Where(e => run.ReplayedAt is not { } replay || e.FirstSeen < replay) // a track begun as the stream started over
-            .ToList();
-        Assert.Equal(run.Events.Select(e => e.EventId).Order(), events.Select(e => e.EventId).Order());
+        var (run, events) = await MqttScenarioRun.PlayAsync(truth, _set.Set.GalleryPath, _mosquitto.Port, "facewatch-small-", _output);
 
         var score = OpenSetScorer.Score(truth, run.Frames, events, run.Observations);
         var failures = new List<string>();

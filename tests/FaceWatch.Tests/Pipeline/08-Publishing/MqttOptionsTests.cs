@@ -6,6 +6,9 @@ using Polly;
 
 using FaceWatch.Hosting.Mqtt;
 using FaceWatch.Tests.Infrastructure;
+using FaceWatch.Hosting;
+using Microsoft.Extensions.Configuration;
+
 namespace FaceWatch.Tests.Pipeline.Publishing;
 
 public class MqttOptionsTests
@@ -114,8 +117,14 @@ public class MqttOptionsTests
     [Fact]
     public void Configured_cameras_can_come_from_the_daemons_options()
     {
-        var services = new ServiceCollection();
-        services.AddFaceWatchMqtt(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), _ => ["porch", "garage"]);
+        // The daemon's camera list (DaemonCameras, registered by AddFaceWatchPipeline) is what MQTT announces.
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cameras:0:Name"] = "porch", ["Cameras:0:Source"] = "rtsp://127.0.0.1/porch",
+            ["Cameras:1:Name"] = "garage", ["Cameras:1:Source"] = "rtsp://127.0.0.1/garage",
+        }).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddFaceWatchMqtt(configuration).AddFaceWatchPipeline(configuration);
         using var provider = services.BuildServiceProvider();
         Assert.Equal(["porch", "garage"], provider.GetRequiredService<IConfiguredCameras>().Names);
     }
