@@ -39,9 +39,9 @@ internal static class PipelineBenchCommand
         var detectFps = new Option<double>("--detect-fps") { Description = "Cameras:N:DetectFps of every camera (the stream runs at 15).", DefaultValueFactory = _ => 15 };
         var scene = new Option<string?>("--scene")
         {
-            Description = $"Stream a scenario set's video with its gallery instead of --clip/--gallery/--size ({FixedCameraCatalog.Name}: docs/scenarios.md; built from ../shared/data when missing).",
+            Description = $"Stream a scenario set's video with its gallery instead of --clip/--gallery/--size ({FixedCameraCatalog.Name}: docs/scenarios.md; built from ../shared/data when missing; {IdleScene}: its first empty stretch only, looped: an idle camera).",
         };
-        scene.AcceptOnlyFromAmong(FixedCameraCatalog.Names);
+        scene.AcceptOnlyFromAmong([.. FixedCameraCatalog.Names, IdleScene]);
         var command = new Command("pipeline", "The daemon on N RTSP streams: processed fps, drops, latency p50/p95 capture->event, CPU.");
         command.Options.Add(cameras);
         command.Options.Add(seconds);
@@ -67,20 +67,38 @@ internal static class PipelineBenchCommand
 
     private const int Warmup = 15;
 
+    /// <summary>The fixed-camera scene's first stretch with nobody in view, looped: what an idle camera costs (docs/gating.md).</summary>
+    private const string IdleScene = "idle";
+
     private static async Task<int> RunAsync(
         string? configFile, int cameraCount, int seconds, string size, string clip, string galleryFolder, string gating, double detectFps, string? scene, CancellationToken ct)
     {
         var runs = gating == "both" ? new[] { false, true } : [gating == "on"];
+        var idle = scene == IdleScene;
+        scene = idle ? FixedCameraCatalog.Name : scene;
         // A scenario set's video streams as rendered (its own size, rate and frame stamp), looped like the clip; its gallery is copied in below.
         var set = scene is null ? null : await ScenarioBench.LoadSetAsync(FaceWatchConfiguration.Build(configFile), (detector, embedder) =>
             FixedCameraSetBuilder.LoadOrBuildAsync("../shared/data", FixedCameraSetBuilder.DefaultDir, detector, embedder, step => Console.WriteLine($"building {scene}: {step} ..."), ct)).ConfigureAwait(false);
         var truth = set?[scene!];
         Console.WriteLine(truth is null ? $"Preparing the stream ({clip}, {size}) ..."
             : string.Create(CultureInfo.InvariantCulture, $"Preparing the stream (scene {truth.Name}: {truth.VideoPath}, {truth.Width}x{truth.Height}, {truth.Seconds:0.0} s, {truth.Idle.Count} idle stretches of 8+ s = {100 * truth.Idle.Sum(i => i.End - i.Start) / truth.Seconds:0} %; gallery {set!.GalleryPath}) ..."));
+        // Idle: the first empty stretch, less a second at its end (the first visitor's head comes in before its segment starts).
+        var take = idle && truth!.Idle.Count > 0 && truth.Idle[0].Start == 0 ? truth.Idle[0].End - 1 : (double?)null;
+        if (idle && take is null)
+        {
+            Console.Error.WriteLine($"The {FixedCameraCatalog.Name} scene does not start with an empty stretch.");
+            return 1;
+        }
+
+        if (take is { } t)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Idle camera: the first {t:0.0} s of the scene (nobody in view), looped."));
+        }
+
         var looped = truth is null
             // At 15 fps, as CCTV streams (and the DetectFps targets) are; the demo clip itself is 29.97.
             ? RtspClipServer.PrepareLoop(clip, repeats: (runs.Length * (seconds + Warmup + 5) / 10) + 6, size == "orig" ? null : size, fps: 15)
-            : RtspClipServer.PrepareLoop(truth.VideoPath, repeats: (int)Math.Ceiling(((runs.Length * (seconds + Warmup + 5)) + 60) / truth.Seconds));
+            : RtspClipServer.PrepareLoop(truth.VideoPath, repeats: (int)Math.Ceiling(((runs.Length * (seconds + Warmup + 5)) + 60) / (take ?? truth.Seconds)), seconds: take);
         await using var server = await RtspClipServer.StartAsync(looped, cancellationToken: ct).ConfigureAwait(false);
         foreach (var gated in runs)
         {

@@ -57,9 +57,10 @@ internal sealed class RtspClipServer : IAsyncDisposable
 
     /// <summary>
     /// A long file that plays <paramref name="clip"/> <paramref name="repeats"/> times (optionally scaled, e.g. 1280x720,
-    /// and at <paramref name="fps"/> frames per second, as a CCTV stream), made once and cached.
+    /// and at <paramref name="fps"/> frames per second, as a CCTV stream; optionally only its first
+    /// <paramref name="seconds"/>), made once and cached.
     /// </summary>
-    public static string PrepareLoop(string clip, int repeats, string? size = null, int? fps = null)
+    public static string PrepareLoop(string clip, int repeats, string? size = null, int? fps = null, double? seconds = null)
     {
         var clipPath = Path.GetFullPath(clip);
         if (!File.Exists(clipPath))
@@ -70,7 +71,7 @@ internal sealed class RtspClipServer : IAsyncDisposable
         var dir = Path.Combine(Path.GetTempPath(), "facewatch-clips");
         Directory.CreateDirectory(dir);
         // The length tells a clip from another of the same name (a scenario set's video rebuilt at a new version).
-        var stem = $"{Path.GetFileNameWithoutExtension(clipPath)}-{new FileInfo(clipPath).Length}-{size ?? "orig"}{(fps is { } r ? $"-{r}fps" : "")}";
+        var stem = $"{Path.GetFileNameWithoutExtension(clipPath)}-{new FileInfo(clipPath).Length}-{size ?? "orig"}{(fps is { } r ? $"-{r}fps" : "")}{(seconds is { } t ? string.Create(CultureInfo.InvariantCulture, $"-{t:0.###}s") : "")}";
         var looped = Path.Combine(dir, $"{stem}-x{repeats}.mp4");
         if (File.Exists(looped))
         {
@@ -78,7 +79,7 @@ internal sealed class RtspClipServer : IAsyncDisposable
         }
 
         var source = clipPath;
-        if (size is not null || fps is not null)
+        if (size is not null || fps is not null || seconds is not null)
         {
             // Re-encode once at the new size and rate; looping below only copies the stream.
             source = Path.Combine(dir, $"{stem}.mp4");
@@ -86,6 +87,11 @@ internal sealed class RtspClipServer : IAsyncDisposable
             {
                 var filters = size is null ? "null" : $"scale={size.Replace('x', ':')}";
                 List<string> args = ["-i", clipPath, "-an", "-vf", filters];
+                if (seconds is { } take)
+                {
+                    args.AddRange(["-t", take.ToString(CultureInfo.InvariantCulture)]);
+                }
+
                 if (fps is { } rate)
                 {
                     args.AddRange(["-r", rate.ToString(CultureInfo.InvariantCulture)]);
