@@ -240,7 +240,7 @@ public sealed class CameraReader
             }
 
 #pragma warning disable CA2000 // the frame queue owns it now (it disposes what it drops)
-            _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now));
+            _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now, session.Source.Buffers));
 #pragma warning restore CA2000
         }
 

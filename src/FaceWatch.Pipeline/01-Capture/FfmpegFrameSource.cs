@@ -9,7 +9,8 @@ namespace FaceWatch.Pipeline.Capture;
 // Size: the ffmpeg child process end to end (probe, argument building with secrets kept off the command line, pipe reading, abort); the parts share the process and its state.
 /// <summary>
 /// A URL (rtsp, rtsps, http(s) MJPEG, anything ffmpeg reads) through an <c>ffmpeg</c> child process that writes raw
-/// BGR frames of a known size to its stdout; each read takes exactly one frame's bytes into a new Mat.
+/// BGR frames of a known size to its stdout; each read takes exactly one frame's bytes into a Mat from its
+/// <see cref="Buffers"/> (reused once the frame before is disposed: no 2.7 MB allocation per 720p frame).
 /// The frame size comes from the camera's Width/Height (ffmpeg scales to it) or from ffprobe.
 /// <para>
 /// Secrets never go on a child's command line (any local user can read it with <c>ps</c> or <c>/proc/PID/cmdline</c>):
@@ -28,6 +29,8 @@ public sealed class FfmpegFrameSource : IFrameSource
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Queue<string> _recentStderr = new();
+    // The frame queue, the frame being processed, the one being read, and one in hand-over.
+    private readonly FrameBufferPool _buffers = new(capacity: 4);
     private Process? _probe;
     private Process? _ffmpeg;
     private Stream? _stdout;
@@ -46,6 +49,8 @@ public sealed class FfmpegFrameSource : IFrameSource
     public int Height { get; private set; }
 
     public bool EndIsFinal => false;
+
+    public FrameBufferPool Buffers => _buffers;
 
     /// <summary>Protocols the private (stdin script) input may use: the script's own pipe and every supported URL scheme.</summary>
     internal const string PrivateInputProtocols = "pipe,crypto,data,tcp,udp,rtp,srtp,rtsp,rtsps,tls,http,https,httpproxy,rtmp,rtmps,rtmpt,rtmpts,srt";
@@ -248,7 +253,9 @@ public sealed class FfmpegFrameSource : IFrameSource
     public unsafe Mat? Read(CancellationToken cancellationToken)
     {
         var stream = _stdout ?? throw new InvalidOperationException("Open the source first.");
-        var mat = new Mat(Height, Width, MatType.CV_8UC3);
+#pragma warning disable CA2000 // returned: to the caller (a frame, which hands it back to the pool) or, on failure, to the pool in the finally
+        var mat = _buffers.Rent(Height, Width, MatType.CV_8UC3);
+#pragma warning restore CA2000
         try
         {
             var span = new Span<byte>((void*)mat.Data, checked(Width * Height * 3));
@@ -267,7 +274,10 @@ public sealed class FfmpegFrameSource : IFrameSource
         }
         finally
         {
-            mat?.Dispose();
+            if (mat is not null)
+            {
+                _buffers.Return(mat);
+            }
         }
     }
 
@@ -313,6 +323,8 @@ public sealed class FfmpegFrameSource : IFrameSource
         ffmpeg?.WaitForExit(2000);
         ffmpeg?.Dispose();
         probe?.Dispose();
+        // Frames still queued hand their Mats back later: the disposed pool disposes them.
+        _buffers.Dispose();
     }
 
     private (int Width, int Height) Probe(CancellationToken cancellationToken)

@@ -4,15 +4,19 @@ namespace FaceWatch.Pipeline.Capture;
 
 /// <summary>
 /// One decoded camera frame (BGR, 8-bit, 3 channels). Owns its <see cref="Mat"/>:
-/// whoever holds the frame disposes it, and writing it to a channel hands ownership over.
+/// whoever holds the frame disposes it, and writing it to a channel hands ownership over. An image rented from a
+/// <see cref="FrameBufferPool"/> goes back to it on dispose (so nothing may keep a view of <see cref="Image"/>: crops are copies).
 /// </summary>
 public sealed class Frame : IDisposable
 {
     private static long s_live;
+    private readonly FrameBufferPool? _pool;
     private int _disposed;
 
-    public Frame(string camera, long sequence, Mat image, DateTimeOffset capturedAt, long captureTimestamp)
+    /// <param name="pool">Where <paramref name="image"/> was rented from and goes back on dispose; null: disposed.</param>
+    public Frame(string camera, long sequence, Mat image, DateTimeOffset capturedAt, long captureTimestamp, FrameBufferPool? pool = null)
     {
+        _pool = pool;
         Camera = camera;
         Sequence = sequence;
         Image = image;
@@ -38,11 +42,19 @@ public sealed class Frame : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            Interlocked.Decrement(ref s_live);
+            return;
         }
 
-        Image.Dispose();
+        Interlocked.Decrement(ref s_live);
+        if (_pool is not null)
+        {
+            _pool.Return(Image);
+        }
+        else
+        {
+            Image.Dispose();
+        }
     }
 }

@@ -16,6 +16,12 @@ public interface IFrameSource : IDisposable
     /// <summary>The next BGR frame (the caller owns it), or null at the end of the stream. Blocks.</summary>
     Mat? Read(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The pool <see cref="Read"/> rents its Mats from (the frame made of one hands it back on dispose); it outlives
+    /// the source's dispose for the frames still queued. Null: the Mats are plain (disposed by their frame).
+    /// </summary>
+    FrameBufferPool? Buffers => null;
+
     /// <summary>Unblocks <see cref="Open"/>/<see cref="Read"/> from another thread; they then fail or return null.</summary>
     void Abort();
 
