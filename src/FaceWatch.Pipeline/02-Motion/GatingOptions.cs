@@ -34,6 +34,18 @@ public sealed class GatingOptions
     [Range(0.05, 1)]
     public double FullFrameShare { get; set; } = 0.5;
 
+    /// <summary>
+    /// While the scene is still (nothing moved for <see cref="StillSeconds"/>, nothing tracked, motion measured), motion
+    /// is measured on every this many-th processed frame only; the frames between are not searched (as still frames are),
+    /// and the first motion brings back every frame. A person coming in is then searched at most this many frames minus one late. 1: every frame.
+    /// </summary>
+    [Range(1, 15)]
+    public int StillMotionEvery { get; set; } = 3;
+
+    /// <summary>How long nothing must move (and nothing be tracked) before motion is measured every <see cref="StillMotionEvery"/>-th frame only.</summary>
+    [Range(0, 3600)]
+    public double StillSeconds { get; set; } = 2;
+
     /// <summary>Width of the grey frame motion is measured on (pixels; height keeps the aspect).</summary>
     [Range(64, 1280)]
     public int MotionWidth { get; set; } = 320;

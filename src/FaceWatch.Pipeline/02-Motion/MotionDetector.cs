@@ -21,6 +21,9 @@ public enum MotionState
 public sealed record MotionResult(MotionState State, IReadOnlyList<Rect> Areas, double Share)
 {
     public static readonly MotionResult Calibrating = new(MotionState.Calibrating, [], 0);
+
+    /// <summary>Not measured on this frame (a still scene is checked every few frames only): nothing known to have moved.</summary>
+    public static readonly MotionResult Skipped = new(MotionState.Measured, [], 0);
 }
 
 /// <summary>

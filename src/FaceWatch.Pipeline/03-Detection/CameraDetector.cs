@@ -26,6 +26,9 @@ public sealed class CameraDetector : IDisposable
     private readonly int _minFace;
     private readonly int _maxShortSide;
     private readonly CameraStats? _stats;
+    private readonly long _frequency;
+    private long? _lastActive;
+    private int _stillFrames;
 
     /// <param name="maxShortSide">Full frames are shrunk so their shorter side is at most this (<c>Pipeline:DetectMaxSide</c>).</param>
     /// <param name="stats">Where each frame's detection is counted (processed, still, scans, motion, milliseconds).</param>
@@ -39,6 +42,7 @@ public sealed class CameraDetector : IDisposable
         _minFace = camera.MinFaceSize;
         _maxShortSide = maxShortSide;
         _stats = stats;
+        _frequency = timestampFrequency;
         _motion = new MotionDetector(gating, camera.MotionMasks);
         _gate = new DetectionGate(gating, camera.MinFaceSize, timestampFrequency);
     }
@@ -60,7 +64,12 @@ public sealed class CameraDetector : IDisposable
                 _motion.Restart();
             }
 
-            motion = _motion.Observe(image);
+            motion = SkipMotion(timestamp, tracks.Count, shotCut) ? MotionResult.Skipped : _motion.Observe(image);
+            if (shotCut || tracks.Count > 0 || motion.State != MotionState.Measured || motion.Areas.Count > 0 || _lastActive is null)
+            {
+                _lastActive = timestamp;
+                _stillFrames = 0;
+            }
         }
 
         var plan = _gate.Plan(new Size(image.Width, image.Height), timestamp, motion, tracks, shotCut);
@@ -78,6 +87,21 @@ public sealed class CameraDetector : IDisposable
             motion.Share,
             found.Milliseconds);
         return found;
+    }
+
+    /// <summary>
+    /// True when the scene has been still for <c>StillSeconds</c> (no motion, no tracks, motion measured) and this frame
+    /// is not the <c>StillMotionEvery</c>-th: its motion is not measured (nor its background learnt), it counts as still.
+    /// </summary>
+    private bool SkipMotion(long timestamp, int tracks, bool shotCut)
+    {
+        if (_gating.StillMotionEvery <= 1 || shotCut || tracks > 0 || _lastActive is not { } active
+            || (double)(timestamp - active) / _frequency < _gating.StillSeconds)
+        {
+            return false;
+        }
+
+        return ++_stillFrames % _gating.StillMotionEvery != 0;
     }
 
     /// <summary>Regions and re-found tracks; a tracked face R-Net/O-Net did not confirm is searched for round its box at once.</summary>

@@ -91,6 +91,8 @@ public class DaemonConfigurationTests
     [InlineData("Tracking:MinHits", "0", "Tracking:MinHits must be between 1 and 100 (got 0)")]
     [InlineData("Capture:FrameQueueCapacity", "17", "Capture:FrameQueueCapacity must be between 1 and 16 (got 17)")]
     [InlineData("Gating:FullFrameShare", "0.01", "Gating:FullFrameShare must be between 0.05 and 1 (got 0.01)")]
+    [InlineData("Gating:StillMotionEvery", "0", "Gating:StillMotionEvery must be between 1 and 15 (got 0)")]
+    [InlineData("Gating:StillSeconds", "-1", "Gating:StillSeconds must be between 0 and 3600 (got -1)")]
     [InlineData("Detection:ScaleFactor", "0.99", "Detection:ScaleFactor must be between 0.3 and 0.95 (got 0.99)")]
     [InlineData("Pipeline:DetectMaxSide", "100", "Pipeline:DetectMaxSide must be between 120 and 4320 (got 100)")]
     [InlineData("Embedding:InputSize", "8", "Embedding:InputSize must be between 16 and 1024 (got 8)")]
