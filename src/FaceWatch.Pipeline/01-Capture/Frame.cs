@@ -2,6 +2,7 @@ using OpenCvSharp;
 
 namespace FaceWatch.Pipeline.Capture;
 
+// Size: six parameters: a frame's own facts (camera, sequence, image, the two capture times) and the pool its image goes back to.
 /// <summary>
 /// One decoded camera frame (BGR, 8-bit, 3 channels). Owns its <see cref="Mat"/>:
 /// whoever holds the frame disposes it, and writing it to a channel hands ownership over. An image rented from a
