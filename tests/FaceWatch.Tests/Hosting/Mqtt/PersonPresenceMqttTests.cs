@@ -63,8 +63,14 @@ public class PersonPresenceMqttTests(MosquittoFixture mosquitto) : IClassFixture
             await host.Hub.PublishAsync(TestEvents.Make(IdentityEventKind.Arrived, "porch", 1, "Alice", 1), CancellationToken.None);
             await host.Hub.PublishAsync(TestEvents.Make(IdentityEventKind.Arrived, "porch", 2, "unknown", 2), CancellationToken.None);
             var present = await sub.WaitForAsync(t.Person("Alice"), m => Json(m).GetProperty("state").GetString() == "present", Wait);
-            Assert.True(present.Retain);
             Assert.Equal("porch", Json(present).GetProperty("camera").GetString());
+            await using (var late = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, t.Person("Alice")))
+            {
+                var kept = await late.WaitForTopicAsync(t.Person("Alice"), Wait);
+                Assert.True(kept.Retain);
+                Assert.Equal("present", Json(kept).GetProperty("state").GetString());
+            }
+
             Assert.Equal(0.91, Json(present).GetProperty("confidence").GetDouble());
             var unknown = await sub.WaitForTopicAsync(t.Unknown("porch"), Wait);
             Assert.False(unknown.Retain);
@@ -79,9 +85,13 @@ public class PersonPresenceMqttTests(MosquittoFixture mosquitto) : IClassFixture
             enrolled.Set("Alice", "Bob Smith");
             foreach (var topic in new[] { t.DiscoveryPresence("Carol"), t.DiscoveryPersonCamera("Carol"), t.Person("Carol") })
             {
-                var cleared = await sub.WaitForAsync(topic, m => m.Payload.Length == 0, Wait);
-                Assert.True(cleared.Retain);
+                await sub.WaitForAsync(topic, m => m.Payload.Length == 0, Wait);
             }
+
+            await using var afterReload = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, "#");
+            await afterReload.WaitForAsync(ms => ms.Any(m => m.Topic == t.Person("Alice")), Wait, "Alice's retained state");
+            await Task.Delay(500);
+            Assert.DoesNotContain(afterReload.Messages, m => m.Topic.Contains("Carol", StringComparison.Ordinal));
         }
 
         // the next start has only Alice: Bob's configs (found on the broker) are emptied, Alice's kept
