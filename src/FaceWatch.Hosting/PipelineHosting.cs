@@ -56,6 +56,7 @@ public static class PipelineHosting
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<GalleryWatcher>>()));
         services.TryAddSingleton<IGalleryStatus>(sp => sp.GetRequiredService<GalleryWatcher>());
+        services.TryAddSingleton<IEnrolledPeople>(sp => sp.GetRequiredService<GalleryWatcher>());
         services.TryAddSingleton<DemoGalleryLoader>();
         services.TryAddSingleton(Settings);
         services.TryAddSingleton(Stages);

@@ -19,9 +19,11 @@ internal sealed class MqttFeed : BackgroundService
     private readonly CameraHealthRegistry _health;
     private readonly MqttAnnouncer _announcer;
     private readonly ChannelReader<IdentityEvent>? _events;
+    private readonly TimeProvider _time;
 
-    public MqttFeed(IOptions<MqttOptions> options, IdentityEventHub hub, CameraHealthRegistry health, MqttAnnouncer announcer)
+    public MqttFeed(IOptions<MqttOptions> options, IdentityEventHub hub, CameraHealthRegistry health, MqttAnnouncer announcer, TimeProvider time)
     {
+        _time = time ?? throw new ArgumentNullException(nameof(time));
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hub);
         _health = health ?? throw new ArgumentNullException(nameof(health));
@@ -47,6 +49,8 @@ internal sealed class MqttFeed : BackgroundService
         }
 
         await Task.Yield();
+        using var stopClock = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var clock = CheckAwayAsync(stopClock.Token);
         try
         {
             await foreach (var identityEvent in _events.ReadAllAsync(stoppingToken).ConfigureAwait(false))
@@ -62,6 +66,26 @@ internal sealed class MqttFeed : BackgroundService
         while (_events.TryRead(out var identityEvent))
         {
             _announcer.Accept(identityEvent);
+        }
+
+        await stopClock.CancelAsync().ConfigureAwait(false);
+        await clock.ConfigureAwait(false);
+    }
+
+    /// <summary>Once a second: people whose away time passed become away.</summary>
+    private async Task CheckAwayAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                _announcer.CheckAway();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // stopping
         }
     }
 }

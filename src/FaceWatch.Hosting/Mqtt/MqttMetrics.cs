@@ -42,18 +42,26 @@ public sealed class MqttMetrics
     /// <summary>One message acknowledged by the broker on <paramref name="topic"/>.</summary>
     public void Published(string topic) => _published.Add(1, new KeyValuePair<string, object?>("kind", TopicKind(topic)));
 
-    /// <summary>The <c>kind</c> tag of a sent message: its topic's last level (both status topics end in <c>status</c>).</summary>
-    private static string TopicKind(string topic) =>
-        // runs for every message sent: match the last level as a span, no substring
-        topic.AsSpan(topic.LastIndexOf('/') + 1) switch
+    /// <summary>
+    /// The <c>kind</c> tag of a sent message: its topic's last level (both status topics end in <c>status</c>), or
+    /// <c>person</c> for <c>&lt;prefix&gt;/people/&lt;person&gt;</c>.
+    /// </summary>
+    private static string TopicKind(string topic)
+    {
+        // runs for every message sent: match the levels as spans, no substring
+        var last = topic.LastIndexOf('/');
+        var kind = topic.AsSpan(last + 1) switch
         {
             "status" => "status",
             "events" => "events",
             "people" => "people",
             "snapshot" => "snapshot",
+            "unknown" => "unknown",
             "config" => "discovery",
             _ => "other",
         };
+        return kind == "other" && last > 0 && topic.AsSpan(0, last).EndsWith("/people", StringComparison.Ordinal) ? "person" : kind;
+    }
 
     private IEnumerable<Measurement<int>> ObserveOutboxSize()
     {

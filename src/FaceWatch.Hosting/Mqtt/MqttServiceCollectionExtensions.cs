@@ -51,6 +51,8 @@ public static class MqttServiceCollectionExtensions
         services.TryAddSingleton(Connector);
         services.TryAddSingleton<MqttOutbox>();
         services.TryAddSingleton<HomeAssistantDiscovery>();
+        services.TryAddSingleton(sp => new PersonPresence(
+            TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<MqttOptions>>().Value.PersonAwaySeconds), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<MqttAnnouncer>();
         services.TryAddSingleton<MqttSession>();
         services.TryAddSingleton<MqttFeed>();

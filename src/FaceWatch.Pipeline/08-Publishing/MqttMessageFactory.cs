@@ -7,7 +7,7 @@ using FaceWatch.Pipeline.Identity;
 namespace FaceWatch.Pipeline.Publishing;
 
 /// <summary>Turns events and state into MQTT messages: topic, payload, QoS and retain flag of each kind in one place.</summary>
-public sealed class MqttMessageFactory
+public sealed partial class MqttMessageFactory
 {
     private static readonly string Version =
         (Assembly.GetEntryAssembly() ?? typeof(MqttMessageFactory).Assembly)
@@ -34,6 +34,11 @@ public sealed class MqttMessageFactory
     /// <summary>Who publishes: written into every discovery config (<c>device.serial_number</c>) and checked before deleting one.</summary>
     public string InstanceId { get; }
 
+    /// <summary>The device model of a camera and of a person: the cleanup tells them apart by it.</summary>
+    public const string CameraModel = "FaceWatch camera";
+
+    public const string PersonModel = "FaceWatch person";
+
     /// <summary>The device name of a camera; the cleanup reads the camera back from it.</summary>
     public const string DeviceNamePrefix = "FaceWatch ";
 
@@ -54,6 +59,10 @@ public sealed class MqttMessageFactory
             Build(Topics.Events(identityEvent.Camera), JsonSerializer.SerializeToUtf8Bytes(identityEvent, IdentityEventJsonContext.Default.IdentityEvent), retain: false),
         };
         messages.Add(People(identityEvent.Camera, peopleAfter));
+        if (identityEvent is { Event: IdentityEventKind.Arrived, Known: false })
+        {
+            messages.Add(UnknownArrival(identityEvent));
+        }
 
         if (_snapshots && identityEvent.Event == IdentityEventKind.Arrived && identityEvent.FaceJpeg is { Length: > 0 } jpeg)
         {
@@ -67,11 +76,13 @@ public sealed class MqttMessageFactory
     public MqttApplicationMessage People(string camera, PersonInView[] people) =>
         Build(Topics.People(camera), JsonSerializer.SerializeToUtf8Bytes(people, MqttJsonContext.Default.PersonInViewArray), retain: true);
 
-    /// <summary>Both Home Assistant discovery configs of a camera, retained.</summary>
+    /// <summary>Every Home Assistant discovery config of a camera, retained: two sensors, the stranger binary sensor, the stranger event.</summary>
     public IReadOnlyList<MqttApplicationMessage> Discovery(string camera) =>
     [
         Build(Topics.DiscoveryLastPerson(camera), JsonSerializer.SerializeToUtf8Bytes(LastPersonConfig(camera), MqttJsonContext.Default.HaSensorConfig), retain: true),
         Build(Topics.DiscoveryPeople(camera), JsonSerializer.SerializeToUtf8Bytes(PeopleConfig(camera), MqttJsonContext.Default.HaSensorConfig), retain: true),
+        Build(Topics.DiscoveryStranger(camera), JsonSerializer.SerializeToUtf8Bytes(StrangerConfig(camera), MqttJsonContext.Default.HaBinarySensorConfig), retain: true),
+        Build(Topics.DiscoveryUnknownEvent(camera), JsonSerializer.SerializeToUtf8Bytes(UnknownEventConfig(camera), MqttJsonContext.Default.HaEventConfig), retain: true),
     ];
 
     /// <summary>An empty retained message: deletes a retained config or state topic on the broker (and the entity in Home Assistant).</summary>
@@ -107,7 +118,7 @@ public sealed class MqttMessageFactory
     private HaAvailability[] Availability(string camera) => [new(Topics.Status), new(Topics.CameraStatus(camera))];
 
     private HaDevice Device(string camera) =>
-        new([Topics.DeviceId(camera)], DeviceNamePrefix + camera, "FaceWatch", "FaceWatch camera", Version, InstanceId);
+        new([Topics.DeviceId(camera)], DeviceNamePrefix + camera, "FaceWatch", CameraModel, Version, InstanceId);
 
     private MqttApplicationMessage Build(string topic, string payload, bool retain) =>
         Build(topic, System.Text.Encoding.UTF8.GetBytes(payload), retain);

@@ -49,6 +49,10 @@ public sealed class MqttOptions
     /// <summary>Publish the face crop JPEG on <c>&lt;prefix&gt;/&lt;camera&gt;/snapshot</c> when someone arrives.</summary>
     public bool Snapshots { get; set; }
 
+    /// <summary>An enrolled person is <c>away</c> once no camera has seen them for this long (<c>&lt;prefix&gt;/people/&lt;person&gt;</c>).</summary>
+    [Range(1, 86_400, ErrorMessage = "Mqtt:PersonAwaySeconds must be between 1 and 86400.")]
+    public double PersonAwaySeconds { get; set; } = 300;
+
     /// <summary>First wait before reconnecting; doubles (with jitter) up to <see cref="ReconnectMaxDelaySeconds"/>.</summary>
     [Range(0.05, 3600, ErrorMessage = "Mqtt:ReconnectMinDelaySeconds must be between 0.05 and 3600.")]
     public double ReconnectMinDelaySeconds { get; set; } = 1;

@@ -48,6 +48,64 @@ public sealed record HaSensorConfig
     [JsonPropertyName("origin")] public required HaOrigin Origin { get; init; }
 }
 
+/// <summary>A Home Assistant discovery config of one binary sensor (a person's presence, a camera's stranger in view).</summary>
+public sealed record HaBinarySensorConfig
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("unique_id")] public required string UniqueId { get; init; }
+    [JsonPropertyName("state_topic")] public required string StateTopic { get; init; }
+    [JsonPropertyName("value_template")] public required string ValueTemplate { get; init; }
+    [JsonPropertyName("payload_on")] public required string PayloadOn { get; init; }
+    [JsonPropertyName("payload_off")] public required string PayloadOff { get; init; }
+    [JsonPropertyName("device_class")] public required string DeviceClass { get; init; }
+    [JsonPropertyName("json_attributes_topic"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? JsonAttributesTopic { get; init; }
+    [JsonPropertyName("availability")] public required IReadOnlyList<HaAvailability> Availability { get; init; }
+    [JsonPropertyName("availability_mode")] public string AvailabilityMode { get; init; } = "all";
+    [JsonPropertyName("icon")] public required string Icon { get; init; }
+    [JsonPropertyName("qos")] public int Qos { get; init; }
+    [JsonPropertyName("device")] public required HaDevice Device { get; init; }
+    [JsonPropertyName("origin")] public required HaOrigin Origin { get; init; }
+}
+
+/// <summary>A Home Assistant discovery config of an <c>event</c> entity (a camera's strangers).</summary>
+public sealed record HaEventConfig
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("unique_id")] public required string UniqueId { get; init; }
+    [JsonPropertyName("state_topic")] public required string StateTopic { get; init; }
+    [JsonPropertyName("event_types")] public required IReadOnlyList<string> EventTypes { get; init; }
+    [JsonPropertyName("availability")] public required IReadOnlyList<HaAvailability> Availability { get; init; }
+    [JsonPropertyName("availability_mode")] public string AvailabilityMode { get; init; } = "all";
+    [JsonPropertyName("icon")] public required string Icon { get; init; }
+    [JsonPropertyName("qos")] public int Qos { get; init; }
+    [JsonPropertyName("device")] public required HaDevice Device { get; init; }
+    [JsonPropertyName("origin")] public required HaOrigin Origin { get; init; }
+}
+
+/// <summary>
+/// What the start-up cleanup reads of any retained discovery config (every key optional): enough to tell whether this
+/// instance published it, and for which camera or person.
+/// </summary>
+public sealed record HaConfigProbe
+{
+    [JsonPropertyName("unique_id")] public string? UniqueId { get; init; }
+    [JsonPropertyName("state_topic")] public string? StateTopic { get; init; }
+    [JsonPropertyName("json_attributes_topic")] public string? JsonAttributesTopic { get; init; }
+    [JsonPropertyName("availability")] public IReadOnlyList<HaAvailability>? Availability { get; init; }
+    [JsonPropertyName("device")] public HaDevice? Device { get; init; }
+}
+
+/// <summary>One message of <c>&lt;prefix&gt;/&lt;camera&gt;/unknown</c>: a stranger arrived (Home Assistant's event entity reads <c>event_type</c>).</summary>
+public sealed record UnknownSighting(
+    [property: JsonPropertyName("event_type")] string EventType,
+    [property: JsonPropertyName("eventId")] string EventId,
+    [property: JsonPropertyName("camera")] string Camera,
+    [property: JsonPropertyName("trackId")] long TrackId,
+    [property: JsonPropertyName("confidence")] double Confidence,
+    [property: JsonPropertyName("nearest")] string? Nearest,
+    [property: JsonPropertyName("similarity")] double? Similarity,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset Timestamp);
+
 /// <summary>Plain-text payloads of the status topics.</summary>
 public static class MqttPayloadValues
 {
@@ -64,4 +122,9 @@ public static class MqttPayloadValues
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(PersonInView[]))]
 [JsonSerializable(typeof(HaSensorConfig))]
+[JsonSerializable(typeof(HaBinarySensorConfig))]
+[JsonSerializable(typeof(HaEventConfig))]
+[JsonSerializable(typeof(HaConfigProbe))]
+[JsonSerializable(typeof(PersonState))]
+[JsonSerializable(typeof(UnknownSighting))]
 public sealed partial class MqttJsonContext : JsonSerializerContext;

@@ -16,7 +16,16 @@ public sealed class MqttTopics
         "<prefix>/<camera>/snapshot",
         "<discovery_prefix>/sensor/<node>/<camera>_last_person/config",
         "<discovery_prefix>/sensor/<node>/<camera>_people/config",
+        "<prefix>/<camera>/unknown",
+        "<discovery_prefix>/binary_sensor/<node>/<camera>_stranger/config",
+        "<discovery_prefix>/event/<node>/<camera>_unknown/config",
+        "<prefix>/people/<person>",
+        "<discovery_prefix>/binary_sensor/<node>/person_<person>/config",
+        "<discovery_prefix>/sensor/<node>/person_<person>_camera/config",
     ];
+
+    /// <summary>The Home Assistant components FaceWatch publishes discovery configs of.</summary>
+    public static readonly IReadOnlyList<string> Components = ["sensor", "binary_sensor", "event"];
 
     private readonly string _prefix;
     private readonly string _discoveryPrefix;
@@ -57,8 +66,34 @@ public sealed class MqttTopics
     /// <summary>Discovery config of the "people in view" count sensor of a camera.</summary>
     public string DiscoveryPeople(string camera) => $"{_discoveryPrefix}/sensor/{Node}/{DiscoveryId(camera)}_people/config";
 
-    /// <summary>Matches every discovery config this instance may have published (to find ones of removed cameras).</summary>
-    public string DiscoveryFilter => $"{_discoveryPrefix}/sensor/{Node}/+/config";
+    /// <summary>Discovery config of a camera's "stranger in view" binary sensor.</summary>
+    public string DiscoveryStranger(string camera) => $"{_discoveryPrefix}/binary_sensor/{Node}/{DiscoveryId(camera)}_stranger/config";
+
+    /// <summary>Discovery config of a camera's event entity fed by <see cref="Unknown"/>.</summary>
+    public string DiscoveryUnknownEvent(string camera) => $"{_discoveryPrefix}/event/{Node}/{DiscoveryId(camera)}_unknown/config";
+
+    /// <summary><c>&lt;prefix&gt;/&lt;camera&gt;/unknown</c>: one message per stranger's arrival (not retained).</summary>
+    public string Unknown(string camera) => Camera(camera, "/unknown");
+
+    /// <summary><c>&lt;prefix&gt;/people/&lt;person&gt;</c>: an enrolled person's presence (retained).</summary>
+    public string Person(string person) => string.Concat(_prefix, "/people/", SanitizeSegment(person));
+
+    /// <summary>Discovery config of a person's presence binary sensor.</summary>
+    public string DiscoveryPresence(string person) => $"{_discoveryPrefix}/binary_sensor/{Node}/person_{PersonId(person)}/config";
+
+    /// <summary>Discovery config of a person's "last camera" sensor.</summary>
+    public string DiscoveryPersonCamera(string person) => $"{_discoveryPrefix}/sensor/{Node}/person_{PersonId(person)}_camera/config";
+
+    /// <summary>Match every discovery config this instance may have published (to find ones of removed cameras and people).</summary>
+    public IReadOnlyList<string> DiscoveryFilters => [.. Components.Select(c => $"{_discoveryPrefix}/{c}/{Node}/+/config")];
+
+    /// <summary>Stable id of a person's device and entities in Home Assistant: keyed by node and person, never by machine.</summary>
+    public string PersonUniqueId(string person, string entity) => $"facewatch_{Node}_person_{PersonId(person)}_{entity}";
+
+    public string PersonDeviceId(string person) => $"facewatch_{Node}_person_{PersonId(person)}";
+
+    /// <summary>A person's id in discovery topics and unique ids, one-to-one like <see cref="NodeId"/> (<c>Alice</c>, <c>Bob Smith</c> -> <c>Bob_Smith_&lt;hash&gt;</c>).</summary>
+    public static string PersonId(string person) => NodeId(person);
 
     /// <summary>Stable id of a camera's device and sensors in Home Assistant.</summary>
     public string UniqueId(string camera, string sensor) => $"facewatch_{Node}_{DiscoveryId(camera)}_{sensor}";

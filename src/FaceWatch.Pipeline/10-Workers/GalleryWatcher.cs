@@ -9,7 +9,7 @@ namespace FaceWatch.Pipeline.Workers;
 /// <c>facewatch enroll</c>), polled on a <see cref="TimeProvider"/> timer. Tracks and their evidence are untouched by a
 /// reload; a file that fails to load keeps the previous gallery. Without a path every face is unknown.
 /// </summary>
-public sealed class GalleryWatcher : IGalleryStatus
+public sealed class GalleryWatcher : IGalleryStatus, IEnrolledPeople
 {
     private readonly string? _path;
     private readonly EmbeddingModelIdentity? _expected;
@@ -18,6 +18,7 @@ public sealed class GalleryWatcher : IGalleryStatus
     private readonly ILogger _logger;
     private Identifier? _current;
     private (DateTime Written, long Length) _stamp;
+    private IReadOnlyList<string>? _names;
 
     public GalleryWatcher(string? path, EmbeddingModelIdentity? expected, TimeProvider time, ILogger logger, TimeSpan? interval = null)
     {
@@ -32,6 +33,12 @@ public sealed class GalleryWatcher : IGalleryStatus
 
     public GalleryStatus? Status => Current?.Gallery is { } g ? new GalleryStatus(g.People.Count, g.FaceCount) : null;
 
+    /// <summary>The enrolled names in name order; null before <see cref="Load"/> or <see cref="Use"/>.</summary>
+    public IReadOnlyList<string>? Names => Volatile.Read(ref _names);
+
+    /// <summary>Raised after the first load and every reload (not when a changed file failed to load).</summary>
+    public event Action? Changed;
+
     /// <summary>How many times a changed gallery was loaded after the first load.</summary>
     public int Reloads { get; private set; }
 
@@ -41,6 +48,8 @@ public sealed class GalleryWatcher : IGalleryStatus
         if (_path is null)
         {
             Log.NoGallery(_logger);
+            Volatile.Write(ref _names, []);
+            Changed?.Invoke();
             return;
         }
 
@@ -53,9 +62,11 @@ public sealed class GalleryWatcher : IGalleryStatus
     {
         ArgumentNullException.ThrowIfNull(gallery);
         Volatile.Write(ref _current, new Identifier(gallery));
+        Volatile.Write(ref _names, [.. gallery.People.Select(p => p.Name).Order(StringComparer.Ordinal)]);
         var t = gallery.Thresholds;
         Log.GalleryLoaded(
             _logger, label, gallery.People.Count, gallery.FaceCount, t.Score, t.Probability, t.StrangerRate, t.Method, gallery.SameFace.Cosine, gallery.SameFace.Method);
+        Changed?.Invoke();
     }
 
     /// <summary>The current gallery's same-person cosine for tracks (the default without a gallery).</summary>

@@ -13,6 +13,8 @@ using MQTTnet.Protocol;
 using FaceWatch.Core.Health;
 using FaceWatch.Hosting.Mqtt;
 using FaceWatch.Pipeline.Identity;
+using FaceWatch.Pipeline.Identification;
+
 namespace FaceWatch.Tests.Infrastructure;
 
 /// <summary>A message as a subscriber saw it.</summary>
@@ -167,14 +169,16 @@ public sealed class PublisherHost : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <summary>Builds and starts a host with <c>Mqtt:Port</c> = <paramref name="port"/>, fast reconnects, and the given extra settings.</summary>
-    public static async Task<PublisherHost> StartAsync(int port, IDictionary<string, string?>? settings = null, IReadOnlyCollection<string>? configuredCameras = null)
+    public static async Task<PublisherHost> StartAsync(
+        int port, IDictionary<string, string?>? settings = null, IReadOnlyCollection<string>? configuredCameras = null, IEnrolledPeople? enrolled = null)
     {
-        var host = Build(port, settings, configuredCameras, out var logs);
+        var host = Build(port, settings, configuredCameras, out var logs, enrolled);
         await host.StartAsync();
         return new PublisherHost(host, logs);
     }
 
-    public static IHost Build(int port, IDictionary<string, string?>? settings, IReadOnlyCollection<string>? configuredCameras, out CapturingLoggerProvider logs)
+    public static IHost Build(
+        int port, IDictionary<string, string?>? settings, IReadOnlyCollection<string>? configuredCameras, out CapturingLoggerProvider logs, IEnrolledPeople? enrolled = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -196,6 +200,11 @@ public sealed class PublisherHost : IAsyncDisposable
         if (configuredCameras is not null)
         {
             builder.Services.AddSingleton<IConfiguredCameras>(new ConfiguredCameras(configuredCameras));
+        }
+
+        if (enrolled is not null)
+        {
+            builder.Services.AddSingleton(enrolled);
         }
 
         builder.Services.AddFaceWatchMqtt(builder.Configuration);
@@ -222,6 +231,23 @@ public sealed class PublisherHost : IAsyncDisposable
     {
         await _host.StopAsync();
         _host.Dispose();
+    }
+}
+
+/// <summary>The enrolled people as a gallery reload would change them (a fake for the publisher's tests).</summary>
+public sealed class TestEnrolledPeople(params string[] names) : IEnrolledPeople
+{
+    private IReadOnlyList<string>? _names = names;
+
+    public IReadOnlyList<string>? Names => Volatile.Read(ref _names);
+
+    public event Action? Changed;
+
+    /// <summary>A hot reload: the new names, then <see cref="Changed"/>.</summary>
+    public void Set(params string[] names)
+    {
+        Volatile.Write(ref _names, names);
+        Changed?.Invoke();
     }
 }
 

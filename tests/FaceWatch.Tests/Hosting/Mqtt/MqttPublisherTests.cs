@@ -114,7 +114,7 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
             host.Health.Report(new CameraHealth("porch", true, 1, 0, 0, 5, null, DateTimeOffset.UtcNow));
             host.Health.Report(new CameraHealth("garage door", false, 0, 0, 1, 0, "no signal", DateTimeOffset.UtcNow));
             await using var sub = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, discovery + "/#");
-            await sub.WaitForAsync(ms => ms.Select(m => m.Topic).Distinct().Count() == 4, Wait, "4 discovery configs");
+            await sub.WaitForAsync(ms => ms.Select(m => m.Topic).Distinct().Count() == 8, Wait, "8 discovery configs");
 
             var docs = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "mqtt.md"));
             foreach (var camera in new[] { "porch", "garage door" })
@@ -142,6 +142,25 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
                 Assert.Equal(t.Events(camera), lastPerson.GetProperty("json_attributes_topic").GetString());
                 Assert.Equal(t.People(camera), peopleCount.GetProperty("state_topic").GetString());
                 Assert.NotEqual(lastPerson.GetProperty("unique_id").GetString(), peopleCount.GetProperty("unique_id").GetString());
+
+                var stranger = JsonDocument.Parse(sub.On(t.DiscoveryStranger(camera))[^1].Payload).RootElement;
+                var unknown = JsonDocument.Parse(sub.On(t.DiscoveryUnknownEvent(camera))[^1].Payload).RootElement;
+                foreach (var config in new[] { stranger, unknown })
+                {
+                    foreach (var key in config.EnumerateObject().Select(p => p.Name))
+                    {
+                        Assert.True(docs.Contains($"`{key}`", StringComparison.Ordinal), $"discovery key '{key}' is not documented in docs/mqtt.md");
+                    }
+
+                    Assert.Equal([t.Status, t.CameraStatus(camera)], config.GetProperty("availability").EnumerateArray().Select(a => a.GetProperty("topic").GetString()));
+                    Assert.Equal(t.DeviceId(camera), config.GetProperty("device").GetProperty("identifiers")[0].GetString());
+                }
+
+                Assert.Equal(t.People(camera), stranger.GetProperty("state_topic").GetString());
+                Assert.Equal("ON", stranger.GetProperty("payload_on").GetString());
+                Assert.Equal("OFF", stranger.GetProperty("payload_off").GetString());
+                Assert.Equal(t.Unknown(camera), unknown.GetProperty("state_topic").GetString());
+                Assert.Equal(["unknown"], unknown.GetProperty("event_types").EnumerateArray().Select(e => e.GetString()));
             }
         }
 
@@ -151,11 +170,13 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
             await host.WaitConnectedAsync(Wait);
             await WaitForLogAsync(host, l => l.EventId == 6011 && l.Message.Contains(t.DiscoveryPeople("garage door"), StringComparison.Ordinal));
             await using var sub = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, discovery + "/#");
-            await sub.WaitForAsync(ms => ms.Select(m => m.Topic).Distinct().Count() >= 2, Wait, "porch configs");
+            await sub.WaitForAsync(ms => ms.Select(m => m.Topic).Distinct().Count() >= 4, Wait, "porch configs");
             await using var state = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, prefix + "/#");
             await state.WaitForAsync(ms => ms.Any(m => m.Topic == t.People("porch")), Wait, "porch state");
             await Task.Delay(500);
-            Assert.Equal([t.DiscoveryLastPerson("porch"), t.DiscoveryPeople("porch")], sub.Messages.Select(m => m.Topic).Distinct().Order(StringComparer.Ordinal));
+            Assert.Equal(
+                new[] { t.DiscoveryLastPerson("porch"), t.DiscoveryPeople("porch"), t.DiscoveryStranger("porch"), t.DiscoveryUnknownEvent("porch") }.Order(StringComparer.Ordinal),
+                sub.Messages.Select(m => m.Topic).Distinct().Order(StringComparer.Ordinal));
             Assert.DoesNotContain(state.Messages, m => m.Topic.Contains("garage", StringComparison.Ordinal));
         }
     }

@@ -28,6 +28,12 @@ public partial class MqttDocsTests
             topics.Status, topics.CameraStatus("<camera>"), topics.Events("<camera>"), topics.People("<camera>"), topics.Snapshot("<camera>"),
             topics.DiscoveryLastPerson("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
             topics.DiscoveryPeople("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
+            topics.Unknown("<camera>"),
+            topics.DiscoveryStranger("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
+            topics.DiscoveryUnknownEvent("camera").Replace("/camera_", "/<camera>_", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
+            topics.Person("<person>"),
+            topics.DiscoveryPresence("person").Replace("/person_person", "/person_<person>", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
+            topics.DiscoveryPersonCamera("person").Replace("/person_person", "/person_<person>", StringComparison.Ordinal).Replace($"/{topics.Node}/", "/<node>/", StringComparison.Ordinal),
         ];
         Assert.Equal(MqttTopics.Kinds, built);
     }
@@ -76,6 +82,60 @@ public partial class MqttDocsTests
             Assert.Equal(written.GetProperty("unique_id").GetString(), samples[i].GetProperty("unique_id").GetString());
             Assert.Equal(written.GetProperty("state_topic").GetString(), samples[i].GetProperty("state_topic").GetString());
             Assert.Equal(written.GetProperty("value_template").GetString(), samples[i].GetProperty("value_template").GetString());
+        }
+    }
+
+    [Fact]
+    public void The_sample_person_state_and_unknown_sighting_have_the_fields_the_serializer_writes()
+    {
+        var person = JsonSerializer.Deserialize(JsonBlockAfter("### `<prefix>/people/<person>`"), MqttJsonContext.Default.PersonState);
+        Assert.NotNull(person);
+        Assert.Equal(PresenceStates.Present, person.State);
+        var written = JsonDocument.Parse(JsonSerializer.Serialize(person, MqttJsonContext.Default.PersonState)).RootElement;
+        Assert.Equal(["camera", "confidence", "lastSeen", "name", "since", "state"], Names(written));
+        Assert.Equal(Names(written), Names(JsonDocument.Parse(JsonBlockAfter("### `<prefix>/people/<person>`")).RootElement));
+
+        var sample = JsonBlockAfter("### `<prefix>/<camera>/unknown`");
+        var sighting = JsonSerializer.Deserialize(sample, MqttJsonContext.Default.UnknownSighting);
+        Assert.Equal("unknown", sighting!.EventType);
+        var sightingWritten = JsonDocument.Parse(JsonSerializer.Serialize(sighting, MqttJsonContext.Default.UnknownSighting)).RootElement;
+        Assert.Equal(Names(sightingWritten), Names(JsonDocument.Parse(sample).RootElement));
+    }
+
+    /// <summary>The keys Home Assistant's MQTT schema needs of each component FaceWatch announces.</summary>
+    [Theory]
+    [InlineData("stranger", "name,unique_id,state_topic,availability,device,value_template,payload_on,payload_off,device_class")]
+    [InlineData("unknown", "name,unique_id,state_topic,availability,device,event_types")]
+    [InlineData("presence", "name,unique_id,state_topic,availability,device,value_template,payload_on,payload_off,device_class,json_attributes_topic")]
+    [InlineData("camera", "name,unique_id,state_topic,availability,device,value_template,json_attributes_topic")]
+    public void The_new_discovery_configs_carry_home_assistants_keys_and_match_the_docs(string entity, string keys)
+    {
+        var factory = new MqttMessageFactory(new MqttTopics("facewatch"), MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce, snapshots: false);
+        var (json, sampleIndex) = entity switch
+        {
+            "stranger" => (JsonSerializer.Serialize(factory.StrangerConfig("front door"), MqttJsonContext.Default.HaBinarySensorConfig), 2),
+            "unknown" => (JsonSerializer.Serialize(factory.UnknownEventConfig("front door"), MqttJsonContext.Default.HaEventConfig), 3),
+            "presence" => (JsonSerializer.Serialize(factory.PresenceConfig("Alice"), MqttJsonContext.Default.HaBinarySensorConfig), 4),
+            _ => (JsonSerializer.Serialize(factory.PersonCameraConfig("Alice"), MqttJsonContext.Default.HaSensorConfig), 5),
+        };
+        var written = JsonDocument.Parse(json).RootElement;
+        foreach (var key in keys.Split(','))
+        {
+            Assert.True(written.TryGetProperty(key, out _), $"{entity} config lacks '{key}'");
+        }
+
+        Assert.Equal(["identifiers", "manufacturer", "model", "name", "serial_number", "sw_version"], Names(written.GetProperty("device")));
+        Assert.All(written.GetProperty("availability").EnumerateArray(), a => Assert.StartsWith("facewatch/", a.GetProperty("topic").GetString(), StringComparison.Ordinal));
+        var sample = JsonDocument.Parse(JsonBlocksAfter("### Home Assistant discovery").ElementAt(sampleIndex)).RootElement;
+        Assert.Equal(Names(written), Names(sample));
+        foreach (var key in new[] { "unique_id", "state_topic", "value_template", "payload_on", "payload_off", "device_class" })
+        {
+            Assert.Equal(written.TryGetProperty(key, out var w) ? w.GetString() : null, sample.TryGetProperty(key, out var d) ? d.GetString() : null);
+        }
+
+        foreach (var key in Names(written))
+        {
+            Assert.True(Docs.Contains($"`{key}`", StringComparison.Ordinal), $"discovery key `{key}` is not described in docs/mqtt.md");
         }
     }
 

@@ -24,6 +24,7 @@ public class MqttOptionsTests
         Assert.False(o.CleanSession);
         Assert.Equal(10_000, o.OutboxCapacity);
         Assert.False(o.Snapshots);
+        Assert.Equal(300, o.PersonAwaySeconds);
         Assert.False(o.Tls.Enabled);
         Assert.False(o.Tls.AllowUntrusted);
         Assert.False(o.Embedded.Enabled);
@@ -39,6 +40,7 @@ public class MqttOptionsTests
     [InlineData("Mqtt:Port", "0", "Mqtt:Port must be between 1 and 65535 (got 0)")]
     [InlineData("Mqtt:Qos", "3", "Mqtt:Qos must be 0, 1 or 2 (got 3)")]
     [InlineData("Mqtt:OutboxCapacity", "0", "Mqtt:OutboxCapacity must be between 1 and 1000000 (got 0)")]
+    [InlineData("Mqtt:PersonAwaySeconds", "0", "Mqtt:PersonAwaySeconds must be between 1 and 86400 (got 0)")]
     [InlineData("Mqtt:TopicPrefix", "face/#", "Mqtt:TopicPrefix 'face/#' is not a valid topic prefix")]
     [InlineData("Mqtt:Tls:CaFile", "/nonexistent/ca.pem", "Mqtt:Tls:CaFile: file '/nonexistent/ca.pem' does not exist.")]
     [InlineData("Mqtt:Embedded:BindAddress", "localhost", "Mqtt:Embedded:BindAddress 'localhost' is not an IP address")]

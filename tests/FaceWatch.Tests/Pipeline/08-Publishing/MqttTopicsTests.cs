@@ -55,7 +55,28 @@ public class MqttTopicsTests
         Assert.Equal("facewatch/front_door/snapshot", topics.Snapshot("front door"));
         Assert.Equal("homeassistant/sensor/facewatch/front_door_last_person/config", topics.DiscoveryLastPerson("front door"));
         Assert.Equal("homeassistant/sensor/facewatch/front_door_people/config", topics.DiscoveryPeople("front door"));
-        Assert.Equal("homeassistant/sensor/facewatch/+/config", topics.DiscoveryFilter);
+        Assert.Equal(
+            ["homeassistant/sensor/facewatch/+/config", "homeassistant/binary_sensor/facewatch/+/config", "homeassistant/event/facewatch/+/config"],
+            topics.DiscoveryFilters);
+        Assert.Equal("facewatch/front_door/unknown", topics.Unknown("front door"));
+        Assert.Equal("homeassistant/binary_sensor/facewatch/front_door_stranger/config", topics.DiscoveryStranger("front door"));
+        Assert.Equal("homeassistant/event/facewatch/front_door_unknown/config", topics.DiscoveryUnknownEvent("front door"));
+        Assert.Equal("facewatch/people/Alice", topics.Person("Alice"));
+        Assert.Equal("facewatch/people/Bob_Smith", topics.Person("Bob Smith"));
+        Assert.Equal("homeassistant/binary_sensor/facewatch/person_Alice/config", topics.DiscoveryPresence("Alice"));
+        Assert.Equal("homeassistant/sensor/facewatch/person_Alice_camera/config", topics.DiscoveryPersonCamera("Alice"));
+        Assert.Equal("facewatch_facewatch_person_Alice_presence", topics.PersonUniqueId("Alice", "presence"));
+    }
+
+    [Fact]
+    public void Person_ids_are_one_to_one_and_never_a_wildcard()
+    {
+        var topics = new MqttTopics("facewatch");
+        Assert.NotEqual(MqttTopics.PersonId("Bob Smith"), MqttTopics.PersonId("Bob_Smith"));
+        Assert.NotEqual(MqttTopics.PersonId("Zoë"), MqttTopics.PersonId("Zoe"));
+        Assert.Matches("^[A-Za-z0-9_-]+$", MqttTopics.PersonId("Zoë #1 + co"));
+        Assert.DoesNotContain('#', topics.Person("a#b"));
+        Assert.DoesNotContain('+', topics.Person("a+b"));
     }
 
     [Fact]
