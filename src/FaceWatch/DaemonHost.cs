@@ -1,3 +1,4 @@
+using FaceWatch.Cluster;
 using FaceWatch.Configuration;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
@@ -72,7 +73,8 @@ public static class DaemonHost
         builder.Services
             .AddFaceWatchMqtt(builder.Configuration)
             .AddFaceWatchPipeline(configuration)
-            .AddFaceWatchLiveView(builder.Configuration);
+            .AddFaceWatchLiveView(builder.Configuration)
+            .AddFaceWatchClusterOptions(configuration); // checked at start (unknown keys named); cluster mode itself is not wired yet
         builder.AddFaceWatchWeb();
         return builder;
     }

@@ -13,5 +13,6 @@ root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(MqttSelfTestCommand.Create());
+root.Subcommands.Add(ClusterCommand.Create());
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
