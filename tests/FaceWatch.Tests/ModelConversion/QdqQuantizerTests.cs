@@ -11,8 +11,8 @@ public sealed class QdqQuantizerTests
     {
         float[] weights = [0.5f, -1.27f, 0.1f, 0.2f, 0f, 0f];
         var scales = QdqQuantizer.ChannelScales(weights, 3);
-        Assert.Equal(0.01f, scales[0], 6);
-        Assert.Equal(0.2f / 127f, scales[1], 6);
+        Assert.Equal(1.27f / QdqQuantizer.MaxWeightCode, scales[0], 6);
+        Assert.Equal(0.2f / QdqQuantizer.MaxWeightCode, scales[1], 6);
         Assert.Equal(1f, scales[2]); // zero (padding) filters
     }
 
