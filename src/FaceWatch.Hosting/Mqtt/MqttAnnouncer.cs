@@ -114,17 +114,9 @@ internal sealed class MqttAnnouncer
                 await publish(message, ct).ConfigureAwait(false);
             }
 
-            foreach (var state in _people.All())
+            foreach (var message in _people.All().SelectMany(PersonAnnouncement))
             {
-                if (_discovery.Enabled)
-                {
-                    foreach (var message in _messages.PersonDiscovery(state.Name))
-                    {
-                        await publish(message, ct).ConfigureAwait(false);
-                    }
-                }
-
-                await publish(_messages.Person(state), ct).ConfigureAwait(false);
+                await publish(message, ct).ConfigureAwait(false);
             }
         }
     }
@@ -146,6 +138,10 @@ internal sealed class MqttAnnouncer
         }
     }
 
+    /// <summary>What announces a person: their discovery configs (when discovery is on), then their retained state.</summary>
+    private IEnumerable<MqttApplicationMessage> PersonAnnouncement(PersonState state) =>
+        _discovery.Enabled ? [.. _messages.PersonDiscovery(state.Name), _messages.Person(state)] : [_messages.Person(state)];
+
     /// <summary>
     /// Takes the enrolled names: empties what the broker holds of people no longer enrolled (configs and state) and,
     /// <paramref name="withAdded"/>, announces the newly enrolled (configs and their state).
@@ -164,14 +160,9 @@ internal sealed class MqttAnnouncer
             }
 
             _peopleOnBroker.UnionWith(enrolled);
-            foreach (var state in withAdded ? change.Added : [])
+            if (withAdded)
             {
-                if (_discovery.Enabled)
-                {
-                    messages.AddRange(_messages.PersonDiscovery(state.Name));
-                }
-
-                messages.Add(_messages.Person(state));
+                messages.AddRange(change.Added.SelectMany(PersonAnnouncement));
             }
         }
 

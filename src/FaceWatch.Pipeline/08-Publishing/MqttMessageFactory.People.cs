@@ -127,9 +127,5 @@ public sealed partial class MqttMessageFactory
     private HaDevice PersonDevice(string person) =>
         new([Topics.PersonDeviceId(person)], person, "FaceWatch", PersonModel, Version, InstanceId);
 
-    private static HaConfigProbe Probe(HaSensorConfig c) => new() { UniqueId = c.UniqueId, StateTopic = c.StateTopic, JsonAttributesTopic = c.JsonAttributesTopic, Availability = c.Availability, Device = c.Device };
-
-    private static HaConfigProbe Probe(HaBinarySensorConfig c) => new() { UniqueId = c.UniqueId, StateTopic = c.StateTopic, JsonAttributesTopic = c.JsonAttributesTopic, Availability = c.Availability, Device = c.Device };
-
-    private static HaConfigProbe Probe(HaEventConfig c) => new() { UniqueId = c.UniqueId, StateTopic = c.StateTopic, Availability = c.Availability, Device = c.Device };
+    private static HaConfigProbe Probe(IHaEntityConfig c) => new() { UniqueId = c.UniqueId, StateTopic = c.StateTopic, JsonAttributesTopic = c.JsonAttributesTopic, Availability = c.Availability, Device = c.Device };
 }

@@ -29,8 +29,23 @@ public sealed record HaOrigin(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("sw_version")] string SwVersion);
 
+/// <summary>What every discovery config of this instance has, whatever its entity kind: what the start-up cleanup compares.</summary>
+public interface IHaEntityConfig
+{
+    string UniqueId { get; }
+
+    string StateTopic { get; }
+
+    /// <summary>Null where the entity kind has no attributes topic (an event entity).</summary>
+    string? JsonAttributesTopic => null;
+
+    IReadOnlyList<HaAvailability> Availability { get; }
+
+    HaDevice Device { get; }
+}
+
 /// <summary>A Home Assistant MQTT discovery config of one sensor (keys are Home Assistant's, snake_case).</summary>
-public sealed record HaSensorConfig
+public sealed record HaSensorConfig : IHaEntityConfig
 {
     [JsonPropertyName("name")] public required string Name { get; init; }
     [JsonPropertyName("unique_id")] public required string UniqueId { get; init; }
@@ -49,7 +64,7 @@ public sealed record HaSensorConfig
 }
 
 /// <summary>A Home Assistant discovery config of one binary sensor (a person's presence, a camera's stranger in view).</summary>
-public sealed record HaBinarySensorConfig
+public sealed record HaBinarySensorConfig : IHaEntityConfig
 {
     [JsonPropertyName("name")] public required string Name { get; init; }
     [JsonPropertyName("unique_id")] public required string UniqueId { get; init; }
@@ -68,7 +83,7 @@ public sealed record HaBinarySensorConfig
 }
 
 /// <summary>A Home Assistant discovery config of an <c>event</c> entity (a camera's strangers).</summary>
-public sealed record HaEventConfig
+public sealed record HaEventConfig : IHaEntityConfig
 {
     [JsonPropertyName("name")] public required string Name { get; init; }
     [JsonPropertyName("unique_id")] public required string UniqueId { get; init; }
