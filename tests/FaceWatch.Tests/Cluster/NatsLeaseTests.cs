@@ -33,9 +33,12 @@ public sealed class NatsLeaseTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task One_node_claims_the_other_cannot_and_after_the_owner_stops_renewing_it_takes_over_with_a_higher_epoch()
     {
-        var options = Options("a");
+        // 6 s, not 3: renewals come every lease/3 and a stall of lease/3 fences the owner; the parallel tests of a CI run
+        // stalled a 1-s renewal once, so the lease leaves room for a 2-s stall
+        const double lease = 6;
+        var options = WithLease(Options("a"), lease);
         using var a = new LeaseManager((await OpenAsync("a", options)).Leases, options, TimeProvider.System, NullLogger<LeaseManager>.Instance);
-        var optionsB = Options("b");
+        var optionsB = WithLease(Options("b"), lease);
         using var b = new LeaseManager((await OpenAsync("b", optionsB)).Leases, optionsB, TimeProvider.System, NullLogger<LeaseManager>.Instance);
         var fencedAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         a.LeaseLost += (_, e) => fencedAt.TrySetResult(Stopwatch.GetTimestamp());
@@ -48,7 +51,7 @@ public sealed class NatsLeaseTests(ITestOutputHelper output) : IAsyncLifetime
         using (var renewing = CancellationTokenSource.CreateLinkedTokenSource(Bounded))
         {
             var run = a.RunAsync(renewing.Token);
-            var until = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 9 / 2; // 1.5 leases
+            var until = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * lease * 1.5); // 1.5 leases
             while (Stopwatch.GetTimestamp() < until)
             {
                 Assert.Equal(LeaseOutcome.HeldByOther, (await b.TryClaimAsync(Camera, Bounded)).Outcome);
@@ -74,9 +77,9 @@ public sealed class NatsLeaseTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(fencedAt.Task.IsCompleted, "b claimed before a had fenced itself");
         Assert.True(await fencedAt.Task < claimedAt);
         // the entry lives a lease from a's last write, which was sent less than lease/3 + lease/12 before the stop
-        Assert.True(Stopwatch.GetElapsedTime(stopped, claimedAt) > TimeSpan.FromSeconds(3 * (1 - 1.0 / 3 - 1.0 / 12)));
+        Assert.True(Stopwatch.GetElapsedTime(stopped, claimedAt) > TimeSpan.FromSeconds(lease * (1 - 1.0 / 3 - 1.0 / 12)));
         output.WriteLine(FormattableString.Invariant(
-            $"a fenced {Stopwatch.GetElapsedTime(stopped, await fencedAt.Task).TotalSeconds:F2} s and b claimed {Stopwatch.GetElapsedTime(stopped, claimedAt).TotalSeconds:F2} s after a's renewals stopped (lease 3 s)"));
+            $"a fenced {Stopwatch.GetElapsedTime(stopped, await fencedAt.Task).TotalSeconds:F2} s and b claimed {Stopwatch.GetElapsedTime(stopped, claimedAt).TotalSeconds:F2} s after a's renewals stopped (lease {lease} s)"));
     }
 
     [Fact]
