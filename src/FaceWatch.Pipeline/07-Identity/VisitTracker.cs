@@ -73,6 +73,7 @@ public sealed class VisitTracker
         {
             visit.Doubt = ContinuityReasons.Of(track.Doubt);
             visit.DoubtSince = track.LastSeen;
+            visit.DoubtFrom = track.LastUpdate;
         }
 
         if (visit.Doubt is null)
@@ -139,6 +140,12 @@ public sealed class VisitTracker
             return; // the track ended while its face waited for the embedder
         }
 
+        if (visit.Doubt is not null && captureTimestamp < visit.DoubtFrom)
+        {
+            // A face captured before the doubt (still in the embedder's queue when a cut came) says nothing about who is there now.
+            return;
+        }
+
         Visit? splitFrom = null;
         var otherFace = !visit.Template.IsEmpty && visit.Template.Similarity(embedding) < sameFace;
         // The gallery names this face as another enrolled person than the visit's: not the same face either, but a
@@ -150,7 +157,12 @@ public sealed class VisitTracker
             if (visit.Doubt is null || (!otherFace && visit.Disagreements < 2))
             {
                 // Withhold the name and look again at once.
-                visit.Doubt ??= AppearanceChange;
+                if (visit.Doubt is null)
+                {
+                    visit.Doubt = AppearanceChange;
+                    visit.DoubtFrom = captureTimestamp;
+                }
+
                 visit.DoubtSince = visit.LastSeen;
                 return;
             }
@@ -439,6 +451,9 @@ public sealed class VisitTracker
         public string? Doubt { get; set; }
 
         public DateTimeOffset DoubtSince { get; set; } = firstSeen;
+
+        /// <summary>Capture timestamp of the face that raised the doubt: only faces from then on can settle it.</summary>
+        public long DoubtFrom { get; set; }
 
         /// <summary>Box and time of the last sighting before any doubt: where the visit ends if it is split.</summary>
         public Rect2f TrustedBox { get; set; }

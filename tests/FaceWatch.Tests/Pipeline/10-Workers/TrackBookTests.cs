@@ -174,6 +174,22 @@ public class TrackBookTests
     }
 
     [Fact]
+    public void A_face_captured_before_the_cut_does_not_settle_the_cuts_doubt()
+    {
+        var (book, tracker, _) = Make();
+        var track = See(book, tracker, 100);
+        Identify(book, track, "ada", Ada);
+        See(book, tracker, 100);
+        var beforeCut = _time.GetTimestamp(); // this face is still in the embedder's queue when the cut comes
+        See(book, tracker, 100, cut: true);
+        book.Identified(track.Id, Obs("ada"), Ada, SameFace, beforeCut);
+        Assert.Null(book.ViewOf(track.Id)?.Decision); // still in doubt: no name drawn on the face after the cut
+
+        Identify(book, track, "unknown", Bob); // the first face from the new shot is someone else
+        Assert.NotEqual(track.Id, book.ViewOf(track.Id)?.VisitId);
+    }
+
+    [Fact]
     public async Task A_doubt_the_same_face_answers_keeps_the_visit()
     {
         var reader = new ChannelReaderHolder(_hub.Subscribe());
