@@ -10,6 +10,13 @@ public sealed record EnrolledFace(string Source, float[] Embedding);
 public sealed record EnrolledPerson(string Name, IReadOnlyList<EnrolledFace> Faces);
 
 /// <summary>
+/// A face that must not be named: with a <see cref="Person"/>, a face that was wrongly matched to that person
+/// (<c>gallery reject</c>); without one, an ignored stranger (<c>strangers ignore</c>). <see cref="Source"/> says where it
+/// came from (<c>event:&lt;id&gt;</c>, <c>stranger:&lt;group&gt;</c>). Not trained into the classifier.
+/// </summary>
+public sealed record NegativeFace(string? Person, string Source, float[] Embedding);
+
+/// <summary>
 /// How a gallery's thresholds are calibrated: the embedding model's prior (null: the gallery's own scores alone) and the
 /// operating point, the share of strangers that may be named as someone.
 /// </summary>
@@ -29,8 +36,10 @@ public sealed class Gallery
 
     internal Gallery(
         EmbeddingModelIdentity model, IReadOnlyList<EnrolledPerson> people, SvmClassifier? classifier,
-        OpenSetThresholds thresholds, SvmTrainingOptions training, DateTimeOffset createdAt, GalleryCalibration calibration)
+        OpenSetThresholds thresholds, SvmTrainingOptions training, DateTimeOffset createdAt, GalleryCalibration calibration,
+        IReadOnlyList<NegativeFace>? negatives = null)
     {
+        Negatives = negatives ?? [];
         Calibration = calibration;
         Model = model;
         People = people;
@@ -61,6 +70,9 @@ public sealed class Gallery
     public DateTimeOffset CreatedAt { get; }
 
     public int FaceCount => People.Sum(p => p.Faces.Count);
+
+    /// <summary>Faces that must not be named (rejected matches and ignored strangers), in the order they were added.</summary>
+    public IReadOnlyList<NegativeFace> Negatives { get; }
 
     /// <summary>
     /// Builds a gallery: trains the SVM and calibrates the thresholds from the faces and the model's prior
@@ -107,8 +119,41 @@ public sealed class Gallery
             people.Add(new EnrolledPerson(name, faces.ToArray()));
         }
 
-        return Create(Model, people, now, Training, Calibration);
+        return Create(Model, people, now, Training, Calibration).KeepingNegatives(Negatives);
     }
+
+    /// <summary>A copy with <paramref name="negatives"/> added (no retraining: negatives are not in the classifier).</summary>
+    public Gallery WithNegatives(IEnumerable<NegativeFace> negatives, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(negatives);
+        var added = negatives.ToArray();
+        foreach (var n in added)
+        {
+            if (n.Embedding.Length != Model.Dimension)
+            {
+                throw new ArgumentException($"Negative face '{n.Source}' has {n.Embedding.Length} values, the model makes {Model.Dimension}.", nameof(negatives));
+            }
+
+            if (n.Person is { } person && People.All(p => p.Name != person))
+            {
+                throw new ArgumentException($"Negative face '{n.Source}' is for '{person}', who is not in the gallery.", nameof(negatives));
+            }
+        }
+
+        return new Gallery(Model, People, Classifier, Thresholds, Training, now, Calibration, [.. Negatives, .. added]);
+    }
+
+    /// <summary>A copy without the negatives <paramref name="remove"/> picks.</summary>
+    public Gallery WithoutNegatives(Func<NegativeFace, bool> remove, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(remove);
+        return new Gallery(Model, People, Classifier, Thresholds, Training, now, Calibration, [.. Negatives.Where(n => !remove(n))]);
+    }
+
+    internal Gallery KeepingNegatives(IReadOnlyList<NegativeFace> negatives) =>
+        negatives.Count == 0 ? this
+            : new Gallery(Model, People, Classifier, Thresholds, Training, CreatedAt, Calibration,
+                [.. negatives.Where(n => n.Person is null || People.Any(p => p.Name == n.Person))]);
 
     /// <summary>A copy without <paramref name="name"/>, retrained. Throws if the person is not enrolled.</summary>
     public Gallery Without(string name, DateTimeOffset now)
@@ -125,7 +170,7 @@ public sealed class Gallery
                 $"'{name}' is the only person in the gallery: a gallery needs at least one person (delete the gallery file instead).");
         }
 
-        return Create(Model, People.Where(p => p.Name != name), now, Training, Calibration);
+        return Create(Model, People.Where(p => p.Name != name), now, Training, Calibration).KeepingNegatives(Negatives);
     }
 
     internal static SvmClassifier TrainClassifier(IReadOnlyList<EnrolledPerson> people, SvmTrainingOptions training)

@@ -114,6 +114,13 @@ public static class GalleryStore
                 throw new InvalidDataException($"{people.Length} people but no classifier");
             }
 
+            var negatives = (file.Negatives ?? []).Select(n => new NegativeFace(
+                n.Person, n.Source, Finite(Floats(n.Embedding, model.Dimension), $"the negative face '{n.Source}'"))).ToArray();
+            if (negatives.FirstOrDefault(n => n.Person is { } who && people.All(p => p.Name != who)) is { } orphan)
+            {
+                throw new InvalidDataException($"the negative face '{orphan.Source}' is for '{orphan.Person}', who is not in the gallery");
+            }
+
             var t = file.Thresholds;
             var training = file.Training ?? new SvmTrainingOptions();
             prior ??= ScorePrior.BuiltIn(model.ModelId);
@@ -124,7 +131,7 @@ public static class GalleryStore
                 return new Gallery(
                     model, upgraded.People, upgraded.Classifier,
                     upgraded.Thresholds with { Method = $"recalibrated from a version-{file.Version} gallery file: {upgraded.Thresholds.Method}" },
-                    training, file.CreatedAt, upgraded.Calibration);
+                    training, file.CreatedAt, upgraded.Calibration, negatives);
             }
 
             if (!double.IsFinite(t.Probability) || t.Probability is < 0 or > 1)
@@ -163,7 +170,7 @@ public static class GalleryStore
             {
                 MarginWeight = t.MarginWeight, StrangerRate = t.StrangerRate, EvidenceScores = evidence, Prior = t.Prior, GalleryScores = t.GalleryScores,
             };
-            return new Gallery(model, people, classifier, thresholds, training, file.CreatedAt, new GalleryCalibration(prior, t.StrangerRate));
+            return new Gallery(model, people, classifier, thresholds, training, file.CreatedAt, new GalleryCalibration(prior, t.StrangerRate), negatives);
         }
         catch (Exception ex) when (ex is FormatException or InvalidDataException or ArgumentException)
         {
@@ -263,6 +270,7 @@ public static class GalleryStore
         Training = g.Training,
         People = g.People.Select(p => new PersonDto(p.Name, p.Faces.Select(f => new FaceDto(f.Source, Base64(f.Embedding))).ToList())).ToList(),
         Classifier = g.Classifier?.Classes.Select(c => new ClassDto(c.Name, Base64(c.Model.Weights), c.Model.Bias, c.Sigmoid.A, c.Sigmoid.B)).ToList(),
+        Negatives = g.Negatives.Count == 0 ? null : g.Negatives.Select(n => new NegativeDto(n.Person, n.Source, Base64(n.Embedding))).ToList(),
     };
 
     private static string Base64(float[] values)
@@ -307,6 +315,10 @@ public static class GalleryStore
         public SvmTrainingOptions? Training { get; set; }
         public List<PersonDto> People { get; set; } = [];
         public List<ClassDto>? Classifier { get; set; }
+
+        /// <summary>Optional (absent when there are none), so a gallery without negatives reads in an older FaceWatch.</summary>
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public List<NegativeDto>? Negatives { get; set; }
     }
 
     internal sealed record ModelDto(string ModelId, string ModelFile, int InputSize, int Dimension);
@@ -331,6 +343,8 @@ public static class GalleryStore
     internal sealed record PersonDto(string Name, List<FaceDto> Faces);
 
     internal sealed record FaceDto(string Source, string Embedding);
+
+    internal sealed record NegativeDto(string? Person, string Source, string Embedding);
 
     internal sealed record ClassDto(string Name, string Weights, float Bias, double PlattA, double PlattB);
 }

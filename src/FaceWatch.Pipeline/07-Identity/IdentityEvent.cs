@@ -63,4 +63,11 @@ public sealed record IdentityEvent
     /// <summary>Optional JPEG of the face crop (set on <c>arrived</c> when snapshots are on); never serialised into the event payload.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public byte[]? FaceJpeg { get; init; }
+
+    /// <summary>
+    /// The visit's evidence at this event: the L2-normalised mean of its embedded faces (null before the first). For
+    /// <c>gallery reject</c> and the stranger store, in memory only; never serialised into the event payload.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public float[]? Embedding { get; init; }
 }

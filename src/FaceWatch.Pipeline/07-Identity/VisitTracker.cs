@@ -425,6 +425,7 @@ public sealed class VisitTracker
             LastSeen = visit.LastSeen,
             LatencyMs = Math.Round(_time.GetElapsedTime(captureTimestamp).TotalMilliseconds, 1),
             Reason = reason,
+            Embedding = visit.Template.IsEmpty ? null : visit.Template.Unit.ToArray(),
         };
     }
 

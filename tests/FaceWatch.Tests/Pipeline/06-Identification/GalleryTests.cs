@@ -38,6 +38,27 @@ public sealed class GalleryTests : IDisposable
     }
 
     [Fact]
+    public void Negative_faces_are_saved_kept_across_retraining_and_dropped_with_their_person()
+    {
+        var people = People(4, 8);
+        var gallery = Gallery.Create(Model, people.Take(3), Now)
+            .WithNegatives([new NegativeFace("p1", "event:abc", people[3].Faces[0].Embedding), new NegativeFace(null, "stranger:s1", people[3].Faces[1].Embedding)], Now);
+        var path = Path.Combine(_dir, "neg.json");
+        GalleryStore.Save(gallery, path);
+        var loaded = GalleryStore.Load(path, Model);
+        Assert.Equal([("p1", "event:abc"), (null, "stranger:s1")], loaded.Negatives.Select(n => (n.Person, n.Source)));
+        Assert.Equal(people[3].Faces[0].Embedding, loaded.Negatives[0].Embedding);
+
+        Assert.Equal(2, loaded.WithFaces("p0", people[0].Faces.Take(1), Now).Negatives.Count); // retraining keeps them
+        Assert.Equal([null], loaded.Without("p1", Now).Negatives.Select(n => n.Person)); // p1's goes with p1
+        Assert.Single(loaded.WithoutNegatives(n => n.Source == "stranger:s1", Now).Negatives);
+        Assert.Throws<ArgumentException>(() => loaded.WithNegatives([new NegativeFace("nobody", "event:x", people[3].Faces[2].Embedding)], Now));
+
+        GalleryStore.Save(Gallery.Create(Model, people.Take(3), Now), path);
+        Assert.DoesNotContain("negatives", File.ReadAllText(path), StringComparison.Ordinal); // no field when there are none
+    }
+
+    [Fact]
     public void A_version_1_gallery_file_is_recalibrated_when_loaded_and_keeps_its_people()
     {
         var gallery = Gallery.Create(Model, People(4, 12), Now);
