@@ -9,7 +9,7 @@ namespace FaceWatch.Pipeline.Workers;
 /// <c>facewatch enroll</c>), polled on a <see cref="TimeProvider"/> timer. Tracks and their evidence are untouched by a
 /// reload; a file that fails to load keeps the previous gallery. Without a path every face is unknown.
 /// </summary>
-public sealed class GalleryWatcher : IGalleryStatus, IEnrolledPeople
+public sealed class GalleryWatcher : IGalleryStatus, IEnrolledPeople, IDisposable
 {
     private readonly string? _path;
     private readonly EmbeddingModelIdentity? _expected;
@@ -19,6 +19,7 @@ public sealed class GalleryWatcher : IGalleryStatus, IEnrolledPeople
     private Identifier? _current;
     private (DateTime Written, long Length) _stamp;
     private IReadOnlyList<string>? _names;
+    private readonly SemaphoreSlim _edits = new(1, 1);
 
     public GalleryWatcher(string? path, EmbeddingModelIdentity? expected, TimeProvider time, ILogger logger, TimeSpan? interval = null)
     {
@@ -125,6 +126,38 @@ public sealed class GalleryWatcher : IGalleryStatus, IEnrolledPeople
             return false;
         }
     }
+
+    /// <summary>
+    /// Changes the gallery file from inside the daemon (naming a stranger, ignoring one, rejecting a match): reads the
+    /// file as it is now (a <c>facewatch enroll</c> may have changed it), applies <paramref name="change"/>, writes it
+    /// atomically and swaps it in at once. One edit at a time; a <paramref name="change"/> that throws leaves the file
+    /// untouched. Throws <see cref="InvalidOperationException"/> without <c>Gallery:Path</c> (the demo gallery is not saved).
+    /// </summary>
+    public async Task<Gallery> EditAsync(Func<Gallery, Gallery> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (_path is null)
+        {
+            throw new InvalidOperationException("Gallery:Path is not set: there is no gallery file to change (the demo gallery lives in memory only).");
+        }
+
+        await _edits.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var changed = change(GalleryStore.Load(_path, _expected));
+            GalleryStore.Save(changed, _path);
+            _stamp = Stamp(_path);
+            Swap(changed);
+            Reloads++;
+            return changed;
+        }
+        finally
+        {
+            _edits.Release();
+        }
+    }
+
+    public void Dispose() => _edits.Dispose();
 
     private void Swap(Gallery gallery) => Use(gallery, _path!);
 

@@ -171,3 +171,38 @@ public sealed class GalleryTests : IDisposable
         Assert.Single(Directory.GetFiles(_dir)); // no temp file left behind
     }
 }
+
+public sealed class GalleryEditTests : IDisposable
+{
+    private static readonly FaceWatch.Pipeline.Embedding.EmbeddingModelIdentity Model = new(new string('a', 64), "test.onnx", 112, 16);
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("facewatch-gallery-edit-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task An_edit_reads_the_file_as_it_is_saves_it_and_is_live_at_once_and_a_failed_edit_changes_nothing()
+    {
+        var (x, y) = SvmClassifierTests.Clusters(3, 6, 16, 0.5, 2);
+        var people = Enumerable.Range(0, 3)
+            .Select(c => new EnrolledPerson($"p{c}", x.Where((_, i) => y[i] == c).Select((v, i) => new EnrolledFace($"p{c}/{i}.jpg", v)).ToArray()))
+            .ToList();
+        var path = Path.Combine(_dir, "g.json");
+        GalleryStore.Save(Gallery.Create(Model, people.Take(2), Now), path);
+        using var watcher = new FaceWatch.Pipeline.Workers.GalleryWatcher(path, Model, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        watcher.Load();
+        GalleryStore.Save(Gallery.Create(Model, people.Take(2), Now).WithFaces("p2", people[2].Faces, Now), path); // an enroll meanwhile
+
+        await watcher.EditAsync(g => g.WithNegatives([new NegativeFace("p0", "event:e1", people[2].Faces[0].Embedding)], Now), CancellationToken.None);
+        Assert.Equal(["p0", "p1", "p2"], watcher.Names); // live without waiting for the poll, and the enroll was kept
+        Assert.Single(GalleryStore.Load(path, Model).Negatives);
+
+        var before = File.ReadAllBytes(path);
+        await Assert.ThrowsAsync<ArgumentException>(() => watcher.EditAsync(g => g.WithNegatives([new NegativeFace("nobody", "event:e2", people[2].Faces[1].Embedding)], Now), CancellationToken.None));
+        Assert.Equal(before, File.ReadAllBytes(path));
+
+        using var demo = new FaceWatch.Pipeline.Workers.GalleryWatcher(null, Model, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => demo.EditAsync(g => g, CancellationToken.None));
+        Assert.Contains("Gallery:Path", e.Message, StringComparison.Ordinal);
+    }
+}
