@@ -5,7 +5,8 @@ namespace FaceWatch.Commands;
 
 /// <summary>
 /// <c>facewatch enroll DIR</c>: builds a gallery from <c>DIR/&lt;person&gt;/*</c>; <c>--add NAME FILES...</c> and
-/// <c>--remove NAME</c> change an existing gallery without embedding everyone again.
+/// <c>--remove NAME</c> change an existing gallery without embedding everyone again; <c>--camera NAME --name PERSON</c>
+/// enrolls the one person in front of a configured camera (<see cref="CameraEnrollVerb"/>).
 /// </summary>
 internal static class EnrollCommand
 {
@@ -40,19 +41,58 @@ internal static class EnrollCommand
                 "--add and --remove keep the gallery's own.",
         };
 
-        var command = new Command("enroll", "Enroll people from a folder of photos into a gallery (embeddings, linear SVM, open-set thresholds).")
+        var camera = new Option<string?>("--camera")
         {
-            dir, gallery, aligned, add, remove, keepSuspects, force, strangerRate,
+            Description = "Enroll the one person in front of this camera (a name from the configuration's Cameras list): --camera NAME --name PERSON.",
         };
-        command.SetAction((parseResult, ct) => Task.FromResult(VerbConsole.Run("enroll", () =>
+        var name = new Option<string?>("--name") { Description = "With --camera: the person to enroll (added to them if already enrolled)." };
+        var seconds = new Option<double>("--seconds")
+        {
+            Description = FormattableString.Invariant($"With --camera: how long to collect faces, from the first frame ({CameraEnrollVerb.MinSeconds:0} to {CameraEnrollVerb.MaxSeconds:0} s)."),
+            DefaultValueFactory = _ => CameraEnrollVerb.DefaultSeconds,
+        };
+        var maxFaces = new Option<int>("--max-faces")
+        {
+            Description = $"With --camera: most faces to add ({CameraEnrollment.MinFaces} to {CameraEnrollment.MaxMaxFaces}); the best, each looking different from the others.",
+            DefaultValueFactory = _ => CameraEnrollment.DefaultMaxFaces,
+        };
+
+        var command = new Command("enroll", "Enroll people from a folder of photos, or one person at a camera, into a gallery (embeddings, linear SVM, open-set thresholds).")
+        {
+            dir, gallery, aligned, add, remove, keepSuspects, force, strangerRate, camera, name, seconds, maxFaces,
+        };
+        command.SetAction((parseResult, ct) =>
+        {
+            var cameraName = parseResult.GetValue(camera);
+            var person = parseResult.GetValue(name);
+            var atCamera = cameraName is not null || person is not null;
+            var otherModes = (parseResult.GetValue(dir) is null ? 0 : 1) + (parseResult.GetValue(add) is { Length: > 0 } ? 1 : 0)
+                + (parseResult.GetValue(remove) is null ? 0 : 1);
+            if (!atCamera || otherModes > 0)
+            {
+                return Task.FromResult(RunFromFiles(parseResult, ct));
+            }
+
+            return VerbConsole.RunAsync("enroll", () => cameraName is null || person is null
+                ? throw new InvalidDataException("Enrolling at a camera needs both --camera NAME and --name PERSON.")
+                : parseResult.GetValue(aligned) || parseResult.GetValue(keepSuspects) || parseResult.GetValue(force) || parseResult.GetValue(strangerRate) is not null
+                ? throw new InvalidDataException("--aligned, --keep-suspects, --force and --stranger-rate are for photos; enroll --camera takes --seconds, --max-faces and --gallery.")
+                : CameraEnrollVerb.RunAsync(
+                    new(parseResult.GetValue(CommonOptions.Config), cameraName, person, parseResult.GetValue(seconds), parseResult.GetValue(maxFaces), parseResult.GetValue(gallery)),
+                    ct));
+        });
+        return command;
+
+        int RunFromFiles(ParseResult parseResult, CancellationToken ct) => VerbConsole.Run("enroll", () =>
         {
             var folder = parseResult.GetValue(dir);
             var addValues = parseResult.GetValue(add);
             var removeName = parseResult.GetValue(remove);
-            var modes = (folder is null ? 0 : 1) + (addValues is { Length: > 0 } ? 1 : 0) + (removeName is null ? 0 : 1);
+            var modes = (folder is null ? 0 : 1) + (addValues is { Length: > 0 } ? 1 : 0) + (removeName is null ? 0 : 1)
+                + (parseResult.GetValue(camera) is null && parseResult.GetValue(name) is null ? 0 : 1);
             if (modes != 1)
             {
-                throw new InvalidDataException("Give exactly one of: a folder DIR, --add NAME FILES..., or --remove NAME.");
+                throw new InvalidDataException("Give exactly one of: a folder DIR, --add NAME FILES..., --remove NAME, or --camera NAME --name PERSON.");
             }
 
             if (addValues is { Length: > 0 })
@@ -123,8 +163,7 @@ internal static class EnrollCommand
             GalleryStore.Save(result.Gallery, path);
             Console.WriteLine(Describe(result.Gallery, path));
             return 0;
-        })));
-        return command;
+        });
     }
 
     internal static Option<string?> GalleryOption() => new("--gallery", "-g")

@@ -59,8 +59,14 @@ internal sealed class FaceTools : IDisposable
 
     public PhotoFaceReader Reader { get; }
 
+    /// <summary>The MTCNN detector (only when made with <c>needDetector</c>).</summary>
+    public IFaceDetector Detector => _detector ?? throw new InvalidOperationException("No detector loaded (aligned mode).");
+
     public static FaceTools Create(string? configFile, bool needDetector) =>
         new(FaceWatchConfiguration.Build(configFile), needDetector);
+
+    /// <summary>For a verb that reads more of the configuration itself (<c>enroll --camera</c> reads <c>Cameras</c>).</summary>
+    public static FaceTools Create(IConfiguration config, bool needDetector) => new(config, needDetector);
 
     /// <summary><c>--gallery</c> if given, else <c>Gallery:Path</c>, else <c>gallery.json</c> in the working directory.</summary>
     public string GalleryPath(string? option) =>

@@ -35,6 +35,27 @@ internal static class VerbConsole
         }
     }
 
+    /// <summary>As <see cref="Run"/>, for a verb body that awaits (a camera).</summary>
+    public static async Task<int> RunAsync(string verb, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+            or GalleryModelMismatchException or ImageLoadException or OptionsValidationException or KeyNotFoundException
+            or InvalidOperationException or UnauthorizedAccessException or IOException)
+        {
+            Console.Error.WriteLine($"facewatch {verb}: {Safe(ex.Message)}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine($"facewatch {verb}: cancelled.");
+            return 130;
+        }
+    }
+
     /// <summary>A bar redrawn in place on a terminal; one plain line per item when stderr is redirected.</summary>
     public sealed class Progress(string verb) : IProgress<EnrollmentProgress>
     {
