@@ -71,14 +71,14 @@ internal static class CameraEnrollVerb
         // Read again: the daemon may have changed the file (a stranger named, a match rejected) while the camera ran.
         var gallery = tools.LoadGallery(args.Gallery);
         var check = CameraEnrollment.CheckAgainst(gallery, args.Person, [.. picked.Select(c => new EnrolledFace(c.Source, c.Embedding))], camera.Name);
-        foreach (var s in check.LeftOut)
-        {
-            VerbConsole.Warn($"'{s.Face.Source}' left out: {s.Reason}.");
-        }
-
         if (check.Refusal is { } mismatch)
         {
             throw new InvalidDataException(mismatch);
+        }
+
+        foreach (var s in check.LeftOut)
+        {
+            VerbConsole.Warn($"'{s.Face.Source}' left out: {s.Reason}.");
         }
 
         var existing = gallery.People.FirstOrDefault(p => p.Name == args.Person)?.Faces.Count ?? 0;
