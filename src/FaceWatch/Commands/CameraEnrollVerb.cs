@@ -193,9 +193,11 @@ internal static class CameraEnrollVerb
         {
             ct.ThrowIfCancellationRequested();
             var error = health.Get(camera.Name)?.LastError;
+            var busy = SourceClassifier.Classify(camera.Source) == SourceKind.Device
+                ? " A USB camera the daemon is reading is busy: stop the daemon while enrolling (a network camera can be opened twice)."
+                : "";
             throw new IOException(
-                $"camera '{camera.Name}' gave no frame within {openLimit.TotalSeconds:0.#} s{(error is null ? "" : $" ({error})")}; {enroller.Request.Person} is not enrolled. " +
-                "A USB camera the daemon is reading is busy: stop the daemon, or enroll at a network camera (it can be opened twice).");
+                $"camera '{camera.Name}' gave no frame within {openLimit.TotalSeconds:0.#} s{(error is null ? "" : $" ({error})")}; {enroller.Request.Person} is not enrolled.{busy}");
         }
 
         Report(enroller, Min(time.GetElapsedTime(first.Value), window), health.Get(camera.Name));
