@@ -182,6 +182,28 @@ public sealed class CameraEnrollVerbTests(CameraEnrollFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task A_camera_that_gives_no_frame_is_refused_with_its_error_and_no_password()
+    {
+        File.Copy(fixture.BaseGallery, Gallery);
+        var saved = File.ReadAllBytes(Gallery);
+        var config = Path.Combine(_dir, "gone.json");
+        var url = $"rtsp://enroll:{CameraEnrollFixture.Password}@127.0.0.1:{RtspClipServer.FreePort()}/clip"; // nobody listens there
+        File.WriteAllText(config, JsonSerializer.Serialize(new
+        {
+            Capture = new { ProbeTimeoutSeconds = 2, ReconnectBaseSeconds = 0.2, ReconnectMaxSeconds = 0.5 },
+            Cameras = new[] { new { Name = "gone", Source = url, StallSeconds = 2 } },
+        }));
+
+        var enroll = await Cli.RunAsync(_dir, null, Timeout, "enroll", "--camera", "gone", "--name", "ian", "--gallery", Gallery, "--config", config);
+
+        Assert.Equal(1, enroll.ExitCode);
+        Assert.Contains("facewatch enroll: camera 'gone' gave no frame within 4 s (", enroll.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ian is not enrolled.", enroll.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(CameraEnrollFixture.Password, enroll.Stdout + enroll.Stderr, StringComparison.Ordinal);
+        Assert.Equal(saved, File.ReadAllBytes(Gallery));
+    }
+
+    [Fact]
     public async Task An_unknown_camera_a_missing_gallery_and_a_reserved_name_are_refused_before_any_camera_opens()
     {
         var clock = Stopwatch.StartNew();
