@@ -95,6 +95,11 @@ internal static class EnrollCommand
                 throw new InvalidDataException("Give exactly one of: a folder DIR, --add NAME FILES..., --remove NAME, or --camera NAME --name PERSON.");
             }
 
+            if (parseResult.GetResult(seconds) is { Implicit: false } || parseResult.GetResult(maxFaces) is { Implicit: false })
+            {
+                throw new InvalidDataException("--seconds and --max-faces are for enroll --camera NAME --name PERSON.");
+            }
+
             if (addValues is { Length: > 0 })
             {
                 if (addValues.Length < 2)

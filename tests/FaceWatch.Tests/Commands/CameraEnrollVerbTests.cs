@@ -229,6 +229,8 @@ public sealed class CameraEnrollVerbTests(CameraEnrollFixture fixture) : IClassF
 
         var seconds = await Enroll("--camera", "door", "--name", "ian", "--seconds", "500");
         Assert.Contains("--seconds 500 is outside 1..120", seconds.Stderr, StringComparison.Ordinal);
+        var notForPhotos = await Enroll(TestPaths.Data("faces", "knn", "train"), "--seconds", "5");
+        Assert.Contains("--seconds and --max-faces are for enroll --camera NAME --name PERSON.", notForPhotos.Stderr, StringComparison.Ordinal);
         // None of these waited for a camera.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), clock.Elapsed.ToString());
         Assert.DoesNotContain("door:", string.Concat(unknown.Stderr, none.Stderr, reserved.Stderr), StringComparison.Ordinal);
