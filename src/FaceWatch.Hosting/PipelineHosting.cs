@@ -3,6 +3,7 @@ using FaceWatch.Core.Health;
 using FaceWatch.Core.Imaging;
 using FaceWatch.Core.Models;
 using FaceWatch.Hosting.Models;
+using FaceWatch.Hosting.Strangers;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
@@ -58,6 +59,9 @@ public static class PipelineHosting
         services.TryAddSingleton<IGalleryStatus>(sp => sp.GetRequiredService<GalleryWatcher>());
         services.TryAddSingleton<IEnrolledPeople>(sp => sp.GetRequiredService<GalleryWatcher>());
         services.TryAddSingleton<DemoGalleryLoader>();
+        // The review of remembered strangers (web view, `facewatch strangers`); without a stranger store it answers "disabled".
+        services.TryAddSingleton(sp => new StrangerActions(
+            sp.GetService<IStrangerBook>(), sp.GetRequiredService<GalleryWatcher>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(Settings);
         services.TryAddSingleton(Stages);
         services.TryAddSingleton<FaceWatchPipeline>();
