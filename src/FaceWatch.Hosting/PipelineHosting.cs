@@ -3,6 +3,7 @@ using FaceWatch.Core.Health;
 using FaceWatch.Core.Imaging;
 using FaceWatch.Core.Models;
 using FaceWatch.Hosting.Models;
+using FaceWatch.Hosting.Strangers;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
@@ -61,6 +62,8 @@ public static class PipelineHosting
         services.TryAddSingleton(Settings);
         services.TryAddSingleton(Stages);
         services.TryAddSingleton<FaceWatchPipeline>();
+        // Before the pipeline service: the host stops it after the pipeline, so the last strangers' visits are kept.
+        services.AddFaceWatchStrangers(configuration);
         services.AddSingleton<PipelineService>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
         services.AddHostedService<PipelineQueueMetrics>();
@@ -112,6 +115,7 @@ public static class PipelineHosting
         Option<IdentityOptions>(sp))
     {
         Gating = Option<GatingOptions>(sp),
+        StrangerFaces = StrangersHosting.FacesPerVisit(Option<StrangerOptions>(sp)),
     };
 
     private static PipelineStages Stages(IServiceProvider sp)
