@@ -72,6 +72,15 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
         }
     }
 
+    /// <summary>The event ids of the <c>left</c> events of the group's visits, oldest first (empty for an unknown id).</summary>
+    public IReadOnlyList<string> VisitEventIds(string id)
+    {
+        lock (_gate)
+        {
+            return _groups.Find(id) is { } group ? [.. group.Visits.Select(v => v.EventId)] : [];
+        }
+    }
+
     public byte[]? ReadCrop(string id, int index)
     {
         string? file;
