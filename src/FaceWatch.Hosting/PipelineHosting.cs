@@ -65,6 +65,8 @@ public static class PipelineHosting
         services.TryAddSingleton(Settings);
         services.TryAddSingleton(Stages);
         services.TryAddSingleton<FaceWatchPipeline>();
+        // Before the pipeline service: the host stops it after the pipeline, so the last strangers' visits are kept.
+        services.AddFaceWatchStrangers(configuration);
         services.AddSingleton<PipelineService>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
         services.AddHostedService<PipelineQueueMetrics>();
@@ -116,6 +118,7 @@ public static class PipelineHosting
         Option<IdentityOptions>(sp))
     {
         Gating = Option<GatingOptions>(sp),
+        StrangerFaces = StrangersHosting.FacesPerVisit(Option<StrangerOptions>(sp)),
     };
 
     private static PipelineStages Stages(IServiceProvider sp)
