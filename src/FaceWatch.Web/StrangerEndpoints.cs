@@ -32,9 +32,9 @@ internal static partial class StrangerEndpoints
             return Results.Content(html.ToString(), "text/html; charset=utf-8");
         });
         endpoints.MapGet("/api/strangers", (StrangerReview review) =>
-            Results.Json(new StrangerListDto(review.Actions?.Enabled ?? false, [.. (review.Actions?.Groups() ?? []).Select(Dto)]), StrangerJsonContext.Default.StrangerListDto));
+            Results.Json(new StrangerListDto(review.Actions?.Enabled ?? false, [.. (review.Actions?.Groups() ?? []).Select(Dto)], review.Actions?.Problem), StrangerReviewJsonContext.Default.StrangerListDto));
         endpoints.MapGet("/api/strangers/{id}", (string id, StrangerReview review) =>
-            review.Actions?.Find(id) is { } group ? Results.Json(Dto(group), StrangerJsonContext.Default.StrangerGroupDto) : NotFound(id));
+            review.Actions?.Find(id) is { } group ? Results.Json(Dto(group), StrangerReviewJsonContext.Default.StrangerGroupDto) : NotFound(id));
         endpoints.MapGet("/api/strangers/{id}/crops/{index:int}.jpg", (string id, int index, StrangerReview review, HttpContext http) =>
         {
             if (review.Actions?.ReadCrop(id, index) is not { } jpeg)
@@ -65,7 +65,7 @@ internal static partial class StrangerEndpoints
         NameRequest? body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync(request.Body, StrangerJsonContext.Default.NameRequest, ct).ConfigureAwait(false);
+            body = await JsonSerializer.DeserializeAsync(request.Body, StrangerReviewJsonContext.Default.NameRequest, ct).ConfigureAwait(false);
         }
         catch (JsonException e)
         {
@@ -108,7 +108,7 @@ internal static partial class StrangerEndpoints
                     break;
             }
 
-            return Results.Json(new StrangerActionDto(true, action, done.Group, done.Person, done.Faces, done.NewPerson), StrangerJsonContext.Default.StrangerActionDto);
+            return Results.Json(new StrangerActionDto(true, action, done.Group, done.Person, done.Faces, done.NewPerson), StrangerReviewJsonContext.Default.StrangerActionDto);
         }
         catch (StrangerActionException e)
         {
@@ -155,8 +155,8 @@ internal static partial class StrangerEndpoints
 /// <summary>Body of <c>POST /api/strangers/{id}/name</c>.</summary>
 internal sealed record NameRequest(string? Name);
 
-/// <summary><c>GET /api/strangers</c>.</summary>
-internal sealed record StrangerListDto(bool Enabled, IReadOnlyList<StrangerGroupDto> Groups);
+/// <summary><c>GET /api/strangers</c>; <see cref="Problem"/> (only when there is one) says why an enabled store keeps nothing.</summary>
+internal sealed record StrangerListDto(bool Enabled, IReadOnlyList<StrangerGroupDto> Groups, string? Problem = null);
 
 internal sealed record StrangerGroupDto(
     string Id, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, int Visits, IReadOnlyList<string> Cameras, IReadOnlyList<StrangerCropDto> Crops);
@@ -171,4 +171,4 @@ internal sealed record StrangerActionDto(bool Ok, string Action, string Group, s
 [JsonSerializable(typeof(StrangerGroupDto))]
 [JsonSerializable(typeof(StrangerActionDto))]
 [JsonSerializable(typeof(NameRequest))]
-internal sealed partial class StrangerJsonContext : JsonSerializerContext;
+internal sealed partial class StrangerReviewJsonContext : JsonSerializerContext;

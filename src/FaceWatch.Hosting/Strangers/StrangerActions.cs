@@ -70,6 +70,9 @@ public sealed class StrangerActions : IDisposable
 
     public bool Enabled => _book?.Enabled ?? false;
 
+    /// <summary>Why an enabled store keeps nothing (its index file is damaged), or null.</summary>
+    public string? Problem => Enabled ? _book!.Problem : null;
+
     /// <summary>Every group, most recently seen first (empty when disabled).</summary>
     public IReadOnlyList<StrangerGroup> Groups() => Enabled ? _book!.Groups() : [];
 

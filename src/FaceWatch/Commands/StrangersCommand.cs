@@ -40,7 +40,7 @@ internal static class StrangersCommand
         name.SetAction((parseResult, ct) =>
         {
             var id = parseResult.GetValue(nameId)!;
-            var body = JsonSerializer.Serialize(new NameRequest(parseResult.GetValue(person)), StrangerJsonContext.Default.NameRequest);
+            var body = JsonSerializer.Serialize(new NameRequest(parseResult.GetValue(person)), StrangerReviewJsonContext.Default.NameRequest);
             return RunAsync(parseResult, "name", c => WriteAsync(c, HttpMethod.Post, Path(id, "/name"), body, ct));
         });
 
