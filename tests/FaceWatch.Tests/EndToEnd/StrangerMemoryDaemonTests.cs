@@ -77,6 +77,8 @@ public sealed class StrangerMemoryDaemonTests(StrangerReturnFixture set, ITestOu
         var strangerVisits = truth.Segments.Count(s => !s.Enrolled);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"stranger grouping: {groups.Count} groups for {strangers} true strangers; {visits} visits kept of {strangerVisits} stranger visits; purity {purity:P1} ({pure} of {visits} visits in their group's majority stranger); enrolled visits named {named.Count} of {score.EnrolledVisits}"));
+        var threshold = StrangerGroups.Threshold(FaceWatch.Pipeline.Identification.GalleryStore.Load(set.Set.GalleryPath).SameFace.Cosine);
+        output.WriteLine(Separation(store.IndexPath, members.Keys.SelectMany(store.VisitEventIds).Zip(members.Values.SelectMany(w => w)).ToDictionary(p => p.First, p => p.Second), threshold));
         foreach (var v in score.Visits)
         {
             output.WriteLine($"  truth visit {v.Visit.Id} {(v.Visit.Enrolled ? "enrolled" : "stranger")} {v.Visit.Person} {v.Visit.Start:0.0}-{v.Visit.End:0.0} s: {v.Outcome}, {string.Join(", ", v.Decisions)}");
@@ -140,6 +142,28 @@ public sealed class StrangerMemoryDaemonTests(StrangerReturnFixture set, ITestOu
         Assert.True(run.Frames.Count > truth.FrameCount / 3, $"only {run.Frames.Count} of {truth.FrameCount} frames reached the overlay");
         Assert.Equal(enabled, logs.WithEvent(7401).Any());
         return run;
+    }
+
+    /// <summary>How far apart the kept visits' mean embeddings are: the least cosine between two visits of one stranger, the most between two strangers'.</summary>
+    private static string Separation(string index, Dictionary<string, string> personOf, double threshold)
+    {
+        using var stream = File.OpenRead(index);
+        var file = System.Text.Json.JsonSerializer.Deserialize(stream, StrangerJsonContext.Default.StrangerIndex)!;
+        var visits = file.Groups.SelectMany(g => g.Visits).Where(v => personOf.ContainsKey(v.EventId)).ToList();
+        var genuine = new List<double>();
+        var impostor = new List<double>();
+        for (var i = 0; i < visits.Count; i++)
+        {
+            for (var j = i + 1; j < visits.Count; j++)
+            {
+                var cosine = FaceWatch.Core.Numerics.VectorMath.Dot(visits[i].Embedding, visits[j].Embedding);
+                (personOf[visits[i].EventId] == personOf[visits[j].EventId] ? genuine : impostor).Add(cosine);
+            }
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"visit means: same stranger cosine min {genuine.DefaultIfEmpty(double.NaN).Min():0.000} (mean {genuine.DefaultIfEmpty(double.NaN).Average():0.000}, {genuine.Count} pairs), " +
+            $"different strangers max {impostor.DefaultIfEmpty(double.NaN).Max():0.000} (mean {impostor.DefaultIfEmpty(double.NaN).Average():0.000}, {impostor.Count} pairs); grouping threshold {threshold:0.000}");
     }
 
     /// <summary>The truth visit a <c>left</c> ended on: the face under its last box in the frame it was last seen in.</summary>
