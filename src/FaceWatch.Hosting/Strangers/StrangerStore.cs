@@ -124,6 +124,8 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
         }
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="IOException">The index cannot be rewritten: nothing was forgotten (also <see cref="UnauthorizedAccessException"/>).</exception>
     public async Task<bool> ForgetAsync(string id, CancellationToken cancellationToken)
     {
         await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -133,17 +135,23 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
             KeptGroup? group;
             lock (_gate)
             {
-                group = _groups.Forget(id);
+                group = _groups.Find(id);
                 if (group is null)
                 {
                     return false;
                 }
 
-                index = Serialize();
+                index = Serialize(without: group);
             }
 
-            // The embeddings leave the index first, then the crops: a failure in between leaves only unnamed crops.
+            // The embeddings leave the index first, then memory, then the crops: a failed index write (thrown to the
+            // caller) changes nothing, a failure after it leaves only crops no index names (deleted at the next start).
             await WriteAtomicAsync(IndexPath, index).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _groups.Forget(id);
+            }
+
             var crops = group.Visits.SelectMany(v => v.Crops).ToList();
             DeleteCrops(crops);
             Log.Forgotten(_logger, id, group.Visits.Count, crops.Count);
@@ -200,8 +208,9 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
             Log.VisitKept(_logger, visit.Camera, visit.TrackId, group.Id, group.Visits.Count, kept.Crops.Count, merged.Count == 0 ? "-" : string.Join(',', merged));
             return group.Id;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // The daemon keeps running: a full disk or a read-only folder costs the stranger memory, not the cameras.
             Log.WriteFailed(_logger, Folder, ex);
             return null;
         }
@@ -251,8 +260,9 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
 
             return removed;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            // The daemon keeps running: a full disk or a read-only folder costs the stranger memory, not the cameras.
             Log.WriteFailed(_logger, Folder, ex);
             return 0;
         }
@@ -345,8 +355,10 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
         }
     }
 
-    private byte[] Serialize() =>
-        JsonSerializer.SerializeToUtf8Bytes(new StrangerIndex { Format = Format, Version = Version, Groups = [.. _groups.All] }, StrangerJsonContext.Default.StrangerIndex);
+    private byte[] Serialize(KeptGroup? without = null) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new StrangerIndex { Format = Format, Version = Version, Groups = [.. _groups.All.Where(g => !ReferenceEquals(g, without))] },
+            StrangerJsonContext.Default.StrangerIndex);
 
     private string CropPath(string file) => Path.Combine(Folder, CropsFolderName, file);
 

@@ -127,6 +127,33 @@ public sealed class StrangerStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_that_cannot_be_written_costs_the_visit_not_the_daemon()
+    {
+        Directory.CreateDirectory(_folder);
+        await File.WriteAllTextAsync(Path.Combine(_folder, StrangerStore.CropsFolderName), "a file where the crops folder goes");
+        using var store = Store();
+
+        Assert.Null(await store.AddAsync(Left(Axis(0), faces: 2), SameFace, default));
+
+        Assert.Empty(store.Groups());
+        Assert.Single(_logs.WithEvent(7407));
+    }
+
+    [Fact]
+    public async Task A_forget_whose_index_cannot_be_written_throws_and_forgets_nothing()
+    {
+        using var store = Store();
+        var id = (await store.AddAsync(Left(Axis(0), faces: 2), SameFace, default))!;
+        File.Delete(store.IndexPath);
+        Directory.CreateDirectory(store.IndexPath);
+
+        await Assert.ThrowsAnyAsync<IOException>(() => store.ForgetAsync(id, default));
+
+        Assert.NotNull(store.Find(id));
+        Assert.Equal(2, CropFiles().Length);
+    }
+
+    [Fact]
     public async Task A_damaged_index_is_never_overwritten_and_the_store_keeps_nothing()
     {
         Directory.CreateDirectory(Path.Combine(_folder, StrangerStore.CropsFolderName));
