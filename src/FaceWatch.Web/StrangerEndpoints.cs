@@ -118,6 +118,7 @@ internal static partial class StrangerEndpoints
                 StrangerActionError.UnknownGroup => StatusCodes.Status404NotFound,
                 StrangerActionError.BadId or StrangerActionError.BadName => StatusCodes.Status400BadRequest,
                 StrangerActionError.Refused => StatusCodes.Status422UnprocessableEntity,
+                StrangerActionError.StoreFailed => StatusCodes.Status500InternalServerError,
                 _ => StatusCodes.Status409Conflict,
             });
         }

@@ -25,6 +25,9 @@ public enum StrangerActionError
 
     /// <summary>The faces do not fit the gallery: far from the person's enrolled faces, another model, none usable.</summary>
     Refused,
+
+    /// <summary>The store could not delete the group (its folder cannot be written); what was done before is said.</summary>
+    StoreFailed,
 }
 
 /// <summary>A refused review action; the message names the group (and the person) and says what to do.</summary>
@@ -123,7 +126,7 @@ public sealed class StrangerActions : IDisposable
                 var now = _time.GetUtcNow();
                 return gallery.WithFaces(person, faces.Select(f => new EnrolledFace($"stranger:{id}/{f.Index.ToString(CultureInfo.InvariantCulture)}", f.Embedding)), now);
             }, cancellationToken).ConfigureAwait(false);
-            await book.ForgetAsync(id, cancellationToken).ConfigureAwait(false);
+            await ForgetInBookAsync(book, id, $"named '{person}' ({faces.Count} faces enrolled)", cancellationToken).ConfigureAwait(false);
             return new StrangerActionResult(id, person, faces.Count, isNew);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -143,7 +146,7 @@ public sealed class StrangerActions : IDisposable
                 CheckFits(id, null, [.. faces.Select((e, i) => (i, e))], gallery);
                 return gallery.WithNegatives(faces.Select(e => new NegativeFace(null, $"stranger:{id}", e)), _time.GetUtcNow());
             }, cancellationToken).ConfigureAwait(false);
-            await book.ForgetAsync(id, cancellationToken).ConfigureAwait(false);
+            await ForgetInBookAsync(book, id, "ignored (its faces are negatives in the gallery)", cancellationToken).ConfigureAwait(false);
             return new StrangerActionResult(id, null, faces.Length, false);
         }, cancellationToken);
 
@@ -151,7 +154,7 @@ public sealed class StrangerActions : IDisposable
     public Task<StrangerActionResult> ForgetAsync(string id, CancellationToken cancellationToken) =>
         OneAtATimeAsync(id, async (book, embeddings) =>
         {
-            if (!await book.ForgetAsync(id, cancellationToken).ConfigureAwait(false))
+            if (!await ForgetInBookAsync(book, id, null, cancellationToken).ConfigureAwait(false))
             {
                 throw Unknown(id);
             }
@@ -160,6 +163,21 @@ public sealed class StrangerActions : IDisposable
         }, cancellationToken);
 
     public void Dispose() => _one.Dispose();
+
+    /// <summary>The book's forget; a store that cannot write says what was already done (<paramref name="done"/>) and that the group is still there.</summary>
+    private static async Task<bool> ForgetInBookAsync(IStrangerBook book, string id, string? done, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await book.ForgetAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StrangerActionException(
+                StrangerActionError.StoreFailed,
+                $"Stranger group '{id}' {(done is null ? "was not forgotten" : $"was {done}, but is still remembered")}: the stranger store could not be changed: {e.Message} Forget it again with 'facewatch strangers forget {id}'.");
+        }
+    }
 
     private async Task<StrangerActionResult> OneAtATimeAsync(
         string id, Func<IStrangerBook, IReadOnlyList<float[]>, Task<StrangerActionResult>> action, CancellationToken cancellationToken)

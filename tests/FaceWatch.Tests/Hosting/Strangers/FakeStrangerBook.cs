@@ -12,6 +12,9 @@ internal sealed class FakeStrangerBook(bool enabled = true) : IStrangerBook
 
     public List<string> Forgotten { get; } = [];
 
+    /// <summary>Makes <see cref="ForgetAsync"/> fail as a store whose folder cannot be written does.</summary>
+    public bool FailForget { get; set; }
+
     /// <summary>Adds a group seen on <paramref name="camera"/> with one crop per embedding (all <paramref name="jpeg"/>), best first.</summary>
     public StrangerGroup Add(string id, IReadOnlyList<float[]> embeddings, byte[] jpeg, string camera = "door", int visits = 2)
     {
@@ -33,6 +36,11 @@ internal sealed class FakeStrangerBook(bool enabled = true) : IStrangerBook
 
     public Task<bool> ForgetAsync(string id, CancellationToken cancellationToken)
     {
+        if (FailForget)
+        {
+            throw new IOException("Access to the path '/var/lib/facewatch/strangers/strangers.json' is denied.");
+        }
+
         var removed = _groups.TryRemove(id, out _);
         if (removed)
         {

@@ -209,6 +209,21 @@ public sealed class StrangerActionsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_that_cannot_forget_says_the_group_was_named_but_is_still_remembered()
+    {
+        _book.Add("s10", [.. _faces[2].Take(3)], Jpeg);
+        _book.FailForget = true;
+
+        var e = await Assert.ThrowsAsync<StrangerActionException>(() => _actions.NameAsync("s10", "carol", CancellationToken.None));
+
+        Assert.Equal(StrangerActionError.StoreFailed, e.Error);
+        Assert.Contains("Stranger group 's10' was named 'carol' (3 faces enrolled), but is still remembered", e.Message, StringComparison.Ordinal);
+        Assert.Contains("facewatch strangers forget s10", e.Message, StringComparison.Ordinal);
+        Assert.Equal(3, GalleryStore.Load(_path, Model).People.Single(p => p.Name == "carol").Faces.Count);
+        Assert.Equal(StrangerActionError.StoreFailed, (await Assert.ThrowsAsync<StrangerActionException>(() => _actions.ForgetAsync("s10", CancellationToken.None))).Error);
+    }
+
+    [Fact]
     public async Task Two_names_of_one_group_at_once_enroll_it_once()
     {
         _book.Add("s9", [.. _faces[2].Take(6)], Jpeg);
