@@ -3,6 +3,7 @@ using FaceWatch.Core.Health;
 using FaceWatch.Core.Imaging;
 using FaceWatch.Core.Models;
 using FaceWatch.Hosting.Models;
+using FaceWatch.Hosting.Strangers;
 using FaceWatch.Pipeline.Capture;
 using FaceWatch.Pipeline.Detection;
 using FaceWatch.Pipeline.Embedding;
@@ -58,9 +59,14 @@ public static class PipelineHosting
         services.TryAddSingleton<IGalleryStatus>(sp => sp.GetRequiredService<GalleryWatcher>());
         services.TryAddSingleton<IEnrolledPeople>(sp => sp.GetRequiredService<GalleryWatcher>());
         services.TryAddSingleton<DemoGalleryLoader>();
+        // The review of remembered strangers (web view, `facewatch strangers`); without a stranger store it answers "disabled".
+        services.TryAddSingleton(sp => new StrangerActions(
+            sp.GetService<IStrangerBook>(), sp.GetRequiredService<GalleryWatcher>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(Settings);
         services.TryAddSingleton(Stages);
         services.TryAddSingleton<FaceWatchPipeline>();
+        // Before the pipeline service: the host stops it after the pipeline, so the last strangers' visits are kept.
+        services.AddFaceWatchStrangers(configuration);
         services.AddSingleton<PipelineService>();
         services.AddHostedService(sp => sp.GetRequiredService<PipelineService>());
         services.AddHostedService<PipelineQueueMetrics>();
@@ -112,6 +118,7 @@ public static class PipelineHosting
         Option<IdentityOptions>(sp))
     {
         Gating = Option<GatingOptions>(sp),
+        StrangerFaces = StrangersHosting.FacesPerVisit(Option<StrangerOptions>(sp)),
     };
 
     private static PipelineStages Stages(IServiceProvider sp)

@@ -15,7 +15,7 @@ namespace FaceWatch.Web;
 /// The web live view: a small Kestrel app inside the daemon's host (started and stopped with it),
 /// reading the same frames, events and health as everything else. This class only composes it: the token check
 /// is <see cref="WebTokenMiddleware"/>, the routes are <see cref="LivePage"/>, <see cref="HealthEndpoints"/>,
-/// <see cref="CameraEndpoints"/> and <see cref="EventEndpoints"/>.
+/// <see cref="CameraEndpoints"/>, <see cref="EventEndpoints"/> and <see cref="StrangerEndpoints"/>.
 /// </summary>
 public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
 {
@@ -53,6 +53,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         builder.Services.AddSingleton(_sources.Events);
         builder.Services.AddSingleton(_sources.Health);
         builder.Services.AddSingleton(_sources.Time);
+        builder.Services.AddSingleton(new StrangerReview(_sources.Strangers));
         builder.WebHost.UseUrls(WebOptionsValidator.SplitUrls(_options.Urls));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(FaceWatchMetrics.MeterName, FaceWatchMetrics.MeterName + ".*")
@@ -68,6 +69,7 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         app.MapHealth();
         app.MapCameras();
         app.MapEvents();
+        app.MapStrangers();
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -15,7 +15,7 @@ public static class StrictBinder
     public static readonly IReadOnlySet<string> KnownSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         "Cameras", "Capture", "Pipeline", "Tracking", "Recognition", "Identity", "Gallery", "Demo", "Models", "Detection", "Gating", "Embedding",
-        "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging", "Images", "Cluster",
+        "Mqtt", "HomeAssistant", "Web", "Debug", "Snapshots", "Logging", "Images", "Cluster", "Strangers",
     };
 
     /// <summary>Keys the .NET host writes into the configuration it is built with (HostDefaults): not the user's, never unknown.</summary>

@@ -20,6 +20,12 @@ public interface IStrangerBook
     /// <summary>False when <c>Strangers:Enabled</c> is off: nothing is kept, lists are empty.</summary>
     bool Enabled { get; }
 
+    /// <summary>
+    /// Why an enabled book keeps nothing (its index file cannot be read; the message names the file), for the review
+    /// page to show; null when it works or is disabled.
+    /// </summary>
+    string? Problem => null;
+
     /// <summary>Every group, most recently seen first.</summary>
     IReadOnlyList<StrangerGroup> Groups();
 

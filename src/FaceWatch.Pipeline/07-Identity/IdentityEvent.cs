@@ -70,4 +70,17 @@ public sealed record IdentityEvent
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public float[]? Embedding { get; init; }
+
+    /// <summary>
+    /// For <c>left</c> of an <c>unknown</c> visit while strangers are kept (<c>Strangers:Enabled</c>): the visit's best
+    /// aligned faces, best first, for the stranger store. In memory only; never serialised into the event payload.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<VisitFace>? Faces { get; init; }
 }
+
+/// <summary>
+/// One of a visit's best faces: the JPEG of the aligned crop the embedder saw, its L2-normalised embedding, its quality
+/// (face size x sharpness: only for ranking a visit's faces) and when it was captured.
+/// </summary>
+public sealed record VisitFace(byte[] Jpeg, float[] Embedding, double Quality, DateTimeOffset SeenAt);

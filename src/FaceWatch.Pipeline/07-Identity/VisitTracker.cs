@@ -59,6 +59,13 @@ public sealed class VisitTracker
     /// <summary>Faces embedded because continuity was in doubt or a settled visit was due for verification.</summary>
     public long Verifications { get; private set; }
 
+    /// <summary>
+    /// How many best faces (crop JPEG, embedding, quality) a visit not decided as a known person keeps, handed over in
+    /// the <c>left</c> of an <c>unknown</c> visit (<see cref="IdentityEvent.Faces"/>) for the stranger store. 0 (the
+    /// default, <c>Strangers:Enabled</c> off): nothing is kept or encoded.
+    /// </summary>
+    public int KeepFaces { get; set; }
+
     /// <summary>A confirmed track was seen (matched or coasting) in a frame of <paramref name="frameSize"/>.</summary>
     public void Seen(Track track, Size frameSize)
     {
@@ -128,10 +135,12 @@ public sealed class VisitTracker
     /// (the mean of its faces' embeddings, at the gallery's threshold for that many observations) instead of this face
     /// alone: several consistent sightings can name a person no single one could, while a stranger's lucky sighting is
     /// averaged away. A first face alone names the visit only if it clears the bar of two faces.
+    /// With <see cref="KeepFaces"/>, <paramref name="faceJpeg"/> is also called for a face whose <paramref name="quality"/>
+    /// (face size x sharpness; the observation's weight when 0) beats the visit's kept faces.
     /// </summary>
     public void Identified(
         long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, long captureTimestamp,
-        Func<byte[]>? faceJpeg, ICollection<IdentityEvent> events, Identification.Identifier? identifier = null)
+        Func<byte[]>? faceJpeg, ICollection<IdentityEvent> events, Identification.Identifier? identifier = null, double quality = 0)
     {
         ArgumentNullException.ThrowIfNull(observation);
         ArgumentNullException.ThrowIfNull(events);
@@ -183,6 +192,11 @@ public sealed class VisitTracker
         }
 
         visit.Template.Add(embedding, observation.Weight);
+        if (KeepFaces > 0 && faceJpeg is not null && visit.Voter.Current is not { Known: true })
+        {
+            visit.KeepFace(KeepFaces, quality > 0 ? quality : observation.Weight, embedding, _time.GetUtcNow() - _time.GetElapsedTime(captureTimestamp), faceJpeg);
+        }
+
         if (identifier is not null)
         {
             if (visit.Template.Count == 1 && observation.Known && observation.Score < identifier.Gallery.Thresholds.ScoreFor(2))
@@ -398,10 +412,13 @@ public sealed class VisitTracker
     private IdentityEvent Left(Visit visit, long timestamp)
     {
         var decision = visit.Voter.Current!;
+        // Only a stranger's faces leave the tracker: a known person's (or an ignored stranger's) are dropped with the visit.
+        var stranger = KeepFaces > 0 && !decision.Known && decision.Name == IdentityVoter.UnknownName && visit.Faces.Count > 0;
         return Make(visit, IdentityEventKind.Left, decision.Name, decision.Known, visit.Voter.BestConfidence, timestamp, null) with
         {
             DurationSeconds = Math.Round((visit.LastSeen - visit.FirstSeen).TotalSeconds, 3),
             Observations = visit.PriorObservations + visit.Voter.Observations,
+            Faces = stranger ? [.. visit.Faces] : null,
         };
     }
 
@@ -482,6 +499,25 @@ public sealed class VisitTracker
 
         // The boxes of the latest matched frames by capture timestamp, to find the frame of an identified crop.
         private readonly Queue<(long Timestamp, Rect2f Box, DateTimeOffset Seen)> _recent = new();
+
+        /// <summary>The best faces so far, best first (see <see cref="VisitTracker.KeepFaces"/>).</summary>
+        public List<VisitFace> Faces { get; } = [];
+
+        /// <summary>Keeps the face if it is among the <paramref name="keep"/> best; encodes its JPEG only then (the hot path stays cheap).</summary>
+        public void KeepFace(int keep, double quality, ReadOnlySpan<float> embedding, DateTimeOffset seenAt, Func<byte[]> jpeg)
+        {
+            if (Faces.Count >= keep && quality <= Faces[^1].Quality)
+            {
+                return;
+            }
+
+            var at = Faces.FindIndex(f => f.Quality < quality);
+            Faces.Insert(at < 0 ? Faces.Count : at, new VisitFace(jpeg(), embedding.ToArray(), quality, seenAt));
+            if (Faces.Count > keep)
+            {
+                Faces.RemoveAt(Faces.Count - 1);
+            }
+        }
 
         public void Remember(long timestamp, Rect2f box, DateTimeOffset seen)
         {

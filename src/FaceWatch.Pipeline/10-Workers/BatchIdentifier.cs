@@ -62,7 +62,8 @@ public sealed class BatchIdentifier(IFaceEmbedder embedder, GalleryWatcher galle
                 sameFace,
                 crop.CaptureTimestamp,
                 () => crop.Image.ImEncode(".jpg"),
-                identifier);
+                identifier,
+                crop.Quality);
             Identified?.Invoke(crop.Book.Camera, Stopwatch.GetElapsedTime(crop.CaptureTimestamp).TotalMilliseconds);
             Observed?.Invoke(new EmbeddingObservation(crop.Book.Camera, crop.TrackId, crop.Box, crop.CaptureTimestamp, match));
         }

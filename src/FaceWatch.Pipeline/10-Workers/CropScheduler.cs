@@ -33,7 +33,7 @@ public sealed class CropScheduler(int minFaceSize, RecognitionOptions recognitio
 
             var weight = FaceQuality.Weight(faceSize, detection.Score, sharpness, recognition);
 #pragma warning disable CA2000 // the crop queue owns it now (it disposes what it drops)
-            crops.Write(new FaceCrop(book, track.Id, crop, weight, frame.CaptureTimestamp) { Box = detection.Box });
+            crops.Write(new FaceCrop(book, track.Id, crop, weight, frame.CaptureTimestamp) { Box = detection.Box, Quality = faceSize * sharpness });
 #pragma warning restore CA2000
             crop = null; // the queue owns it now
         }

@@ -34,6 +34,9 @@ public sealed class FaceCrop : IDisposable
     /// <summary>When the frame with this face was captured (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     public long CaptureTimestamp { get; }
 
+    /// <summary>Face size x sharpness: ranks a visit's faces for the stranger store (0 when not measured).</summary>
+    public double Quality { get; init; }
+
     /// <summary>The detection box in frame pixels, so an observation can be matched to the face it came from (bench, tests).</summary>
     public Rect2f Box { get; init; }
 

@@ -23,6 +23,9 @@ public sealed record PipelineSettings(
 {
     /// <summary>Where the detector looks (motion and tracks); the defaults when not given.</summary>
     public GatingOptions Gating { get; init; } = new();
+
+    /// <summary>Best faces an <c>unknown</c> visit keeps for the stranger store (<c>Strangers:CropsPerVisit</c>); 0 when strangers are not kept.</summary>
+    public int StrangerFaces { get; init; }
 }
 
 /// <summary>The shared stages: one detector and one embedder (one ONNX session per model) for all cameras.</summary>
@@ -93,7 +96,7 @@ public sealed class FaceWatchPipeline : IDisposable
             var reader = new CameraReader(camera, settings.Capture, stages.Sources, frames, stats, health, time, captureLogger);
             // Track ids are unique across cameras: each camera counts in its own range, shared by its tracker and its visits.
             var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
-            var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids);
+            var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids) { KeepFaces = settings.StrangerFaces };
             var tracker = new FaceTracker(settings.Tracking, time, ids);
 #pragma warning disable CA2000 // the camera's runtime owns it: disposed in Dispose
             var cameraDetector = new CameraDetector(detector, settings.Gating, camera, settings.Pipeline.DetectMaxSide, time.TimestampFrequency, stats);

@@ -28,6 +28,13 @@ public sealed class TrackBook
 
     public string Camera => _visits.Camera;
 
+    /// <summary>How many best faces an <c>unknown</c> visit hands over in its <c>left</c> (0: none; see <see cref="VisitTracker.KeepFaces"/>).</summary>
+    public int KeepFaces
+    {
+        get => _visits.KeepFaces;
+        init => _visits.KeepFaces = value;
+    }
+
     /// <summary>Splits, swaps, rejoins and verifications so far (for the bench).</summary>
     public (long Splits, long Swaps, long Rejoins, long Verifications) Counters
     {
@@ -79,11 +86,11 @@ public sealed class TrackBook
     /// <summary>Embedding worker: one identification of a face of <paramref name="trackId"/> (see <see cref="VisitTracker.Identified"/>).</summary>
     public void Identified(
         long trackId, IdentityObservation observation, ReadOnlySpan<float> embedding, double sameFace, long captureTimestamp, Func<byte[]>? faceJpeg = null,
-        Identification.Identifier? identifier = null)
+        Identification.Identifier? identifier = null, double quality = 0)
     {
         lock (_gate)
         {
-            _visits.Identified(trackId, observation, embedding, sameFace, captureTimestamp, faceJpeg, _made, identifier);
+            _visits.Identified(trackId, observation, embedding, sameFace, captureTimestamp, faceJpeg, _made, identifier, quality);
             EmitMade();
         }
     }

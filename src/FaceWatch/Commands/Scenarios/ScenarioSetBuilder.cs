@@ -19,7 +19,11 @@ public sealed record ScenarioSet(string Dir, string GalleryPath, IReadOnlyList<S
 /// background stills (<c>images/jurassic-groups</c>, blurred), and its videos given the cast.
 /// </summary>
 internal sealed record PhotoSetLayout(Size FrameSize, double Fps, IReadOnlyList<string> Stills, IReadOnlyList<string> Names,
-    Func<ScenarioCast, IReadOnlyList<ScenarioSpec>> Videos);
+    Func<ScenarioCast, IReadOnlyList<ScenarioSpec>> Videos)
+{
+    /// <summary>The strangers and their candidate photos (paths relative to the data folder); null: the <c>faces/knn</c> strangers.</summary>
+    public IReadOnlyList<(string Person, string[] Photos)>? Strangers { get; init; }
+}
 
 /// <summary>
 /// Builds the scenario videos of <see cref="ScenarioCatalog"/> from the shared test photos, and the gallery they run
@@ -251,10 +255,10 @@ public static class ScenarioSetBuilder
             }
 
             var strangers = new List<IReadOnlyList<CastMember>>();
-            foreach (var (person, files) in StrangerPhotos)
+            foreach (var (person, files) in layout.Strangers ?? [.. StrangerPhotos.Select(s => (s.Person, s.Photos.Select(f => "faces/" + f).ToArray()))])
             {
                 var ok = new List<CastMember>();
-                foreach (var file in files.Select(f => Path.Combine(faces, f)))
+                foreach (var file in files.Select(f => Path.Combine(dataDir, f)))
                 {
                     if (!SingleFace(file, detector, photos))
                     {
