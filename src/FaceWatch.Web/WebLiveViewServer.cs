@@ -53,6 +53,10 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         builder.Services.AddSingleton(_sources.Events);
         builder.Services.AddSingleton(_sources.Health);
         builder.Services.AddSingleton(_sources.Time);
+        if (_sources.Gallery is { } gallery)
+        {
+            builder.Services.AddSingleton(gallery);
+        }
         builder.WebHost.UseUrls(WebOptionsValidator.SplitUrls(_options.Urls));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(FaceWatchMetrics.MeterName, FaceWatchMetrics.MeterName + ".*")

@@ -1,4 +1,5 @@
 using FaceWatch.Core.Health;
+using FaceWatch.Pipeline.Workers;
 
 namespace FaceWatch.Web;
 
@@ -11,4 +12,8 @@ public sealed record WebViewSources(
     CameraHealthRegistry Cameras,
     RecentEvents Events,
     HealthReporter Health,
-    TimeProvider Time);
+    TimeProvider Time)
+{
+    /// <summary>The daemon's gallery, for the write endpoints (<c>reject</c>); null in a web-only host.</summary>
+    public GalleryWatcher? Gallery { get; init; }
+}
