@@ -63,7 +63,10 @@ internal static class EvaluateCommand
                     g.Thresholds.Prior, g.Thresholds.GalleryScores,
                     points.Select(p => new OperatingPointJson(
                         p.Name, p.TargetStrangerRate, Math.Round(p.ScoreThreshold, 4), Math.Round(p.ProbabilityThreshold, 4),
-                        p.Genuine, p.Identified, p.Unknown, p.WrongName, p.Strangers, p.Strangers == 0 ? null : p.StrangersAccepted)).ToList());
+                        p.Genuine, p.Identified, p.Unknown, p.WrongName, p.Strangers, p.Strangers == 0 ? null : p.StrangersAccepted)).ToList())
+                {
+                    Negatives = NegativeSummary.Of(g).Describe(),
+                };
                 Console.WriteLine(JsonSerializer.Serialize(dto, VerbJsonContext.Default.EvaluationJson));
                 return 0;
             }
@@ -86,6 +89,7 @@ internal static class EvaluateCommand
             Console.WriteLine(g.Thresholds.Prior is { } prior
                 ? $"  (the x % points: the thresholds the gallery would be calibrated with for x % strangers accepted, from the {prior} and the gallery's {g.Thresholds.GalleryScores} impostor scores; not chosen on this folder)"
                 : $"  (the x % points: the thresholds the gallery would be calibrated with for x % strangers accepted, from its {g.Thresholds.GalleryScores} impostor scores alone: no prior for this embedding model; not chosen on this folder)");
+            Console.WriteLine($"Negatives (rejected matches, ignored strangers): {NegativeSummary.Of(g).Describe()}");
             var width = Math.Max(6, test.PerLabel.Keys.Select(k => VerbConsole.Safe(k).Length).DefaultIfEmpty(6).Max());
             Console.WriteLine($"{"person".PadRight(width)}  total  correct  accuracy  unknown");
             foreach (var (name, s) in test.PerLabel)
@@ -139,7 +143,11 @@ internal sealed record PersonJson(int Total, int Correct);
 
 internal sealed record EvaluationJson(
     double Accuracy, int Total, int Correct, int Unknown, Dictionary<string, PersonJson> PerPerson,
-    ClosedSetJson ClosedSet, string? Prior, int GalleryScores, List<OperatingPointJson> OperatingPoints);
+    ClosedSetJson ClosedSet, string? Prior, int GalleryScores, List<OperatingPointJson> OperatingPoints)
+{
+    /// <summary>The gallery's negatives and whether they changed an enrolled face's answer (<see cref="NegativeSummary.Describe"/>).</summary>
+    public string? Negatives { get; init; }
+}
 
 /// <summary>
 /// One face of <c>identify --json</c>: the answer and why. <see cref="Nearest"/> is the nearest enrolled person (the

@@ -101,6 +101,23 @@ public class NegativeFaceTests
         Assert.Equal(("p1", true), (identifier.Identify(lookAlike).Name, identifier.Identify(lookAlike).Known));
     }
 
+    [Fact]
+    public void The_summary_counts_negatives_per_person_and_ignored_and_says_whether_enrolled_faces_changed()
+    {
+        var (gallery, lookAlike, _) = Setup();
+        Assert.Equal("no negatives", NegativeSummary.Of(gallery).Describe());
+        var faces = gallery.FaceCount;
+        var g = gallery.WithNegatives(
+            [new NegativeFace("p1", "event:a", lookAlike), new NegativeFace("p1", "event:b", Nudge(lookAlike, 4)), new NegativeFace(null, "stranger:s", Nudge(lookAlike, 5))], Now);
+        Assert.Equal($"3 negatives (p1 2, ignored 1); enrolled faces still named as before: 100% ({faces} of {faces})", NegativeSummary.Of(g).Describe());
+
+        // a negative on one of p1's own faces takes that face (and its nearest neighbours) away from p1: the summary shows it
+        var own = gallery.People[1].Faces[0].Embedding;
+        var bad = NegativeSummary.Of(gallery.WithNegatives([new NegativeFace("p1", "event:c", own)], Now));
+        Assert.True(bad.Unchanged < faces, bad.Describe());
+        Assert.Contains($"of {faces})", bad.Describe(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ignored")]
     [InlineData("Ignored")]
