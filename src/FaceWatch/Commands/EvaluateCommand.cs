@@ -152,7 +152,7 @@ internal sealed record EvaluationJson(
 /// <summary>
 /// One face of <c>identify --json</c>: the answer and why. <see cref="Nearest"/> is the nearest enrolled person (the
 /// name it would be), <see cref="Margin"/> its similarity minus the second nearest person's, <see cref="Score"/> what
-/// the rule thresholds, <see cref="RejectedBy"/> <c>score</c>, <c>probability</c> or <c>both</c> for <c>unknown</c>
+/// the rule thresholds, <see cref="RejectedBy"/> <c>score</c>, <c>probability</c>, <c>both</c> or <c>negative</c> for <c>unknown</c>
 /// (null when known).
 /// </summary>
 internal sealed record FaceJson(
@@ -160,10 +160,16 @@ internal sealed record FaceJson(
     string? Nearest, string? SecondNearest, double? SecondSimilarity, double? Margin, double Score, string? RejectedBy,
     double ScoreThreshold, double ProbabilityThreshold)
 {
+    /// <summary>The negative that decided (a rejected match of <see cref="Nearest"/>, or the ignored stranger of an <c>ignored</c> face), else null.</summary>
+    public string? Negative { get; init; }
+
     public static FaceJson From(int[] box, IdentityMatch m) => new(
         box, m.Name, m.Known, Math.Round(m.Probability, 4), Math.Round(m.Similarity, 4),
         m.Candidate, m.SecondNearest, Round(m.SecondSimilarity), Round(m.Margin), Math.Round(m.Score, 4),
-        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.ScoreThreshold, 4), Math.Round(m.ProbabilityThreshold, 4));
+        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.ScoreThreshold, 4), Math.Round(m.ProbabilityThreshold, 4))
+    {
+        Negative = m.Negative,
+    };
 
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 4) : null;
 }
