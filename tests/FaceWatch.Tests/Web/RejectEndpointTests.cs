@@ -25,7 +25,7 @@ public sealed class RejectEndpointTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private async Task<(WebHostFixture Web, GalleryWatcher Gallery, string Path, float[] Face)> StartAsync()
+    private async Task<(WebHostFixture Web, GalleryWatcher Gallery, string Path, float[] Face)> StartAsync(IDictionary<string, string?>? settings = null)
     {
         var (x, y) = SvmClassifierTests.Clusters(3, 8, 16, 0.5, seed: 5);
         var people = new[] { "alice", "bob", "carol" }
@@ -34,7 +34,7 @@ public sealed class RejectEndpointTests : IDisposable
         GalleryStore.Save(Gallery.Create(Model, people, DateTimeOffset.UtcNow), path);
         var gallery = new GalleryWatcher(path, Model, TimeProvider.System, NullLogger.Instance);
         gallery.Load();
-        var web = await WebHostFixture.StartAsync(services: s => s.AddSingleton(gallery));
+        var web = await WebHostFixture.StartAsync(settings, services: s => s.AddSingleton(gallery));
         return (web, gallery, path, x[0]);
     }
 
@@ -127,6 +127,36 @@ public sealed class RejectEndpointTests : IDisposable
         Assert.Contains("is not an event id", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(GalleryStore.Load(path, Model).Negatives);
         Assert.DoesNotContain($"data-event=\"{stranger.EventId}\"", await new HttpClient().GetStringAsync(web.BaseUrl + "/"), StringComparison.Ordinal);
+    }
+
+    /// <summary>The page's "Not &lt;name&gt;" buttons in real Chromium, behind a token (the session cookie carries it).</summary>
+    [Fact]
+    public async Task The_pages_not_name_buttons_reject_their_events_from_a_real_browser()
+    {
+        const string token = "page-test-token";
+        var (web, _, path, face) = await StartAsync(new Dictionary<string, string?> { ["Web:Token"] = token });
+        await using var _ = web;
+        web.StartFeeding();
+        var early = Event(IdentityEventKind.Arrived, "alice", face);
+        await PublishAsync(web, early);
+
+        await using var browser = await ChromiumSession.StartAsync();
+        await browser.NavigateAsync($"{web.BaseUrl}/?token={token}");
+        Assert.True(await browser.WaitForAsync($"!!document.querySelector('button.reject[data-event=\"{early.EventId}\"]')", TimeSpan.FromSeconds(20)), "no button for the rendered event");
+        await Task.Delay(1000); // the event stream is open
+        var live = Event(IdentityEventKind.Changed, "bob", face.Reverse().ToArray()) with { TrackId = 4 };
+        await PublishAsync(web, live);
+        var button = $"document.querySelector('button.reject[data-event=\"{live.EventId}\"]')";
+        Assert.True(await browser.WaitForAsync($"{button}?.textContent === 'Not bob'", TimeSpan.FromSeconds(20)), "no button for the streamed event");
+
+        await browser.EvaluateAsync($"{button}.click()");
+        Assert.True(await browser.WaitForAsync($"({button}.nextElementSibling?.textContent ?? '').includes('rejected')", TimeSpan.FromSeconds(20)),
+            "no answer next to the button: " + (await browser.EvaluateAsync("document.getElementById('events').innerText")));
+        await browser.EvaluateAsync($"document.querySelector('button.reject[data-event=\"{early.EventId}\"]').click()");
+        Assert.True(await browser.WaitForAsync("document.querySelectorAll('#events .note').length === 2", TimeSpan.FromSeconds(20)));
+
+        var saved = GalleryStore.Load(path, Model).Negatives;
+        Assert.Equal([("bob", $"event:{live.EventId}"), ("alice", $"event:{early.EventId}")], saved.Select(n => (n.Person!, n.Source)));
     }
 
     [Fact]
