@@ -51,6 +51,7 @@ public sealed record CameraTileDto(string Name, bool Online, double ProcessedFps
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(IReadOnlyList<CameraTileDto>))]
+[JsonSerializable(typeof(RejectResult))]
 internal sealed partial class WebJsonContext : JsonSerializerContext
 {
     // Identity events have one contract, the MQTT payload's (explicit nulls): not generated here but taken from

@@ -54,7 +54,15 @@ internal static class LivePage
         var events = new StringBuilder(1024);
         foreach (var e in recent)
         {
-            events.Append("<li>").Append(WebUtility.HtmlEncode(Line(e))).Append("</li>");
+            events.Append("<li>").Append(WebUtility.HtmlEncode(Line(e)));
+            if (Rejectable(e))
+            {
+                // "That was not me": the page's script posts the reject (same origin, the session cookie carries the token).
+                events.Append(" <button class=\"reject\" data-event=\"").Append(WebUtility.HtmlEncode(e.EventId)).Append("\">")
+                    .Append(WebUtility.HtmlEncode("Not " + e.Name)).Append("</button>");
+            }
+
+            events.Append("</li>");
         }
 
         var html = new StringBuilder(4096);
@@ -65,6 +73,9 @@ internal static class LivePage
         });
         return html.ToString();
     }
+
+    /// <summary>Whether the event named an enrolled person (<c>arrived</c>/<c>changed</c>), so the page offers "Not &lt;name&gt;".</summary>
+    internal static bool Rejectable(IdentityEvent e) => e.Known && e.Event is IdentityEventKind.Arrived or IdentityEventKind.Changed;
 
     private static string Stats(CameraHealth? h) =>
         (h is null ? "" : string.Create(CultureInfo.InvariantCulture, $"{h.ProcessedFps:0.0} fps, dropped {h.FramesDropped}, reconnects {h.Reconnects}{(h.FailedAttempts > 0 ? $", failed attempts {h.FailedAttempts} of {h.Attempts}" : "")}"))

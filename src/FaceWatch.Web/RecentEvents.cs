@@ -9,17 +9,24 @@ namespace FaceWatch.Web;
 /// <summary>
 /// Keeps the last <c>Web:RecentEvents</c> identity events for <c>/api/events</c> and the page, and
 /// forwards each new one to the open server-sent-event streams. A slow browser loses its oldest
-/// undelivered events (its own bounded queue), never the pipeline's.
+/// undelivered events (its own bounded queue), never the pipeline's. Apart from those, the last
+/// <see cref="Decisions"/> <c>arrived</c>/<c>changed</c> events with their evidence embedding (without the face JPEG), so a
+/// match can still be rejected (<c>POST /api/events/{id}/reject</c>) after a busy minute pushed it off the page's list.
 /// </summary>
 public sealed class RecentEvents : BackgroundService
 {
     private const int PerClientQueue = 64;
+
+    /// <summary>How many decisions (<c>arrived</c>/<c>changed</c>) are kept for <see cref="Find"/> (about 0.6 KB each).</summary>
+    public const int Decisions = 500;
 
     private readonly ChannelReader<IdentityEvent> _subscription;
     private readonly int _keep;
     private readonly Lock _gate = new();
     private readonly LinkedList<IdentityEvent> _recent = new();
     private readonly List<Channel<IdentityEvent>> _clients = [];
+    private readonly Dictionary<string, IdentityEvent> _decisions = new(StringComparer.Ordinal);
+    private readonly Queue<string> _decisionOrder = new();
 
     public RecentEvents(IdentityEventHub hub, IOptions<WebOptions> options)
     {
@@ -36,6 +43,45 @@ public sealed class RecentEvents : BackgroundService
         lock (_gate)
         {
             return _recent.ToArray();
+        }
+    }
+
+    /// <summary>The decision (<c>arrived</c>/<c>changed</c>) or recent event with id <paramref name="eventId"/>, null when it is not kept.</summary>
+    public IdentityEvent? Find(string eventId)
+    {
+        lock (_gate)
+        {
+            return _decisions.TryGetValue(eventId, out var e) ? e : _recent.FirstOrDefault(r => r.EventId == eventId);
+        }
+    }
+
+    /// <summary>Takes one event as the hub delivers it (also for tests of one class).</summary>
+    internal void Add(IdentityEvent e)
+    {
+        Channel<IdentityEvent>[] clients;
+        lock (_gate)
+        {
+            _recent.AddFirst(e);
+            while (_recent.Count > _keep)
+            {
+                _recent.RemoveLast();
+            }
+
+            if (e.Event is IdentityEventKind.Arrived or IdentityEventKind.Changed && _decisions.TryAdd(e.EventId, e with { FaceJpeg = null }))
+            {
+                _decisionOrder.Enqueue(e.EventId);
+                while (_decisionOrder.Count > Decisions)
+                {
+                    _decisions.Remove(_decisionOrder.Dequeue());
+                }
+            }
+
+            clients = [.. _clients];
+        }
+
+        foreach (var client in clients)
+        {
+            client.Writer.TryWrite(e);
         }
     }
 
@@ -59,22 +105,7 @@ public sealed class RecentEvents : BackgroundService
     {
         await foreach (var e in _subscription.ReadAllAsync(stoppingToken).ConfigureAwait(false))
         {
-            Channel<IdentityEvent>[] clients;
-            lock (_gate)
-            {
-                _recent.AddFirst(e);
-                while (_recent.Count > _keep)
-                {
-                    _recent.RemoveLast();
-                }
-
-                clients = [.. _clients];
-            }
-
-            foreach (var client in clients)
-            {
-                client.Writer.TryWrite(e);
-            }
+            Add(e);
         }
     }
 

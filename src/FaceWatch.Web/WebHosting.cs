@@ -12,6 +12,8 @@ using FaceWatch.Core.Health;
 using FaceWatch.Core.Models;
 using FaceWatch.Core.Configuration;
 using FaceWatch.Pipeline.Publishing;
+using FaceWatch.Pipeline.Workers;
+
 namespace FaceWatch.Web;
 
 public static class WebHosting
@@ -44,7 +46,7 @@ public static class WebHosting
         services.AddSingleton<RecentEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<RecentEvents>());
         services.AddSingleton<HealthReporter>();
-        services.AddSingleton<WebViewSources>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<WebViewSources>(sp) with { Gallery = sp.GetService<GalleryWatcher>() });
         services.AddSingleton<WebLiveViewServer>();
         // First of all hosted services: a port already in use fails the start before any camera or model is
         // running (and the view stays up while the pipeline drains at stop, as hosted services stop in reverse).

@@ -54,6 +54,10 @@ public sealed class WebLiveViewServer : IHostedService, IAsyncDisposable
         builder.Services.AddSingleton(_sources.Health);
         builder.Services.AddSingleton(_sources.Time);
         builder.Services.AddSingleton(new StrangerReview(_sources.Strangers));
+        if (_sources.Gallery is { } gallery)
+        {
+            builder.Services.AddSingleton(gallery);
+        }
         builder.WebHost.UseUrls(WebOptionsValidator.SplitUrls(_options.Urls));
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(FaceWatchMetrics.MeterName, FaceWatchMetrics.MeterName + ".*")

@@ -1,5 +1,6 @@
 using FaceWatch.Core.Health;
 using FaceWatch.Hosting.Strangers;
+using FaceWatch.Pipeline.Workers;
 
 namespace FaceWatch.Web;
 
@@ -14,4 +15,8 @@ public sealed record WebViewSources(
     RecentEvents Events,
     HealthReporter Health,
     TimeProvider Time,
-    StrangerActions? Strangers = null);
+    StrangerActions? Strangers = null)
+{
+    /// <summary>The daemon's gallery, for the write endpoints (<c>reject</c>); null in a web-only host.</summary>
+    public GalleryWatcher? Gallery { get; init; }
+}

@@ -15,5 +15,6 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(MqttSelfTestCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
 root.Subcommands.Add(StrangersCommand.Create());
+root.Subcommands.Add(GalleryCommand.Create());
 
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -13,10 +13,26 @@ public sealed class Identifier
 {
     private const int MaxStackDimension = 1024;
 
+    // Negatives indexed once per gallery: per person (in People order) and the ignored strangers. Usually empty or a
+    // handful, so the hot path pays one length check, or a few dot products.
+    private readonly NegativeFace[][] _rejected;
+    private readonly NegativeFace[] _ignored;
+    private readonly double _sameFace;
+
     public Identifier(Gallery gallery)
     {
         ArgumentNullException.ThrowIfNull(gallery);
         Gallery = gallery;
+        var people = gallery.People;
+        _rejected = new NegativeFace[people.Count][];
+        for (var k = 0; k < people.Count; k++)
+        {
+            var name = people[k].Name;
+            _rejected[k] = [.. gallery.Negatives.Where(n => n.Person == name).Select(Unit)];
+        }
+
+        _ignored = [.. gallery.Negatives.Where(n => n.Person is null).Select(Unit)];
+        _sameFace = gallery.Negatives.Count > 0 ? gallery.SameFace.Cosine : double.NaN;
     }
 
     public Gallery Gallery { get; }
@@ -78,8 +94,23 @@ public sealed class Identifier
         RejectionReason? rejectedBy = known ? null
             : !scoreOk && !probabilityOk ? RejectionReason.Both
             : !scoreOk ? RejectionReason.Score : RejectionReason.Probability;
-        return new IdentityMatch(known ? person.Name : IdentityMatch.Unknown, known, probability, similarity, person.Name)
+        var name = known ? person.Name : IdentityMatch.Unknown;
+        string? negative = null;
+        double? negativeSimilarity = null;
+        if (known && Nearest(_rejected[index], x) is { Face: { } rejected } r && r.Similarity >= _sameFace && r.Similarity > similarity)
         {
+            (known, name, rejectedBy, negative, negativeSimilarity) = (false, IdentityMatch.Unknown, RejectionReason.Negative, rejected.Source, r.Similarity);
+        }
+
+        if (Nearest(_ignored, x) is { Face: { } anchor } a && a.Similarity >= _sameFace && (!known || a.Similarity > similarity))
+        {
+            (known, name, negative, negativeSimilarity) = (false, IdentityMatch.Ignored, anchor.Source, a.Similarity);
+        }
+
+        return new IdentityMatch(name, known, probability, similarity, person.Name)
+        {
+            Negative = negative,
+            NegativeSimilarity = negativeSimilarity,
             SecondNearest = secondIndex >= 0 ? people[secondIndex].Name : null,
             SecondSimilarity = second,
             Score = score,
@@ -89,5 +120,23 @@ public sealed class Identifier
             ScoreThreshold = scoreThreshold,
             ProbabilityThreshold = t.Probability,
         };
+    }
+
+    private static NegativeFace Unit(NegativeFace n) => n with { Embedding = VectorMath.Normalized(n.Embedding) };
+
+    private static (NegativeFace? Face, double Similarity) Nearest(NegativeFace[] negatives, ReadOnlySpan<float> x)
+    {
+        NegativeFace? nearest = null;
+        var best = double.NegativeInfinity;
+        foreach (var n in negatives)
+        {
+            var s = VectorMath.Dot(n.Embedding, x);
+            if (s > best)
+            {
+                (nearest, best) = (n, s);
+            }
+        }
+
+        return (nearest, best);
     }
 }

@@ -11,17 +11,35 @@ public enum RejectionReason
 
     /// <summary>Both were below their thresholds.</summary>
     Both,
+
+    /// <summary>
+    /// The face cleared both, but it is one of the candidate's rejected matches (<c>gallery reject</c>): at least as
+    /// similar to one of the candidate's negatives as the same-face threshold, and closer to it than to the candidate.
+    /// </summary>
+    Negative,
 }
 
 /// <summary>
 /// The answer for one face. <see cref="Name"/> is the enrolled name when <see cref="Known"/>, else
-/// <see cref="Unknown"/>; <see cref="Candidate"/> is the nearest enrolled person either way (null for an empty gallery).
+/// <see cref="Unknown"/>, or <see cref="Ignored"/> for an ignored stranger; <see cref="Candidate"/> is the nearest enrolled person either way (null for an empty gallery).
 /// <see cref="Probability"/> is the SVM probability of the candidate (1 with a single enrolled person),
 /// <see cref="Similarity"/> the mean cosine similarity to the candidate's two most similar enrolled faces.
 /// </summary>
 public sealed record IdentityMatch(string Name, bool Known, double Probability, double Similarity, string? Candidate)
 {
     public const string Unknown = "unknown";
+
+    /// <summary>The name of a face that matches an ignored stranger (a negative without a person): not known, never announced as a stranger.</summary>
+    public const string Ignored = "ignored";
+
+    /// <summary>
+    /// The negative that decided (<see cref="NegativeFace.Source"/>): a rejected match of the candidate
+    /// (<see cref="RejectionReason.Negative"/>) or the ignored stranger the face is (<see cref="Ignored"/>); else null.
+    /// </summary>
+    public string? Negative { get; init; }
+
+    /// <summary>Cosine similarity to <see cref="Negative"/>; null when no negative decided.</summary>
+    public double? NegativeSimilarity { get; init; }
 
     /// <summary>The most similar enrolled person other than <see cref="Candidate"/> (null with fewer than two people).</summary>
     public string? SecondNearest { get; init; }

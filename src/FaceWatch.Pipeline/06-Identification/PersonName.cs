@@ -2,7 +2,7 @@ namespace FaceWatch.Pipeline.Identification;
 
 /// <summary>
 /// What a person's name may be: it is printed, published in events and shown in the web view, so it must be a
-/// visible, single-line name and not look like a path. <c>unknown</c> is what strangers are called.
+/// visible, single-line name and not look like a path. <c>unknown</c> is what strangers are called, <c>ignored</c> what ignored strangers are called.
 /// </summary>
 public static class PersonName
 {
@@ -38,7 +38,9 @@ public static class PersonName
 
         return string.Equals(name, IdentityMatch.Unknown, StringComparison.OrdinalIgnoreCase)
             ? $"is reserved: '{IdentityMatch.Unknown}' is what strangers are called"
-            : null;
+            : string.Equals(name, IdentityMatch.Ignored, StringComparison.OrdinalIgnoreCase)
+                ? $"is reserved: '{IdentityMatch.Ignored}' is what ignored strangers are called"
+                : null;
     }
 
     /// <exception cref="InvalidDataException"><paramref name="name"/> is not a valid person name.</exception>

@@ -27,7 +27,7 @@ public sealed record IdentityObservation(string Name, bool Known, double Probabi
 }
 
 /// <summary>
-/// A decision for a track: a known name, or <c>unknown</c>. <paramref name="Reason"/> says what made it:
+/// A decision for a track: a known name, <c>unknown</c>, or <c>ignored</c> (an ignored stranger, not known). <paramref name="Reason"/> says what made it:
 /// <see cref="IdentityVoter.StrongEvidence"/> or <see cref="IdentityVoter.Votes"/>.
 /// </summary>
 public sealed record IdentityDecision(string Name, bool Known, double Confidence, bool IsChange, string Reason = IdentityVoter.Votes)
@@ -57,6 +57,9 @@ public sealed class IdentityVoter
 {
     public const string UnknownName = "unknown";
 
+    /// <summary>A face that matches an ignored stranger (<see cref="Identification.IdentityMatch.Ignored"/>): voted like <c>unknown</c>, not a person.</summary>
+    public const string IgnoredName = Identification.IdentityMatch.Ignored;
+
     /// <summary><see cref="IdentityDecision.Reason"/>: strong observations decided.</summary>
     public const string StrongEvidence = "strong-evidence";
 
@@ -79,7 +82,8 @@ public sealed class IdentityVoter
     public IdentityDecision? Add(IdentityObservation observation)
     {
         ArgumentNullException.ThrowIfNull(observation);
-        var normalised = observation.Known ? observation : observation with { Name = UnknownName };
+        // Not known is unknown, except an ignored stranger: a label of its own, so the visit says "ignored" (not a stranger).
+        var normalised = observation.Known || observation.Name == IgnoredName ? observation : observation with { Name = UnknownName };
         Observations++;
         _window.Add(normalised);
         if (_window.Count > _options.Window)

@@ -7,7 +7,7 @@ namespace FaceWatch.Pipeline.Publishing;
 /// <summary>Per-person presence and the strangers of each camera: their messages and Home Assistant configs.</summary>
 public sealed partial class MqttMessageFactory
 {
-    /// <summary>The binary sensor's state payloads: <c>ON</c> while someone unknown is in view of the camera.</summary>
+    /// <summary>The binary sensor's state payloads: <c>ON</c> while someone unknown (not an ignored stranger) is in view of the camera.</summary>
     public const string On = "ON";
 
     public const string Off = "OFF";
@@ -19,7 +19,7 @@ public sealed partial class MqttMessageFactory
         return Build(Topics.Person(state.Name), JsonSerializer.SerializeToUtf8Bytes(state, MqttJsonContext.Default.PersonState), retain: true);
     }
 
-    /// <summary><c>&lt;prefix&gt;/&lt;camera&gt;/unknown</c>: a stranger arrived (not retained), for Home Assistant's event entity.</summary>
+    /// <summary><c>&lt;prefix&gt;/&lt;camera&gt;/unknown</c>: a stranger arrived (not retained), for Home Assistant's event entity; never for an ignored one.</summary>
     public MqttApplicationMessage UnknownArrival(IdentityEvent identityEvent)
     {
         ArgumentNullException.ThrowIfNull(identityEvent);
@@ -48,7 +48,8 @@ public sealed partial class MqttMessageFactory
         Name = "Stranger in view",
         UniqueId = Topics.UniqueId(camera, "stranger"),
         StateTopic = Topics.People(camera),
-        ValueTemplate = "{{ 'ON' if (value_json | selectattr('known', 'equalto', false) | list | count) > 0 else 'OFF' }}",
+        // Ignored strangers (issue 15: name "ignored", not known) are in the list but are nobody to warn about.
+        ValueTemplate = "{{ 'ON' if (value_json | selectattr('known', 'equalto', false) | rejectattr('name', 'equalto', 'ignored') | list | count) > 0 else 'OFF' }}",
         PayloadOn = On,
         PayloadOff = Off,
         DeviceClass = "occupancy",

@@ -59,7 +59,7 @@ public sealed partial class MqttMessageFactory
             Build(Topics.Events(identityEvent.Camera), JsonSerializer.SerializeToUtf8Bytes(identityEvent, IdentityEventJsonContext.Default.IdentityEvent), retain: false),
         };
         messages.Add(People(identityEvent.Camera, peopleAfter));
-        if (identityEvent is { Event: IdentityEventKind.Arrived, Known: false })
+        if (identityEvent is { Event: IdentityEventKind.Arrived, Known: false } && identityEvent.Name != Identification.IdentityMatch.Ignored)
         {
             messages.Add(UnknownArrival(identityEvent));
         }

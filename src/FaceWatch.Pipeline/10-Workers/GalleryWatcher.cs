@@ -66,7 +66,8 @@ public sealed class GalleryWatcher : IGalleryStatus, IEnrolledPeople, IDisposabl
         Volatile.Write(ref _names, [.. gallery.People.Select(p => p.Name).Order(StringComparer.Ordinal)]);
         var t = gallery.Thresholds;
         Log.GalleryLoaded(
-            _logger, label, gallery.People.Count, gallery.FaceCount, t.Score, t.Probability, t.StrangerRate, t.Method, gallery.SameFace.Cosine, gallery.SameFace.Method);
+            _logger, label, gallery.People.Count, gallery.FaceCount, t.Score, t.Probability, t.StrangerRate, t.Method, gallery.SameFace.Cosine, gallery.SameFace.Method,
+            NegativeSummary.Of(gallery).Describe());
         Changed?.Invoke();
     }
 

@@ -12,9 +12,10 @@ internal static partial class Log
     [LoggerMessage(301, LogLevel.Warning, "Identity events are produced faster than they are published: the pipeline waits (counted in EventOutbox.Waits); nothing is dropped")]
     public static partial void EventBackpressure(ILogger logger);
 
-    [LoggerMessage(302, LogLevel.Information, "Gallery {Path} loaded: {People} people, {Faces} faces; unknown unless score >= {Score:0.000} and probability >= {Probability:0.00} for {StrangerRate:0.###%} strangers accepted ({Method}); same face for tracks at cosine >= {SameFace:0.00} ({SameFaceMethod})")]
+    [LoggerMessage(302, LogLevel.Information, "Gallery {Path} loaded: {People} people, {Faces} faces; unknown unless score >= {Score:0.000} and probability >= {Probability:0.00} for {StrangerRate:0.###%} strangers accepted ({Method}); same face for tracks at cosine >= {SameFace:0.00} ({SameFaceMethod}); {Negatives}")]
     public static partial void GalleryLoaded(
-        ILogger logger, string path, int people, int faces, double score, double probability, double strangerRate, string method, double sameFace, string sameFaceMethod);
+        ILogger logger, string path, int people, int faces, double score, double probability, double strangerRate, string method, double sameFace, string sameFaceMethod,
+        string negatives);
 
     [LoggerMessage(303, LogLevel.Warning, "Gallery {Path} changed but could not be loaded ({Reason}); still using the previous gallery")]
     public static partial void GalleryReloadFailed(ILogger logger, string path, string reason);

@@ -63,7 +63,10 @@ internal static class EvaluateCommand
                     g.Thresholds.Prior, g.Thresholds.GalleryScores,
                     points.Select(p => new OperatingPointJson(
                         p.Name, p.TargetStrangerRate, Math.Round(p.ScoreThreshold, 4), Math.Round(p.ProbabilityThreshold, 4),
-                        p.Genuine, p.Identified, p.Unknown, p.WrongName, p.Strangers, p.Strangers == 0 ? null : p.StrangersAccepted)).ToList());
+                        p.Genuine, p.Identified, p.Unknown, p.WrongName, p.Strangers, p.Strangers == 0 ? null : p.StrangersAccepted)).ToList())
+                {
+                    Negatives = NegativeSummary.Of(g).Describe(),
+                };
                 Console.WriteLine(JsonSerializer.Serialize(dto, VerbJsonContext.Default.EvaluationJson));
                 return 0;
             }
@@ -86,6 +89,7 @@ internal static class EvaluateCommand
             Console.WriteLine(g.Thresholds.Prior is { } prior
                 ? $"  (the x % points: the thresholds the gallery would be calibrated with for x % strangers accepted, from the {prior} and the gallery's {g.Thresholds.GalleryScores} impostor scores; not chosen on this folder)"
                 : $"  (the x % points: the thresholds the gallery would be calibrated with for x % strangers accepted, from its {g.Thresholds.GalleryScores} impostor scores alone: no prior for this embedding model; not chosen on this folder)");
+            Console.WriteLine($"Negatives (rejected matches, ignored strangers): {NegativeSummary.Of(g).Describe()}");
             var width = Math.Max(6, test.PerLabel.Keys.Select(k => VerbConsole.Safe(k).Length).DefaultIfEmpty(6).Max());
             Console.WriteLine($"{"person".PadRight(width)}  total  correct  accuracy  unknown");
             foreach (var (name, s) in test.PerLabel)
@@ -139,12 +143,16 @@ internal sealed record PersonJson(int Total, int Correct);
 
 internal sealed record EvaluationJson(
     double Accuracy, int Total, int Correct, int Unknown, Dictionary<string, PersonJson> PerPerson,
-    ClosedSetJson ClosedSet, string? Prior, int GalleryScores, List<OperatingPointJson> OperatingPoints);
+    ClosedSetJson ClosedSet, string? Prior, int GalleryScores, List<OperatingPointJson> OperatingPoints)
+{
+    /// <summary>The gallery's negatives and whether they changed an enrolled face's answer (<see cref="NegativeSummary.Describe"/>).</summary>
+    public string? Negatives { get; init; }
+}
 
 /// <summary>
 /// One face of <c>identify --json</c>: the answer and why. <see cref="Nearest"/> is the nearest enrolled person (the
 /// name it would be), <see cref="Margin"/> its similarity minus the second nearest person's, <see cref="Score"/> what
-/// the rule thresholds, <see cref="RejectedBy"/> <c>score</c>, <c>probability</c> or <c>both</c> for <c>unknown</c>
+/// the rule thresholds, <see cref="RejectedBy"/> <c>score</c>, <c>probability</c>, <c>both</c> or <c>negative</c> for <c>unknown</c>
 /// (null when known).
 /// </summary>
 internal sealed record FaceJson(
@@ -152,10 +160,16 @@ internal sealed record FaceJson(
     string? Nearest, string? SecondNearest, double? SecondSimilarity, double? Margin, double Score, string? RejectedBy,
     double ScoreThreshold, double ProbabilityThreshold)
 {
+    /// <summary>The negative that decided (a rejected match of <see cref="Nearest"/>, or the ignored stranger of an <c>ignored</c> face), else null.</summary>
+    public string? Negative { get; init; }
+
     public static FaceJson From(int[] box, IdentityMatch m) => new(
         box, m.Name, m.Known, Math.Round(m.Probability, 4), Math.Round(m.Similarity, 4),
         m.Candidate, m.SecondNearest, Round(m.SecondSimilarity), Round(m.Margin), Math.Round(m.Score, 4),
-        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.ScoreThreshold, 4), Math.Round(m.ProbabilityThreshold, 4));
+        m.RejectedBy?.ToString().ToLowerInvariant(), Math.Round(m.ScoreThreshold, 4), Math.Round(m.ProbabilityThreshold, 4))
+    {
+        Negative = m.Negative,
+    };
 
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 4) : null;
 }

@@ -86,6 +86,11 @@ internal static class IdentifyCommand
             return VerbConsole.Safe(f.Name);
         }
 
+        if (f.Name == IdentityMatch.Ignored)
+        {
+            return $"ignored (an ignored stranger, {VerbConsole.Safe(f.Negative)})";
+        }
+
         var why = new List<string>();
         if (f.RejectedBy is "score" or "both")
         {
@@ -95,6 +100,11 @@ internal static class IdentifyCommand
         if (f.RejectedBy is "probability" or "both")
         {
             why.Add($"probability {f.Probability:F2} < {f.ProbabilityThreshold:F2}");
+        }
+
+        if (f.RejectedBy is "negative")
+        {
+            why.Add($"a rejected match, {VerbConsole.Safe(f.Negative)}");
         }
 
         return $"unknown (nearest {VerbConsole.Safe(f.Nearest)}: {string.Join(", ", why)})";

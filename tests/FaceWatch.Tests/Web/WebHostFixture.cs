@@ -40,7 +40,8 @@ internal sealed class WebHostFixture : IAsyncDisposable
 
     public long FramesPosted { get; private set; }
 
-    public static async Task<WebHostFixture> StartAsync(IDictionary<string, string?>? settings = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
+    public static async Task<WebHostFixture> StartAsync(
+        IDictionary<string, string?>? settings = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null, Action<IServiceCollection>? services = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         var config = new Dictionary<string, string?>
@@ -61,6 +62,7 @@ internal sealed class WebHostFixture : IAsyncDisposable
         }
 
         // The daemon's last two calls (DaemonHost.CreateBuilder), without the pipeline: frames and events come by hand.
+        services?.Invoke(builder.Services);
         builder.Services.AddFaceWatchLiveView(builder.Configuration);
         builder.AddFaceWatchWeb();
         var host = builder.Build();

@@ -109,6 +109,58 @@ public class PersonPresenceMqttTests(MosquittoFixture mosquitto) : IClassFixture
         }
     }
 
+    /// <summary>
+    /// Issue 15: an ignored stranger (events name them <c>ignored</c>, not known) is in the camera's people list but fires
+    /// no <c>&lt;prefix&gt;/&lt;camera&gt;/unknown</c>, does not turn the "Stranger in view" sensor on (its published value
+    /// template, rendered with Jinja2 as Home Assistant does, on the published people list) and is nobody's presence.
+    /// </summary>
+    [Fact]
+    public async Task An_ignored_stranger_is_listed_but_never_announced_as_a_stranger()
+    {
+        var python = ExternalTools.Require("python3", "python3-jinja2");
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var prefix = "fw" + run;
+        var t = new MqttTopics(prefix, "ha" + run);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Mqtt:TopicPrefix"] = prefix,
+            ["HomeAssistant:DiscoveryPrefix"] = "ha" + run,
+            ["Mqtt:ClientId"] = "fw-" + run,
+        };
+        await using var host = await PublisherHost.StartAsync(mosquitto.Port, settings, ["porch"], new TestEnrolledPeople("Alice"));
+        await host.WaitConnectedAsync(Wait);
+        await using var sub = await MqttTestSubscriber.ConnectAsync(mosquitto.Port, "#");
+        var config = await sub.WaitForTopicAsync(t.DiscoveryStranger("porch"), Wait);
+        var template = Json(config).GetProperty("value_template").GetString()!;
+
+        var ignored = TestEvents.Make(IdentityEventKind.Arrived, "porch", 5, "ignored", 1) with { Known = false };
+        await host.Hub.PublishAsync(ignored, CancellationToken.None);
+        var listed = await sub.WaitForAsync(t.People("porch"), m => m.Payload.Length > 2, Wait);
+        Assert.Equal(("ignored", false), (Json(listed)[0].GetProperty("name").GetString(), Json(listed)[0].GetProperty("known").GetBoolean()));
+        Assert.Equal("OFF", await RenderAsync(python, template, listed));
+
+        // a real stranger afterwards: the unknown event (for them only) and the sensor on
+        var stranger = TestEvents.Make(IdentityEventKind.Arrived, "porch", 6, "unknown", 2);
+        await host.Hub.PublishAsync(stranger, CancellationToken.None);
+        var both = await sub.WaitForAsync(t.People("porch"), m => Json(m).GetArrayLength() == 2, Wait);
+        Assert.Equal("ON", await RenderAsync(python, template, both));
+        var unknown = await sub.WaitForTopicAsync(t.Unknown("porch"), Wait);
+        await Task.Delay(300);
+        Assert.Equal([stranger.EventId], sub.On(t.Unknown("porch")).Select(m => Json(m).GetProperty("eventId").GetString()));
+        Assert.Equal(stranger.EventId, Json(unknown).GetProperty("eventId").GetString());
+        Assert.Equal("away", Json(sub.On(t.Person("Alice"))[^1]).GetProperty("state").GetString());
+        Assert.DoesNotContain(sub.Messages, m => m.Topic == t.Person("ignored"));
+    }
+
+    /// <summary>Renders a Home Assistant value template with Jinja2 (what Home Assistant's templates are), <c>value_json</c> the payload.</summary>
+    private static async Task<string> RenderAsync(string python, string template, Received payload)
+    {
+        const string script = "import sys, json, jinja2; print(jinja2.Environment().from_string(sys.argv[1]).render(value_json=json.loads(sys.argv[2])).strip())";
+        var (code, stdout, stderr) = await ExternalTools.RunAsync(python, ["-c", script, template, payload.Text], TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, "jinja2 (python3-jinja2) failed: " + stderr);
+        return stdout.Trim();
+    }
+
     private static JsonElement Json(Received m) => JsonDocument.Parse(m.Payload).RootElement;
 
     /// <summary>Fresh subscribers (retained messages only) until one sees what <paramref name="done"/> asks, or the deadline.</summary>

@@ -157,4 +157,32 @@ public class IdentityVoterTests
 
         Assert.Equal(["alice"], decisions);
     }
+
+    [Fact]
+    public void Ignored_faces_are_a_label_of_their_own_not_a_person_and_not_unknown()
+    {
+        var voter = new IdentityVoter(_options);
+        IdentityDecision? decision = null;
+        for (var i = 0; i < _options.MinUnknownObservations && decision is null; i++)
+        {
+            decision = voter.Add(new IdentityObservation(IdentityVoter.IgnoredName, false, 0.3, 0.2, 1));
+        }
+
+        Assert.NotNull(decision);
+        Assert.Equal((IdentityVoter.IgnoredName, false), (decision.Name, decision.Known));
+        // any other name that is not known is still unknown
+        Assert.Equal(IdentityVoter.UnknownName, RunOf(new IdentityObservation("someone", false, 0.3, 0.2, 1))?.Name);
+    }
+
+    private IdentityDecision? RunOf(IdentityObservation observation)
+    {
+        var voter = new IdentityVoter(_options);
+        IdentityDecision? decision = null;
+        for (var i = 0; i < _options.MinUnknownObservations + 2 && decision is null; i++)
+        {
+            decision = voter.Add(observation);
+        }
+
+        return decision;
+    }
 }

@@ -124,4 +124,39 @@ public sealed class VisitEvidenceTests
         Assert.False(arrived.Known);
         Assert.DoesNotContain(events, e => e.Known);
     }
+
+    /// <summary>Issue 15: a visit of an ignored stranger is decided <c>ignored</c> (not known, not a stranger arrival).</summary>
+    [Fact]
+    public async Task A_visit_of_an_ignored_stranger_is_ignored_not_unknown()
+    {
+        var (identifier, _) = Gallery3x4();
+        var stranger = Unit();
+        var sightings = Enumerable.Range(0, 12).Select(_ => Mix(stranger, Unit(), 0.8)).ToArray();
+        var ignoring = new Identifier(identifier.Gallery.WithNegatives([new NegativeFace(null, "stranger:s1", stranger)], DateTimeOffset.UnixEpoch));
+
+        var (events, _) = await VisitAsync(sightings, ignoring, accumulate: true);
+        var arrived = Assert.Single(events, e => e.Event == IdentityEventKind.Arrived);
+        Assert.Equal((IdentityMatch.Ignored, false), (arrived.Name, arrived.Known));
+        Assert.DoesNotContain(events, e => e.Name == IdentityMatch.Unknown || e.Known);
+        // without the anchor the same visit is a stranger
+        var (plain, _) = await VisitAsync(sightings, identifier, accumulate: true);
+        Assert.Equal(IdentityMatch.Unknown, Assert.Single(plain, e => e.Event == IdentityEventKind.Arrived).Name);
+    }
+
+    /// <summary>Issue 15: a look-alike's visit named p0, once rejected (a negative of p0), is not named p0 again.</summary>
+    [Fact]
+    public async Task A_rejected_look_alikes_next_visit_is_not_named_that_person()
+    {
+        var (identifier, directions) = Gallery3x4();
+        var lookAlike = Mix(directions[0], Unit(), 0.85);
+        var sightings = Enumerable.Range(0, 12).Select(_ => Mix(lookAlike, Unit(), 0.95)).ToArray();
+        var (before, _) = await VisitAsync(sightings, identifier, accumulate: true);
+        var named = Assert.Single(before, e => e.Event == IdentityEventKind.Arrived);
+        Assert.Equal(("p0", true), (named.Name, named.Known));
+
+        var rejected = new Identifier(identifier.Gallery.WithNegatives([new NegativeFace("p0", "event:" + named.EventId, lookAlike)], DateTimeOffset.UnixEpoch));
+        var (after, _) = await VisitAsync(sightings, rejected, accumulate: true);
+        Assert.Equal((IdentityMatch.Unknown, false), (Assert.Single(after, e => e.Event == IdentityEventKind.Arrived).Name, after[0].Known));
+        Assert.DoesNotContain(after, e => e.Known);
+    }
 }
