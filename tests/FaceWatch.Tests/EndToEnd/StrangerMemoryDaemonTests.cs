@@ -85,6 +85,9 @@ public sealed class StrangerMemoryDaemonTests(StrangerReturnFixture set, ITestOu
         }
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+        // The store took every stranger's faces from the events: no other holder of an event (web, MQTT) keeps a crop.
+        Assert.Equal(groups.Sum(g => g.Visits), run.Events.Count(e => e.Faces is not null));
+        Assert.All(run.Events, e => Assert.Equal(0, e.Faces?.Count ?? 0));
         Assert.True(named.Count >= score.EnrolledVisits - 1, $"only {named.Count} of {score.EnrolledVisits} enrolled visits named: the check that they are not kept says little");
         Assert.Equal(1.0, purity);
         Assert.True(visits >= strangerVisits - 2, $"{visits} of {strangerVisits} stranger visits kept");
