@@ -65,7 +65,14 @@ public sealed class StrangerMemoryDaemonTests(StrangerReturnFixture set, ITestOu
 
             members[group.Id] = who;
             Assert.NotEmpty(group.Crops);
-            Assert.All(group.Crops, c => Assert.NotNull(store.ReadCrop(group.Id, c.Index)));
+            Assert.All(group.Crops, c =>
+            {
+                // The aligned crop the embedder saw, as a JPEG.
+                var jpeg = store.ReadCrop(group.Id, c.Index);
+                Assert.NotNull(jpeg);
+                using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
+                Assert.Equal(new OpenCvSharp.Size(112, 112), image.Size());
+            });
             Assert.Equal(group.Crops.Count, store.Embeddings(group.Id).Count);
             output.WriteLine($"group {group.Id}: {group.Visits} visits ({string.Join(", ", who)}), {group.Crops.Count} crops, {group.FirstSeen:HH:mm:ss.f}-{group.LastSeen:HH:mm:ss.f}");
         }
