@@ -164,7 +164,7 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
     }
 
     /// <summary>
-    /// Keeps a <c>left</c> event of an <c>unknown</c> visit with its faces (<see cref="IdentityEvent.Faces"/>), grouped at
+    /// Keeps a <c>left</c> event of an <c>unknown</c> visit with its faces (<see cref="IdentityEvent.Faces"/>, taken), grouped at
     /// <paramref name="sameFace"/> (the gallery's same-face cosine); returns its group's id, or null when nothing was
     /// kept (not a stranger's visit, no faces, or the store unavailable).
     /// </summary>
@@ -172,10 +172,13 @@ public sealed partial class StrangerStore : IStrangerBook, IDisposable
     {
         ArgumentNullException.ThrowIfNull(visit);
         if (Problem is not null || visit.Known || visit.Name != IdentityVoter.UnknownName
-            || visit.Faces is not { Count: > 0 } faces || visit.Embedding is not { Length: > 0 } embedding)
+            || visit.Faces is not { Count: > 0 } || visit.Embedding is not { Length: > 0 } embedding)
         {
             return null;
         }
+
+        // Taken from the event: nobody else holding it keeps the crops in memory.
+        var faces = visit.Faces.Take();
 
         await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -73,10 +73,29 @@ public sealed record IdentityEvent
 
     /// <summary>
     /// For <c>left</c> of an <c>unknown</c> visit while strangers are kept (<c>Strangers:Enabled</c>): the visit's best
-    /// aligned faces, best first, for the stranger store. In memory only; never serialised into the event payload.
+    /// aligned faces, best first, for the stranger store, which takes them. In memory only; never serialised into the
+    /// event payload.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public IReadOnlyList<VisitFace>? Faces { get; init; }
+    public VisitFaces? Faces { get; init; }
+}
+
+/// <summary>
+/// The best faces of a stranger's visit, handed over once: the stranger store <see cref="Take"/>s them, and every other
+/// holder of the event (the web's recent events, the MQTT feed) holds nothing from then on, so the crops of a stranger
+/// the reviewer forgets do not live on in memory. Thread-safe.
+/// </summary>
+public sealed class VisitFaces
+{
+    private VisitFace[]? _faces;
+
+    public VisitFaces(IEnumerable<VisitFace> faces) => _faces = [.. faces];
+
+    /// <summary>Faces not taken yet.</summary>
+    public int Count => Volatile.Read(ref _faces)?.Length ?? 0;
+
+    /// <summary>The faces, best first, once; empty after the first call.</summary>
+    public IReadOnlyList<VisitFace> Take() => Interlocked.Exchange(ref _faces, null) ?? [];
 }
 
 /// <summary>

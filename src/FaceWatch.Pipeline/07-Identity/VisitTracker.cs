@@ -418,7 +418,7 @@ public sealed class VisitTracker
         {
             DurationSeconds = Math.Round((visit.LastSeen - visit.FirstSeen).TotalSeconds, 3),
             Observations = visit.PriorObservations + visit.Voter.Observations,
-            Faces = stranger ? [.. visit.Faces] : null,
+            Faces = stranger ? new VisitFaces(visit.Faces) : null,
         };
     }
 

@@ -65,7 +65,14 @@ public sealed class StrangerMemoryDaemonTests(StrangerReturnFixture set, ITestOu
 
             members[group.Id] = who;
             Assert.NotEmpty(group.Crops);
-            Assert.All(group.Crops, c => Assert.NotNull(store.ReadCrop(group.Id, c.Index)));
+            Assert.All(group.Crops, c =>
+            {
+                // The aligned crop the embedder saw, as a JPEG.
+                var jpeg = store.ReadCrop(group.Id, c.Index);
+                Assert.NotNull(jpeg);
+                using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
+                Assert.Equal(new OpenCvSharp.Size(112, 112), image.Size());
+            });
             Assert.Equal(group.Crops.Count, store.Embeddings(group.Id).Count);
             output.WriteLine($"group {group.Id}: {group.Visits} visits ({string.Join(", ", who)}), {group.Crops.Count} crops, {group.FirstSeen:HH:mm:ss.f}-{group.LastSeen:HH:mm:ss.f}");
         }
@@ -85,6 +92,9 @@ public sealed class StrangerMemoryDaemonTests(StrangerReturnFixture set, ITestOu
         }
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+        // The store took every stranger's faces from the events: no other holder of an event (web, MQTT) keeps a crop.
+        Assert.Equal(groups.Sum(g => g.Visits), run.Events.Count(e => e.Faces is not null));
+        Assert.All(run.Events, e => Assert.Equal(0, e.Faces?.Count ?? 0));
         Assert.True(named.Count >= score.EnrolledVisits - 1, $"only {named.Count} of {score.EnrolledVisits} enrolled visits named: the check that they are not kept says little");
         Assert.Equal(1.0, purity);
         Assert.True(visits >= strangerVisits - 2, $"{visits} of {strangerVisits} stranger visits kept");

@@ -42,6 +42,13 @@ public sealed class StrangerGroupsTests
     }
 
     [Fact]
+    public void The_grouping_threshold_is_never_looser_than_the_calibrations_ceiling()
+    {
+        Assert.Equal(FaceWatch.Pipeline.Identification.SameFaceCalibration.Ceiling, StrangerGroups.Threshold(0.46));
+        Assert.Equal(0.7, StrangerGroups.Threshold(0.7));
+    }
+
+    [Fact]
     public void A_visit_that_matches_two_groups_merges_them_into_the_older_id()
     {
         var groups = New();

@@ -24,9 +24,14 @@ public sealed class VisitFacesTests
         var left = Assert.Single(events, e => e.Event == IdentityEventKind.Left);
         Assert.Equal("unknown", left.Name);
         Assert.NotNull(left.Faces);
-        Assert.Equal([5.0, 4.0], left.Faces.Select(f => f.Quality));
-        Assert.Equal([5, 4], left.Faces.Select(f => (int)f.Jpeg[0]));
-        Assert.All(left.Faces, f => Assert.Equal(_face, f.Embedding));
+        Assert.Equal(2, left.Faces.Count);
+        var faces = left.Faces.Take();
+        Assert.Equal([5.0, 4.0], faces.Select(f => f.Quality));
+        Assert.Equal([5, 4], faces.Select(f => (int)f.Jpeg[0]));
+        Assert.All(faces, f => Assert.Equal(_face, f.Embedding));
+        // Handed over once: whoever else holds the event holds no crop.
+        Assert.Empty(left.Faces.Take());
+        Assert.Equal(0, left.Faces.Count);
         // 1 and 5 fill the two places, 3 beats 1, 4 beats 3, 2 beats nothing; plus the arrived event's crop.
         Assert.Equal(5, encoded);
     }
