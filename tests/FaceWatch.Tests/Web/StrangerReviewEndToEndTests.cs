@@ -147,7 +147,7 @@ public sealed class StrangerReviewEndToEndTests(IdentificationFixture faces, ITe
             LastSeen = now,
             LatencyMs = 30,
             Embedding = VectorMath.Centroid([.. kept.Select(f => f.Embedding)]),
-            Faces = kept,
+            Faces = new VisitFaces(kept),
         };
     }
 }
