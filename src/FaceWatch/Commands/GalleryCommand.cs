@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using FaceWatch.Configuration;
-using FaceWatch.Web;
-using Microsoft.Extensions.Configuration;
 
 namespace FaceWatch.Commands;
 
@@ -32,21 +29,14 @@ internal static class GalleryCommand
         reject.SetAction(async (parseResult, ct) =>
         {
             var configuration = FaceWatchConfiguration.Build(parseResult.GetValue(CommonOptions.Config));
-            var web = configuration.GetSection(WebOptions.SectionName).Get<WebOptions>() ?? new WebOptions();
-            if (!web.Enabled)
+            if (DaemonApiClient.Problem(configuration) is { } problem)
             {
-                Console.Error.WriteLine(
-                    $"facewatch {Verb}: Web:Enabled is false: the events are in the running daemon's memory and this verb asks its web API; run the daemon with \"Web\": {{ \"Enabled\": true }} and the same --config.");
+                Console.Error.WriteLine($"facewatch {Verb}: {problem}");
                 return 2;
             }
 
-            if (BaseAddress(web.Urls) is not { } address)
-            {
-                Console.Error.WriteLine($"facewatch {Verb}: Web:Urls = '{VerbConsole.Safe(web.Urls)}' has no address this verb can call (port 0 or not an http(s) URL).");
-                return 2;
-            }
-
-            return await RunAsync(address, web.Token, parseResult.GetValue(eventId)!, ct).ConfigureAwait(false);
+            using var client = new DaemonApiClient(configuration, Timeout);
+            return await RunAsync(client, parseResult.GetValue(eventId)!, ct).ConfigureAwait(false);
         });
 
         var command = new Command("gallery", "Change the running daemon's gallery: reject a wrong match.");
@@ -54,41 +44,18 @@ internal static class GalleryCommand
         return command;
     }
 
-    /// <summary>The first <c>Web:Urls</c> address as a client reaches it: a wildcard bind is called on loopback.</summary>
-    internal static Uri? BaseAddress(string urls)
+    private static async Task<int> RunAsync(DaemonApiClient client, string eventId, CancellationToken ct)
     {
-        var first = WebOptionsValidator.SplitUrls(urls).FirstOrDefault();
-        if (first is null)
-        {
-            return null;
-        }
-
-        first = first.Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://[::1]", StringComparison.Ordinal);
-        return Uri.TryCreate(first, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Port > 0 ? uri : null;
-    }
-
-    private static async Task<int> RunAsync(Uri address, string? token, string eventId, CancellationToken ct)
-    {
-        var url = new Uri(address, $"/api/events/{Uri.EscapeDataString(eventId)}/reject");
-        using var http = new HttpClient { Timeout = Timeout };
-        using var request = new HttpRequestMessage(HttpMethod.Post, url);
-        if (!string.IsNullOrEmpty(token))
-        {
-            // In this process's memory only: never on a command line, never printed.
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
         HttpResponseMessage response;
         string body;
         try
         {
-            response = await http.SendAsync(request, ct).ConfigureAwait(false);
+            response = await client.SendAsync(HttpMethod.Post, $"api/events/{Uri.EscapeDataString(eventId)}/reject", null, ct).ConfigureAwait(false);
             body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            Console.Error.WriteLine($"facewatch {Verb}: cannot reach the daemon at {address} (Web:Urls): {VerbConsole.Safe(e.Message)}. Is it running with Web:Enabled and this --config?");
+            Console.Error.WriteLine($"facewatch {Verb}: cannot reach the daemon at {client.Shown} (Web:Urls): {VerbConsole.Safe(e.Message)}. Is it running with Web:Enabled and this --config?");
             return 1;
         }
 

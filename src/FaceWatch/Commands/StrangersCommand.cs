@@ -64,7 +64,7 @@ internal static class StrangersCommand
 
     private static string Path(string id, string rest) => "api/strangers/" + Uri.EscapeDataString(id) + rest;
 
-    private static async Task<int> RunAsync(ParseResult parseResult, string verb, Func<DaemonClient, Task<int>> body)
+    private static async Task<int> RunAsync(ParseResult parseResult, string verb, Func<DaemonApiClient, Task<int>> body)
     {
         IConfigurationRoot configuration;
         try
@@ -77,13 +77,13 @@ internal static class StrangersCommand
             return Settings;
         }
 
-        if (DaemonClient.Problem(configuration) is { } problem)
+        if (DaemonApiClient.Problem(configuration) is { } problem)
         {
             Console.Error.WriteLine($"facewatch strangers {verb}: {problem}");
             return Settings;
         }
 
-        using var client = new DaemonClient(configuration);
+        using var client = new DaemonApiClient(configuration, Timeout);
         try
         {
             return await body(client).ConfigureAwait(false);
@@ -101,7 +101,7 @@ internal static class StrangersCommand
         e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } ? "connection refused"
         : VerbConsole.Safe(UrlRedactor.Redact(e.InnerException?.Message ?? e.Message));
 
-    private static async Task<int> ListAsync(DaemonClient client, bool json, CancellationToken ct)
+    private static async Task<int> ListAsync(DaemonApiClient client, bool json, CancellationToken ct)
     {
         using var response = await client.SendAsync(HttpMethod.Get, "api/strangers", null, ct).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
@@ -145,7 +145,7 @@ internal static class StrangersCommand
     private static string When(JsonElement g, string property) =>
         g.GetProperty(property).GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
-    private static async Task<int> WriteAsync(DaemonClient client, HttpMethod method, string path, string? json, CancellationToken ct)
+    private static async Task<int> WriteAsync(DaemonApiClient client, HttpMethod method, string path, string? json, CancellationToken ct)
     {
         using var response = await client.SendAsync(method, path, json, ct).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
@@ -192,79 +192,5 @@ internal static class StrangersCommand
         {
             return body.Length is > 0 and < 300 ? body : null;
         }
-    }
-
-    /// <summary>HTTP to the running daemon's web API with its token; <see cref="Shown"/> is the address as it may be printed.</summary>
-    private sealed class DaemonClient : IDisposable
-    {
-        private readonly HttpClient _http;
-        private readonly string? _token;
-
-        public DaemonClient(IConfiguration configuration)
-        {
-            var address = Target(configuration)!;
-            _token = configuration[$"{WebOptions.SectionName}:{nameof(WebOptions.Token)}"];
-            _http = new HttpClient { BaseAddress = address, Timeout = Timeout };
-            Shown = UrlRedactor.Redact(address.GetLeftPart(UriPartial.Authority));
-        }
-
-        public string Shown { get; }
-
-        /// <summary>Why the settings give no daemon to talk to, or null.</summary>
-        public static string? Problem(IConfiguration configuration)
-        {
-            var enabled = configuration[$"{WebOptions.SectionName}:{nameof(WebOptions.Enabled)}"];
-            if (!bool.TryParse(enabled, out var on) || !on)
-            {
-                return "the web view is off (Web:Enabled is not true): the daemon reviews strangers through its web API; set Web:Enabled true (and keep Web:Urls on loopback or set Web:Token), restart 'facewatch run', and try again.";
-            }
-
-            var urls = configuration[$"{WebOptions.SectionName}:{nameof(WebOptions.Urls)}"] ?? new WebOptions().Urls;
-            var first = WebOptionsValidator.SplitUrls(urls).FirstOrDefault();
-            if (first is null || Target(configuration) is null)
-            {
-                return $"Web:Urls '{VerbConsole.Safe(UrlRedactor.Redact(first ?? urls))}' gives no address to reach the daemon at (a URL like http://127.0.0.1:8080 with a fixed port).";
-            }
-
-            return null;
-        }
-
-        /// <summary>The first <c>Web:Urls</c> address as a client reaches it: a wildcard bind is reached on loopback.</summary>
-        private static Uri? Target(IConfiguration configuration)
-        {
-            var urls = configuration[$"{WebOptions.SectionName}:{nameof(WebOptions.Urls)}"] ?? new WebOptions().Urls;
-            var first = WebOptionsValidator.SplitUrls(urls).FirstOrDefault();
-            if (first is null)
-            {
-                return null;
-            }
-
-            var normalised = first.Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal)
-                .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://[::1]", StringComparison.Ordinal);
-            if (!Uri.TryCreate(normalised, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.Port == 0)
-            {
-                return null;
-            }
-
-            return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
-        }
-
-        public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json, CancellationToken ct)
-        {
-            using var request = new HttpRequestMessage(method, path);
-            if (!string.IsNullOrEmpty(_token))
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
-            }
-
-            if (json is not null)
-            {
-                request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-            }
-
-            return await _http.SendAsync(request, ct).ConfigureAwait(false);
-        }
-
-        public void Dispose() => _http.Dispose();
     }
 }
