@@ -21,18 +21,28 @@ internal static class VerbConsole
         {
             return body();
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-            or GalleryModelMismatchException or ImageLoadException or OptionsValidationException or KeyNotFoundException
-            or InvalidOperationException or UnauthorizedAccessException or IOException)
+        catch (Exception ex) when (IsUserError(ex) || ex is OperationCanceledException)
         {
-            Console.Error.WriteLine($"facewatch {verb}: {Safe(ex.Message)}");
-            return 1;
+            return Report(verb, ex);
         }
-        catch (OperationCanceledException)
+    }
+
+    // What a verb reports as one line (bad input, settings, files) rather than a stack trace; shared by Run and RunAsync.
+    private static bool IsUserError(Exception ex) =>
+        ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+            or GalleryModelMismatchException or ImageLoadException or OptionsValidationException or KeyNotFoundException
+            or InvalidOperationException or UnauthorizedAccessException or IOException;
+
+    private static int Report(string verb, Exception ex)
+    {
+        if (ex is OperationCanceledException)
         {
             Console.Error.WriteLine($"facewatch {verb}: cancelled.");
             return 130;
         }
+
+        Console.Error.WriteLine($"facewatch {verb}: {Safe(ex.Message)}");
+        return 1;
     }
 
     /// <summary>As <see cref="Run"/>, for a verb body that awaits (a camera).</summary>
@@ -42,17 +52,9 @@ internal static class VerbConsole
         {
             return await body().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidDataException
-            or GalleryModelMismatchException or ImageLoadException or OptionsValidationException or KeyNotFoundException
-            or InvalidOperationException or UnauthorizedAccessException or IOException)
+        catch (Exception ex) when (IsUserError(ex) || ex is OperationCanceledException)
         {
-            Console.Error.WriteLine($"facewatch {verb}: {Safe(ex.Message)}");
-            return 1;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine($"facewatch {verb}: cancelled.");
-            return 130;
+            return Report(verb, ex);
         }
     }
 
