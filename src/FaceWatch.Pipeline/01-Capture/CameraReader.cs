@@ -20,6 +20,9 @@ public sealed class CameraReader
     private static readonly TimeSpan HealthReportInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ThreadStopTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>The offline reason of a camera this process may not read now (its health's last error).</summary>
+    public const string NotHeldReason = "not held by this node";
+
     private readonly CameraOptions _camera;
     private readonly CaptureOptions _options;
     private readonly IFrameSourceFactory _factory;
@@ -30,6 +33,7 @@ public sealed class CameraReader
     private readonly ILogger _logger;
     private readonly string _safeSource;
     private readonly Lock _stateGate = new();
+    private CameraTerm? _term;
     private bool? _online;
     private bool _everOnline;
     private long _reconnects;
@@ -71,8 +75,49 @@ public sealed class CameraReader
     /// <summary>Sessions that ended before their first frame (not counting one stopped by shutdown).</summary>
     public long FailedAttempts => Interlocked.Read(ref _failedAttempts);
 
+    /// <summary>When the camera may be read (<see cref="OpenCameraGate"/>, always, unless set: cluster mode reads only under the camera's lease).</summary>
+    public ICameraGate Gate { get; init; } = OpenCameraGate.Instance;
+
+    /// <summary>The epoch of the term being read (null on a single box, or between terms).</summary>
+    public long? Epoch => Volatile.Read(ref _term)?.Epoch;
+
     /// <summary>Runs until <paramref name="cancellationToken"/> fires (or a non-looping file ends); never throws for camera failures.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var term = await Gate.WaitForTermAsync(_camera.Name, cancellationToken).ConfigureAwait(false);
+                using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, term.Ended);
+                Volatile.Write(ref _term, term);
+                var finished = await ReadTermAsync(held.Token).ConfigureAwait(false);
+                Volatile.Write(ref _term, null);
+                if (finished)
+                {
+                    break;
+                }
+
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    // The term ended (cluster: lease lost or handed off): the source is closed until the next term.
+                    SetOffline(NotHeldReason);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown.
+        }
+        finally
+        {
+            _queue.Complete();
+            Log.CameraStopped(_logger, _camera.Name);
+        }
+    }
+
+    /// <summary>Reads with reconnects until the term's token fires (false) or a non-looping file ends (true).</summary>
+    private async Task<bool> ReadTermAsync(CancellationToken cancellationToken)
     {
         var pipeline = ReconnectPolicy.Create(_options, _time, OnRetryAsync);
         try
@@ -85,7 +130,7 @@ public sealed class CameraReader
                 {
                     Log.CameraFinished(_logger, _camera.Name, _safeSource);
                     SetOffline("end of file");
-                    break;
+                    return true;
                 }
 
                 // Lost after a healthy session: go offline and reconnect at once, with a fresh backoff.
@@ -94,13 +139,10 @@ public sealed class CameraReader
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Shutdown.
+            // The term ended, or shutdown (the caller tells which).
         }
-        finally
-        {
-            _queue.Complete();
-            Log.CameraStopped(_logger, _camera.Name);
-        }
+
+        return false;
     }
 
     private ValueTask OnRetryAsync(OnRetryArguments<object> args)
@@ -240,7 +282,10 @@ public sealed class CameraReader
             }
 
 #pragma warning disable CA2000 // the frame queue owns it now (it disposes what it drops)
-            _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now, session.Source.Buffers));
+            _queue.Write(new Frame(_camera.Name, Interlocked.Increment(ref _sequence), image, _time.GetUtcNow(), now, session.Source.Buffers)
+            {
+                Epoch = Volatile.Read(ref _term)?.Epoch,
+            });
 #pragma warning restore CA2000
         }
 

@@ -41,6 +41,9 @@ public sealed class Frame : IDisposable
     /// <summary><see cref="TimeProvider.GetTimestamp"/> at capture, for latency measurement.</summary>
     public long CaptureTimestamp { get; }
 
+    /// <summary>The camera's ownership epoch when it was read (<see cref="CameraTerm.Epoch"/>; null on a single box).</summary>
+    public long? Epoch { get; init; }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

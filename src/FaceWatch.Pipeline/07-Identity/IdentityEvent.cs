@@ -60,6 +60,12 @@ public sealed record IdentityEvent
     /// <summary>For <c>left</c>: how many faces of the track were embedded and identified.</summary>
     public int? Observations { get; init; }
 
+    /// <summary>
+    /// Cluster mode: the ownership epoch of the camera while the visit was seen (the revision of its lease; a new owner has a
+    /// higher one), so a reader can drop a former owner's late events. Null on a single box.
+    /// </summary>
+    public long? Epoch { get; init; }
+
     /// <summary>Optional JPEG of the face crop (set on <c>arrived</c> when snapshots are on); never serialised into the event payload.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public byte[]? FaceJpeg { get; init; }

@@ -23,6 +23,13 @@ public sealed class CameraFrameProcessor(CameraDetector detector, FaceTracker tr
     public void Process(Frame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Epoch != book.Epoch)
+        {
+            // A new ownership term (cluster hand-off): the last term's visits end under its epoch, new ones start under this.
+            EndAll();
+            book.Epoch = frame.Epoch;
+        }
+
         var image = frame.Image;
         // The cut first: it voids the motion background and asks for a full scan.
         var cut = _cuts.Observe(image);

@@ -35,7 +35,11 @@ public sealed record PipelineStages(
     AlignFace Align,
     IFaceEmbedder Embedder,
     GalleryWatcher Gallery,
-    IReadOnlyList<IFrameAnnotationSink> Sinks);
+    IReadOnlyList<IFrameAnnotationSink> Sinks)
+{
+    /// <summary>When each camera may be read: always on a single box, under its lease in cluster mode.</summary>
+    public ICameraGate Gate { get; init; } = OpenCameraGate.Instance;
+}
 
 /// <summary>One camera's parts, visible for health and the bench.</summary>
 public sealed record CameraRuntime(
@@ -93,7 +97,7 @@ public sealed class FaceWatchPipeline : IDisposable
             var stats = new CameraStats();
             health.Attach(camera.Name, stats);
             var frames = new DropOldestQueue<Frame>(settings.Capture.FrameQueueCapacity, singleWriter: true, _ => stats.OnDropped());
-            var reader = new CameraReader(camera, settings.Capture, stages.Sources, frames, stats, health, time, captureLogger);
+            var reader = new CameraReader(camera, settings.Capture, stages.Sources, frames, stats, health, time, captureLogger) { Gate = stages.Gate };
             // Track ids are unique across cameras: each camera counts in its own range, shared by its tracker and its visits.
             var ids = new TrackIdSource((trackIdBase++ * 1_000_000_000L) + 1);
             var book = new TrackBook(camera.Name, settings.Identity, Outbox, time, ids) { KeepFaces = settings.StrangerFaces };

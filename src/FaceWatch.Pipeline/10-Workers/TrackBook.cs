@@ -18,6 +18,7 @@ public sealed class TrackBook
     private readonly TimeProvider _time;
     private readonly List<IdentityEvent> _made = [];
     private readonly List<IdentityEvent> _overflow = [];
+    private long? _epoch;
 
     public TrackBook(string camera, IdentityOptions options, EventOutbox outbox, TimeProvider time, TrackIdSource? ids = null)
     {
@@ -33,6 +34,29 @@ public sealed class TrackBook
     {
         get => _visits.KeepFaces;
         init => _visits.KeepFaces = value;
+    }
+
+    /// <summary>
+    /// The camera's ownership epoch stamped on every event made from now on (<see cref="IdentityEvent.Epoch"/>). The
+    /// detection worker ends every track before it moves to a new epoch, so a visit's events all carry one epoch.
+    /// </summary>
+    public long? Epoch
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _epoch;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _epoch = value;
+            }
+        }
     }
 
     /// <summary>Splits, swaps, rejoins and verifications so far (for the bench).</summary>
@@ -159,8 +183,9 @@ public sealed class TrackBook
 
     private void EmitMade()
     {
-        foreach (var e in _made)
+        foreach (var made in _made)
         {
+            var e = _epoch is null ? made : made with { Epoch = _epoch };
             // Keep order: once anything waits in the overflow, later events queue behind it.
             if (_overflow.Count > 0 || !_outbox.TryWrite(e))
             {
