@@ -19,6 +19,7 @@ using FaceWatch.Core.Health;
 using FaceWatch.Core.Imaging;
 using FaceWatch.Core.Models;
 using FaceWatch.Hosting;
+using FaceWatch.Hosting.Cluster;
 using FaceWatch.Pipeline.Motion;
 using FaceWatch.Hosting.LiveView;
 using FaceWatch.Hosting.Mqtt;
@@ -74,7 +75,7 @@ public static class DaemonHost
             .AddFaceWatchMqtt(builder.Configuration)
             .AddFaceWatchPipeline(configuration)
             .AddFaceWatchLiveView(builder.Configuration)
-            .AddFaceWatchClusterOptions(configuration); // checked at start (unknown keys named); cluster mode itself is not wired yet
+            .AddFaceWatchCluster(configuration); // the Cluster options always; the cluster parts only when Cluster:Nats:Url is set
         builder.AddFaceWatchWeb();
         return builder;
     }

@@ -10,15 +10,15 @@ internal static class ArchitectureRules
     /// <summary>Shared low-level rooms (project FaceWatch.Core), bottom first.</summary>
     public static readonly string[] CoreRooms = ["Core.Text", "Core.Numerics", "Core.Health", "Core.Configuration", "Core.Imaging", "Core.Models"];
 
-    /// <summary>Above the stages: model fetching, MQTT, windows and snapshots, remembered strangers and their review, the composition root; then the web view and the executable.</summary>
-    public static readonly string[] HostRooms = ["Hosting.Models", "Hosting.Mqtt", "Hosting.LiveView", "Hosting.Strangers", "Hosting", "Web", "App"];
+    /// <summary>Above the stages: model fetching, cluster mode (NATS connection, camera ownership, shared gallery, event stream), MQTT, windows and snapshots, remembered strangers and their review, the composition root; then the web view and the executable.</summary>
+    public static readonly string[] HostRooms = ["Hosting.Models", "Hosting.Cluster", "Hosting.Mqtt", "Hosting.LiveView", "Hosting.Strangers", "Hosting", "Web", "App"];
 
     /// <summary>Rooms a room must not use although they are below it.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Excluded = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         // The web view reads what it shows through interfaces of the core and the pipeline, never through the host; the
         // one exception is the stranger review (Hosting.Strangers: the IStrangerBook contract and StrangerActions).
-        ["Web"] = ["Hosting", "Hosting.Models", "Hosting.Mqtt", "Hosting.LiveView"],
+        ["Web"] = ["Hosting", "Hosting.Models", "Hosting.Cluster", "Hosting.Mqtt", "Hosting.LiveView"],
     };
 
     /// <summary>External namespaces (prefixes) the stage library and the core must not use: no hosted services, no web, no converter, no broker.</summary>
