@@ -94,7 +94,55 @@ public class CameraReaderTests
         Assert.True(frames[4].Image.IsDisposed);
     }
 
-    private CameraReader NewReader(IFrameSourceFactory factory, DropOldestQueue<Frame> queue, double stallSeconds) => new(
+    [Fact]
+    public async Task The_camera_is_read_only_during_a_term_and_its_frames_carry_the_terms_epoch()
+    {
+        var factory = new ScriptedFactory(_time, _ => new ScriptedSource(_time) { FramesBeforeHang = int.MaxValue });
+        using var queue = new DropOldestQueue<Frame>(64, singleWriter: true);
+        var gate = new ScriptedGate();
+        var reader = NewReader(factory, queue, stallSeconds: 10, gate);
+        using var cts = new CancellationTokenSource();
+        var run = reader.RunAsync(cts.Token);
+
+        await AdvanceUntilAsync(() => false, TimeSpan.FromSeconds(2));
+        Assert.Empty(factory.OpenTimes); // no term yet: the source is never opened
+
+        using var first = new CancellationTokenSource();
+        gate.Grant(new CameraTerm(7, first.Token));
+        await AdvanceUntilAsync(() => queue.Reader.Count >= 3, TimeSpan.FromSeconds(5));
+        Assert.Equal(7, reader.Epoch);
+        Assert.True(_health.Get("cam")?.Online);
+
+        await first.CancelAsync(); // lease lost: the source closes, the camera is offline for a reason that says why
+        await AdvanceUntilAsync(() => factory.Sources[0].Disposed && _health.Get("cam")?.Online == false, TimeSpan.FromSeconds(5));
+        Assert.True(factory.Sources[0].Aborted);
+        Assert.Equal(CameraReader.NotHeldReason, _health.Get("cam")?.LastError);
+        Assert.Null(reader.Epoch);
+        await AdvanceUntilAsync(() => false, TimeSpan.FromSeconds(3));
+        Assert.Single(factory.Sources); // and stays closed until the next term
+
+        using var second = new CancellationTokenSource();
+        gate.Grant(new CameraTerm(9, second.Token));
+        await AdvanceUntilAsync(() => factory.Sources.Count == 2 && _health.Get("cam")?.Online == true, TimeSpan.FromSeconds(5));
+        await AdvanceUntilAsync(() => false, TimeSpan.FromSeconds(1));
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var epochs = new List<long?>();
+        while (queue.Reader.TryRead(out var frame))
+        {
+            epochs.Add(frame.Epoch);
+            frame.Dispose();
+        }
+
+        Assert.Contains(7L, epochs);
+        Assert.Contains(9L, epochs);
+        Assert.DoesNotContain(null, epochs);
+        Assert.Equal(epochs.OrderBy(e => e), epochs); // every frame of the first term before any of the second
+        Assert.All(factory.Sources, s => Assert.True(s.Disposed));
+    }
+
+    private CameraReader NewReader(IFrameSourceFactory factory, DropOldestQueue<Frame> queue, double stallSeconds, ICameraGate? gate = null) => new(
         new CameraOptions { Name = "cam", Source = "rtsp://cam/x", StallSeconds = stallSeconds },
         new CaptureOptions(),
         factory,
@@ -102,7 +150,20 @@ public class CameraReaderTests
         new CameraStats(),
         _health,
         _time,
-        _logs.CreateLogger("capture"));
+        _logs.CreateLogger("capture"))
+    {
+        Gate = gate ?? OpenCameraGate.Instance,
+    };
+
+    /// <summary>Hands out the terms the test grants, one per wait (a cluster node's lease, in miniature).</summary>
+    private sealed class ScriptedGate : ICameraGate
+    {
+        private readonly System.Threading.Channels.Channel<CameraTerm> _terms = System.Threading.Channels.Channel.CreateUnbounded<CameraTerm>();
+
+        public void Grant(CameraTerm term) => Assert.True(_terms.Writer.TryWrite(term));
+
+        public ValueTask<CameraTerm> WaitForTermAsync(string camera, CancellationToken cancellationToken) => _terms.Reader.ReadAsync(cancellationToken);
+    }
 
     /// <summary>Moves the fake clock in 100 ms steps, letting the reader's threads run between steps.</summary>
     private async Task AdvanceUntilAsync(Func<bool> done, TimeSpan limit)
