@@ -19,7 +19,7 @@ public class MqttPublisherTests(MosquittoFixture mosquitto, ITestOutputHelper ou
     private static readonly string[] EventFields =
     [
         "eventId", "event", "camera", "trackId", "name", "known", "confidence", "box", "frameWidth", "frameHeight",
-        "timestamp", "firstSeen", "lastSeen", "latencyMs", "reason", "nearest", "similarity", "margin", "evidence", "durationSeconds", "observations",
+        "timestamp", "firstSeen", "lastSeen", "latencyMs", "reason", "nearest", "similarity", "margin", "evidence", "durationSeconds", "observations", "epoch",
     ];
 
     [Fact]
